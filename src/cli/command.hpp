@@ -1,0 +1,56 @@
+// The command table: each command binds its options in `setup` and does its work in the
+// runner it registers; nothing runs inside CLI11 callbacks.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <expected>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace kt::cli {
+
+// Exit codes shared by every command except `check` (which speaks Nagios).
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_negative = 1;  // drift, partial apply, a losing budget
+inline constexpr int k_exit_error = 2;     // usage, input or system error
+
+struct GlobalOptions {
+    bool json = false;
+    std::vector<std::string> profile_dirs;
+};
+
+// Ok: the exit code. Error: what main prints, one line each, then exit 2.
+using CommandResult = std::expected<int, Errors>;
+using Runner = std::function<CommandResult()>;
+
+// Which runner belongs to which (sub)command, filled in by the setups.
+class Dispatch {
+public:
+    void on(const CLI::App* app, Runner run) { m_runners.emplace_back(app, std::move(run)); }
+    const Runner* find(const CLI::App* app) const {
+        for (const auto& [a, r] : m_runners)
+            if (a == app) return &r;
+        return nullptr;
+    }
+
+private:
+    std::vector<std::pair<const CLI::App*, Runner>> m_runners;
+};
+
+struct CommandSpec {
+    std::string_view name;
+    std::string_view summary;
+    void (*setup)(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+};
+
+std::span<const CommandSpec> command_table();
+
+// Each command's setup lives in its own cmd_*.cpp.
+void setup_profile(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+
+}  // namespace kt::cli

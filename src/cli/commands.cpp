@@ -1,0 +1,15 @@
+#include "cli/command.hpp"
+
+#include <array>
+
+namespace kt::cli {
+
+std::span<const CommandSpec> command_table() {
+    static const std::array<CommandSpec, 1> table = {{
+        {"profile", "list, show, validate and check keepalive profiles against middlebox idle timeouts",
+         setup_profile},
+    }};
+    return table;
+}
+
+}  // namespace kt::cli

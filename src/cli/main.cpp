@@ -1,0 +1,70 @@
+// keepalive-tune: parse the command line, dispatch to one command, print errors. Nothing else.
+#include <cstdio>
+
+#include "build_config.hpp"
+#include "cli/command.hpp"
+#include "cli/usage_error.hpp"
+
+namespace {
+void print_error(const kt::Error& e) { std::fprintf(stderr, "keepalive-tune: error: %s\n", e.line().c_str()); }
+
+constexpr const char* k_footer =
+    "\nExit codes: 0 success or compliant, 1 a negative result (drift, partial apply, losing budget),\n"
+    "2 usage, input or system error; `check` uses Nagios codes 0-3.\n"
+    "See keepalive-tune(8).";
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace kt::cli;
+    CLI::App app("keepalive-tune: make TCP keepalive work on running services, and catch TIME_WAIT "
+                 "buildup before ports run out.",
+                 "keepalive-tune");
+    app.set_version_flag("--version", std::string("keepalive-tune ") + kt::build::k_version);
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.footer(k_footer);
+
+    GlobalOptions global;
+    app.add_flag("--json", global.json, "print one JSON document instead of text");
+    app.add_option("--profile-dir", global.profile_dirs,
+                   "look for profiles here first (repeatable), before /etc/keepalive-tune/profiles "
+                   "and the installed ones");
+
+    Dispatch dispatch;
+    for (const auto& spec : command_table()) {
+        auto* sub = app.add_subcommand(std::string(spec.name), std::string(spec.summary));
+        spec.setup(*sub, global, dispatch);
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        print_error(usage_error(app, e));
+        return k_exit_error;
+    }
+
+    const CLI::App* chosen = &app;
+    while (!chosen->get_subcommands().empty()) chosen = chosen->get_subcommands().front();
+    const Runner* run = dispatch.find(chosen);
+    if (!run) {
+        print_error({chosen->get_name(), "nothing to run; see --help"});
+        return k_exit_error;
+    }
+    try {
+        auto result = (*run)();
+        std::fflush(stdout);
+        if (result) return *result;
+        for (const auto& e : result.error()) print_error(e);
+        return k_exit_error;
+    } catch (const std::exception& e) {
+        // Only bugs reach here; still one line and the error exit code, never an abort.
+        print_error({"internal error", e.what()});
+        return k_exit_error;
+    }
+}

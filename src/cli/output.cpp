@@ -1,0 +1,15 @@
+#include "cli/output.hpp"
+
+#include <cstdio>
+
+namespace kt::cli {
+
+void write_out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+void write_json(const nlohmann::json& doc) {
+    // Invalid UTF-8 (a process name, say) is replaced rather than thrown on.
+    write_out(doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    write_out("\n");
+}
+
+}  // namespace kt::cli

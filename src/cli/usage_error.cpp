@@ -1,0 +1,64 @@
+#include "cli/usage_error.hpp"
+
+#include "core/nearest.hpp"
+
+namespace kt::cli {
+
+namespace {
+// The most deeply selected (sub)command: where the user was when the parse failed.
+const CLI::App* deepest(const CLI::App& app) {
+    const CLI::App* cur = &app;
+    for (;;) {
+        auto subs = cur->get_subcommands();
+        if (subs.empty()) return cur;
+        cur = subs.front();
+    }
+}
+
+std::string command_path(const CLI::App* app) {
+    std::string path;
+    for (const CLI::App* a = app; a; a = a->get_parent()) path = a->get_name() + (path.empty() ? "" : " " + path);
+    return path;
+}
+
+// Long options usable at `app`: its own and, since subcommands fall through, its parents'.
+std::vector<std::string> option_names(const CLI::App* app) {
+    std::vector<std::string> names;
+    for (const CLI::App* a = app; a; a = a->get_parent())
+        for (const auto* opt : a->get_options())
+            for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+    return names;
+}
+
+std::vector<std::string> subcommand_names(const CLI::App* app) {
+    std::vector<std::string> names;
+    for (const auto* sub : const_cast<CLI::App*>(app)->get_subcommands([](CLI::App*) { return true; }))
+        names.push_back(sub->get_name());
+    return names;
+}
+}  // namespace
+
+Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
+    const CLI::App* here = deepest(app);
+    const std::string help = "; see `" + command_path(here) + " --help`";
+    // Words the parser could not place explain most failures (a misspelt subcommand makes
+    // "a subcommand is required" fire first), so they are looked at before the error's kind.
+    auto extras = here->remaining(true);
+    if (extras.empty()) extras = app.remaining(true);
+    if (!extras.empty()) {
+        const std::string& word = extras.front();
+        if (word.starts_with("-")) {
+            const std::string name = word.substr(0, word.find('='));
+            return {name, "unknown option" + did_you_mean(name, option_names(here)) + help};
+        }
+        const auto subs = subcommand_names(here);
+        if (!subs.empty()) return {word, "unknown command" + did_you_mean(word, subs) + help};
+        return {word, "unexpected argument" + help};
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && here->get_subcommands().empty() &&
+        !subcommand_names(here).empty() && here->get_require_subcommand_min() > 0)
+        return {command_path(here), "a subcommand is required" + help};
+    return {command_path(here), std::string(e.what()) + help};
+}
+
+}  // namespace kt::cli

@@ -1,0 +1,63 @@
+#include "sys/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "sys/unique_fd.hpp"
+
+namespace kt::sys {
+
+std::string errno_text(int err) { return std::string(strerrordesc_np(err) ? strerrordesc_np(err) : "unknown error"); }
+
+Result<std::string> read_text_file(const std::string& path, std::size_t limit) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return fail(path, errno_text(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail(path, errno_text(errno));
+    if (S_ISDIR(st.st_mode)) return fail(path, "is a directory, not a file");
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail(path, errno_text(errno));
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+        if (out.size() > limit) return fail(path, "larger than " + std::to_string(limit) + " bytes");
+    }
+    return out;
+}
+
+std::vector<std::string> files_in_dir(const std::string& dir, std::string_view suffix) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.starts_with('.') || !name.ends_with(suffix)) continue;
+        if (!entry.is_regular_file(ec)) continue;
+        out.push_back(entry.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool is_regular_file(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string self_executable() {
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : p.string();
+}
+
+}  // namespace kt::sys
