@@ -3,6 +3,7 @@
 namespace kt {
 
 std::string format_duration_ms(std::uint64_t ms) {
+    if (ms == 0) return "0s";
     if (ms < 1000) return std::to_string(ms) + "ms";
     std::uint64_t s = ms / 1000;
     const std::uint64_t rest_ms = ms % 1000;
