@@ -12,4 +12,9 @@ void write_json(const nlohmann::json& doc) {
     write_out("\n");
 }
 
+void write_warning(std::string_view text) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "keepalive-tune: warning: %.*s\n", static_cast<int>(text.size()), text.data());
+}
+
 }  // namespace kt::cli

@@ -9,5 +9,7 @@ namespace kt::cli {
 void write_out(std::string_view text);
 // One JSON document, pretty-printed, newline-terminated.
 void write_json(const nlohmann::json& doc);
+// "keepalive-tune: warning: <text>" on stderr: something the user should know, not an error.
+void write_warning(std::string_view text);
 
 }  // namespace kt::cli

@@ -1,0 +1,269 @@
+// `keepalive-tune inspect`: every TCP socket with its keepalive state, through sock_diag.
+#include <fcntl.h>
+#include <signal.h>
+
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/fd_sink.hpp"
+#include "cli/inspect_sink.hpp"
+#include "cli/output.hpp"
+#include "render/inspect_summary_view.hpp"
+#include "sys/diag_client.hpp"
+#include "sys/files.hpp"
+#include "sys/netns.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace kt::cli {
+
+namespace {
+struct InspectOptions {
+    InspectFlags flags;
+    bool processes = false;
+    std::vector<std::int32_t> pids;
+    std::string comm;
+    bool exact = false;
+    std::string netns;
+    std::int32_t netns_of = 0;
+    bool all_netns = false;
+    bool summary = false;
+    std::string dump_raw;
+    std::string replay;
+};
+
+class RawFileObserver : public sys::ChunkObserver {
+public:
+    explicit RawFileObserver(sys::UniqueFd fd, std::string path) : m_fd(std::move(fd)), m_path(std::move(path)) {}
+    Result<void> on_chunk(std::span<const std::uint8_t> bytes) override {
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            const ssize_t n = ::write(m_fd.get(), bytes.data() + done, bytes.size() - done);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return fail("--dump-raw " + m_path, sys::errno_text(errno));
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        return {};
+    }
+
+private:
+    sys::UniqueFd m_fd;
+    std::string m_path;
+};
+
+Result<std::vector<sys::NetnsTarget>> choose_netns(const InspectOptions& o, Errors& warnings) {
+    const int chosen = int(!o.netns.empty()) + int(o.netns_of != 0) + int(o.all_netns);
+    if (chosen > 1) return fail("--netns, --netns-of and --all-netns", "give at most one of them");
+    if (!o.netns.empty()) {
+        auto t = sys::netns_by_name(o.netns);
+        if (!t) return std::unexpected(t.error());
+        return std::vector<sys::NetnsTarget>{*t};
+    }
+    if (o.netns_of != 0) {
+        auto t = sys::netns_of_pid(o.netns_of);
+        if (!t) return std::unexpected(t.error());
+        return std::vector<sys::NetnsTarget>{*t};
+    }
+    if (o.all_netns) {
+        auto found = sys::discover_netns();
+        for (auto& p : found.problems) warnings.push_back(std::move(p));
+        return found.found;
+    }
+    auto self = sys::current_netns();
+    if (!self) return std::unexpected(self.error());
+    return std::vector<sys::NetnsTarget>{*self};
+}
+
+nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
+    return {{"label", t.label},
+            {"inode", t.inode},
+            {"pid", t.pid ? nlohmann::json(t.pid) : nlohmann::json()},
+            {"comm", t.comm.empty() ? nlohmann::json() : nlohmann::json(t.comm)},
+            {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}};
+}
+
+CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
+    auto query = build_inspect_query(o.flags);
+    if (!query) return std::unexpected(Errors{query.error()});
+    if (!o.replay.empty() && (!o.netns.empty() || o.netns_of || o.all_netns))
+        return std::unexpected(Errors{{"--replay", "reads a saved dump; it cannot be combined with --netns options"}});
+    if (!o.replay.empty() && !o.dump_raw.empty())
+        return std::unexpected(Errors{{"--replay and --dump-raw", "give at most one of them"}});
+    if (!o.dump_raw.empty() && o.all_netns)
+        return std::unexpected(Errors{{"--dump-raw", "saves one namespace's dump; use --netns instead of --all-netns"}});
+    if (o.exact && o.summary)
+        return std::unexpected(Errors{{"--exact", "adds per-socket columns; it has no effect with --summary"}});
+
+    Errors warnings;
+    std::vector<sys::NetnsTarget> targets;
+    if (o.replay.empty()) {
+        auto chosen = choose_netns(o, warnings);
+        if (!chosen) return std::unexpected(Errors{chosen.error()});
+        targets = std::move(*chosen);
+    } else {
+        targets.push_back(sys::NetnsTarget{"replay", "", 0, 0, ""});
+    }
+
+    std::unique_ptr<RawFileObserver> raw;
+    if (!o.dump_raw.empty()) {
+        sys::UniqueFd fd(::open(o.dump_raw.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!fd) return std::unexpected(Errors{{"--dump-raw " + o.dump_raw, sys::errno_text(errno)}});
+        raw = std::make_unique<RawFileObserver>(std::move(fd), o.dump_raw);
+    }
+
+    // One /proc scan serves every netns: socket inodes are unique system-wide.
+    const bool need_owners = o.processes || !o.pids.empty() || !o.comm.empty() || o.exact;
+    std::unique_ptr<sys::OwnerScan> owners;
+    if (need_owners) {
+        owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comm}));
+        if (!owners->problems.empty()) return std::unexpected(owners->problems);
+    }
+
+    // SIGPIPE would kill us mid-table on `| head`; FdSink stops writing instead.
+    ::signal(SIGPIPE, SIG_IGN);
+    FdSink stdout_sink(1);
+    render::ChunkWriter out(stdout_sink);
+    const InspectOutput mode = o.summary ? InspectOutput::summary : g.json ? InspectOutput::json : InspectOutput::table;
+    render::SocketTable table(out, {targets.size() > 1 || o.all_netns || !o.netns.empty() || o.netns_of != 0,
+                                    need_owners, o.exact});
+    InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
+                             need_owners, o.exact, !o.replay.empty(), &out, &table};
+    InspectSink sink(config);
+
+    if (mode == InspectOutput::table) table.header();
+    if (mode == InspectOutput::json) out.put("{\"schema\":\"keepalive-tune.inspect.v1\",\"sockets\":[\n");
+
+    nlohmann::json netns_list = nlohmann::json::array();
+    nlohmann::json summaries = nlohmann::json::array();
+    std::string summary_text;
+    const sys::DumpRequest request{query->family, query->states, compile_bytecode(query->kernel)};
+    bool entered_any = false;
+
+    for (const auto& target : targets) {
+        std::string error;
+        auto dump_one = [&]() -> Result<void> {
+            if (!o.replay.empty()) {
+                auto bytes = sys::read_text_file(o.replay, std::size_t{1} << 31);
+                if (!bytes) return std::unexpected(bytes.error());
+                sink.begin_netns(target.label, false);
+                auto progress = sys::replay_dump(
+                    {reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()}, sink);
+                if (!progress) return std::unexpected(progress.error());
+                return {};
+            }
+            std::optional<sys::DiagSocket> socket;
+            auto opened = sys::run_in_netns(target, [&]() -> Result<void> {
+                auto s = sys::DiagSocket::open();
+                if (!s) return std::unexpected(s.error());
+                socket.emplace(std::move(*s));
+                return {};
+            });
+            if (!opened) return opened;
+            sink.begin_netns(target.label, query->needs_listener_pass());
+            if (query->needs_listener_pass()) {
+                ListenerSink listeners(sink.listeners());
+                sink.listeners().clear();
+                auto pass = socket->dump({query->family, state_bit(TcpState::listen), {}}, listeners);
+                if (!pass) return std::unexpected(pass.error());
+            }
+            // A dump the table changed under (NLM_F_DUMP_INTR) is retried while nothing has
+            // been printed from it; a streamed table or JSON can only warn.
+            for (int attempt = 1;; ++attempt) {
+                auto progress = socket->dump(request, sink, raw.get());
+                if (!progress) return std::unexpected(progress.error());
+                if (!progress->interrupted) break;
+                if (mode == InspectOutput::summary && attempt < 3) {
+                    sink.reset_summary();
+                    continue;
+                }
+                warnings.push_back({"netns " + target.label,
+                                    "the socket table changed during the dump (NLM_F_DUMP_INTR); the listing may "
+                                    "miss or repeat sockets"});
+                break;
+            }
+            return {};
+        };
+        if (auto r = dump_one(); !r) {
+            // With one namespace asked for by name, failing to read it is the command's error.
+            if (targets.size() == 1) return std::unexpected(Errors{r.error()});
+            error = r.error().line();
+            warnings.push_back(r.error());
+        } else {
+            entered_any = true;
+        }
+        netns_list.push_back(netns_json(target, error));
+        if (mode == InspectOutput::summary && error.empty()) {
+            summaries.push_back(render::inspect_summary_json(sink.summary(), target.label, target.inode));
+            summary_text += render::inspect_summary_text(sink.summary(), target.label, target.pid, target.comm);
+        }
+    }
+    if (!entered_any) return std::unexpected(warnings);
+
+    const auto& exact = sink.exact_report();
+    if (exact.failed > 0)
+        warnings.push_back({"--exact", "could not read the options of " + std::to_string(exact.failed) + " socket(s), " +
+                                           "shown as '-': " + exact.first_reason});
+    nlohmann::json warning_list = nlohmann::json::array();
+    for (const auto& w : warnings) warning_list.push_back(w.line());
+
+    if (mode == InspectOutput::json) {
+        out.put("\n],\"netns\":");
+        out.put(netns_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        out.put(",\"warnings\":");
+        out.put(warning_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        out.put("}\n");
+    } else if (mode == InspectOutput::summary) {
+        if (g.json)
+            out.put(nlohmann::json({{"schema", "keepalive-tune.inspect-summary.v1"},
+                                    {"summary", summaries},
+                                    {"netns", netns_list},
+                                    {"warnings", warning_list}})
+                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                    "\n");
+        else
+            out.put(summary_text);
+    }
+    out.flush();
+    for (const auto& w : warnings) write_warning(w.line());
+    return k_exit_ok;
+}
+
+void add_list_option(CLI::App& cmd, const char* name, std::vector<std::string>& into, const char* help) {
+    cmd.add_option(name, into, help)->take_all()->allow_extra_args(false);
+}
+}  // namespace
+
+void setup_inspect(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
+    auto o = std::make_shared<InspectOptions>();
+    auto& f = o->flags;
+    cmd.add_option("--state", f.states, "states, comma-separated, named as ss(8) does, or all, connected, "
+                                        "synchronized, bucket, big (default: listening and connected, "
+                                        "without time-wait and syn-recv)");
+    add_list_option(cmd, "--sport", f.sports, "local port or LO-HI range (repeatable: any may match)");
+    add_list_option(cmd, "--dport", f.dports, "peer port or LO-HI range (repeatable)");
+    add_list_option(cmd, "--port", f.ports, "local or peer port or LO-HI range (repeatable)");
+    add_list_option(cmd, "--peer", f.peers, "peer address or CIDR (repeatable)");
+    add_list_option(cmd, "--local", f.locals, "local address or CIDR (repeatable)");
+    cmd.add_flag("-4,--ipv4", f.ipv4_only, "IPv4 sockets only");
+    cmd.add_flag("-6,--ipv6", f.ipv6_only, "IPv6 sockets only (including IPv4-mapped)");
+    cmd.add_option("--role", f.roles, "listener, accepted, upstream, comma-separated");
+    cmd.add_option("--keepalive", f.keepalive, "on (timer armed), off (connected, no timer) or unknown "
+                                               "(hidden by a retransmit or zero-window timer)");
+    cmd.add_flag("-p,--processes", o->processes, "show the owning pid, fd and command name");
+    cmd.add_option("--pid", o->pids, "only sockets of this process (repeatable); scans only these")
+        ->check(CLI::PositiveNumber);
+    cmd.add_option("--comm", o->comm, "only sockets of processes with this command name");
+    cmd.add_flag("--exact", o->exact, "read configured SO_KEEPALIVE, idle, interval, count and user timeout "
+                                      "with getsockopt on a pidfd_getfd copy (needs CAP_SYS_PTRACE)");
+    cmd.add_option("--netns", o->netns, "inspect network namespace NAME (/run/netns) or PATH");
+    cmd.add_option("--netns-of", o->netns_of, "inspect the network namespace of process PID")
+        ->check(CLI::PositiveNumber);
+    cmd.add_flag("--all-netns", o->all_netns, "inspect every network namespace on the host");
+    cmd.add_flag("--summary", o->summary, "counts by state, role, and keepalive among established sockets");
+    cmd.add_option("--dump-raw", o->dump_raw, "also save the kernel's raw reply to FILE");
+    cmd.add_option("--replay", o->replay, "read a reply saved with --dump-raw instead of asking the kernel");
+    dispatch.on(&cmd, [&global, o] { return run_inspect(global, *o); });
+}
+
+}  // namespace kt::cli

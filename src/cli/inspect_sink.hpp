@@ -1,0 +1,75 @@
+// Where each socket of an inspect dump goes: classified, filtered, then written as a table
+// row or JSON object, or counted for --summary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/diag_parse.hpp"
+#include "core/inspect_query.hpp"
+#include "core/inspect_summary.hpp"
+#include "core/socket_role.hpp"
+#include "render/chunk_writer.hpp"
+#include "render/socket_rows.hpp"
+#include "sys/socket_owners.hpp"
+
+namespace kt::cli {
+
+enum class InspectOutput { table, json, summary };
+
+struct InspectSinkConfig {
+    const InspectQuery* query = nullptr;
+    InspectOutput output = InspectOutput::table;
+    const sys::SocketOwnerIndex* owners = nullptr;  // -p, --pid, --comm, --exact
+    bool only_owned = false;                        // --pid/--comm: drop sockets of other processes
+    bool show_owners = false;
+    bool exact = false;
+    // A replayed dump was filtered by whoever saved it: apply states, family and the
+    // kernel filter here too.
+    bool filter_in_user_space = false;
+    render::ChunkWriter* out = nullptr;
+    render::SocketTable* table = nullptr;
+};
+
+// Failures to read exact values, summed up in one warning at the end.
+struct ExactReport {
+    std::uint64_t read = 0;
+    std::uint64_t failed = 0;
+    std::string first_reason;
+};
+
+class InspectSink : public SocketSink {
+public:
+    explicit InspectSink(const InspectSinkConfig& config) : m_config(config) {}
+
+    // Each netns starts with its own listeners and counts.
+    void begin_netns(std::string label, bool listeners_known);
+    ListenerIndex& listeners() { return m_listeners; }
+    void on_socket(const SocketRecord& s) override;
+
+    const InspectSummary& summary() const { return m_summary; }
+    void reset_summary() { m_summary = {}; }
+    const ExactReport& exact_report() const { return m_exact; }
+    std::uint64_t rows() const { return m_rows; }
+
+private:
+    InspectSinkConfig m_config;
+    ListenerIndex m_listeners;
+    bool m_listeners_known = false;
+    std::string m_netns;
+    InspectSummary m_summary;
+    ExactReport m_exact;
+    std::uint64_t m_rows = 0;
+};
+
+// Feeds only listeners to an index (the listener pass).
+class ListenerSink : public SocketSink {
+public:
+    explicit ListenerSink(ListenerIndex& index) : m_index(index) {}
+    void on_socket(const SocketRecord& s) override { m_index.add(s); }
+
+private:
+    ListenerIndex& m_index;
+};
+
+}  // namespace kt::cli

@@ -1,0 +1,129 @@
+#include "core/diag_parse.hpp"
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
+#include <cstring>
+#include <string>
+
+namespace kt {
+
+namespace {
+constexpr std::string_view k_what = "sock_diag reply";
+constexpr std::string_view k_kernel_error_prefix = "the kernel answered with error ";
+
+std::string kernel_error(int err) {
+    const char* desc = strerrordesc_np(err);
+    return std::string(k_kernel_error_prefix) + std::to_string(err) + " (" + (desc ? desc : "unknown") + ")";
+}
+
+std::uint16_t from_be16(std::uint16_t v) { return static_cast<std::uint16_t>((v >> 8) | (v << 8)); }
+
+void fill_endpoint(Endpoint& e, std::uint8_t family, const std::uint32_t (&addr)[4], std::uint16_t port_be) {
+    e.address.family = family;
+    std::memcpy(e.address.bytes.data(), addr, family == k_family_inet ? 4 : 16);
+    e.port = from_be16(port_be);
+}
+
+Result<void> walk_attributes(const std::uint8_t* at, std::size_t len, std::size_t offset) {
+    // No attribute is needed today (idiag_ext is 0), but their lengths are still checked so a
+    // malformed message is reported rather than read past.
+    while (len >= sizeof(nlattr)) {
+        nlattr attr;
+        std::memcpy(&attr, at, sizeof attr);
+        if (attr.nla_len < sizeof(nlattr) || attr.nla_len > len)
+            return fail(std::string(k_what), "truncated attribute at byte " + std::to_string(offset));
+        const std::size_t step = NLA_ALIGN(attr.nla_len);
+        if (step >= len) break;
+        at += step;
+        len -= step;
+        offset += step;
+    }
+    return {};
+}
+}  // namespace
+
+Result<void> parse_diag_chunk(std::span<const std::uint8_t> bytes, const DiagExpect& expect, SocketSink& sink,
+                              DiagProgress& progress) {
+    std::size_t offset = 0;
+    while (offset < bytes.size()) {
+        const std::size_t left = bytes.size() - offset;
+        nlmsghdr hdr;
+        if (left < sizeof hdr)
+            return fail(std::string(k_what), "truncated netlink header at byte " + std::to_string(offset));
+        std::memcpy(&hdr, bytes.data() + offset, sizeof hdr);
+        if (hdr.nlmsg_len < sizeof hdr || hdr.nlmsg_len > left)
+            return fail(std::string(k_what), "truncated netlink message at byte " + std::to_string(offset) + " (length " +
+                                                 std::to_string(hdr.nlmsg_len) + ", " + std::to_string(left) +
+                                                 " bytes left)");
+        if (expect.check_ids && (hdr.nlmsg_seq != expect.seq || (expect.portid && hdr.nlmsg_pid != expect.portid)))
+            return fail(std::string(k_what), "message for another request (sequence " + std::to_string(hdr.nlmsg_seq) +
+                                                 ", expected " + std::to_string(expect.seq) + ")");
+        if (hdr.nlmsg_flags & NLM_F_DUMP_INTR) progress.interrupted = true;
+        const std::uint8_t* payload = bytes.data() + offset + NLMSG_HDRLEN;
+        const std::size_t payload_len = hdr.nlmsg_len - std::min<std::size_t>(hdr.nlmsg_len, NLMSG_HDRLEN);
+
+        if (hdr.nlmsg_type == NLMSG_DONE) {
+            // netlink_dump_done puts the dump's error (0 or -errno) in the payload.
+            int status = 0;
+            if (payload_len >= sizeof status) std::memcpy(&status, payload, sizeof status);
+            if (status < 0) return fail(std::string(k_what), kernel_error(-status));
+            progress.done = true;
+            return {};
+        }
+        if (hdr.nlmsg_type == NLMSG_ERROR) {
+            nlmsgerr err;
+            if (payload_len < sizeof err.error)
+                return fail(std::string(k_what), "truncated NLMSG_ERROR at byte " + std::to_string(offset));
+            std::memcpy(&err.error, payload, sizeof err.error);
+            if (err.error == 0) {  // an ACK, not an error
+                ++progress.skipped_messages;
+            } else {
+                return fail(std::string(k_what), kernel_error(-err.error));
+            }
+        } else if (hdr.nlmsg_type == SOCK_DIAG_BY_FAMILY || hdr.nlmsg_type == TCPDIAG_GETSOCK) {
+            // A compat (AF_UNSPEC) dump answers with its request type, TCPDIAG_GETSOCK.
+            inet_diag_msg msg;
+            if (payload_len < sizeof msg)
+                return fail(std::string(k_what), "truncated inet_diag_msg at byte " + std::to_string(offset));
+            std::memcpy(&msg, payload, sizeof msg);
+            if (msg.idiag_family != k_family_inet && msg.idiag_family != k_family_inet6)
+                return fail(std::string(k_what), "unexpected address family " + std::to_string(msg.idiag_family) +
+                                                     " at byte " + std::to_string(offset));
+            if (auto r = walk_attributes(payload + NLMSG_ALIGN(sizeof msg),
+                                         payload_len - std::min(payload_len, std::size_t{NLMSG_ALIGN(sizeof msg)}),
+                                         offset + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof msg));
+                !r)
+                return r;
+            SocketRecord s;
+            s.family = msg.idiag_family;
+            s.state = msg.idiag_state;
+            s.timer = static_cast<DiagTimer>(msg.idiag_timer);
+            s.retrans = msg.idiag_retrans;
+            s.expires_ms = msg.idiag_expires;
+            s.rqueue = msg.idiag_rqueue;
+            s.wqueue = msg.idiag_wqueue;
+            s.uid = msg.idiag_uid;
+            s.inode = msg.idiag_inode;
+            s.cookie = (std::uint64_t{msg.id.idiag_cookie[1]} << 32) | msg.id.idiag_cookie[0];
+            fill_endpoint(s.local, msg.idiag_family, msg.id.idiag_src, msg.id.idiag_sport);
+            fill_endpoint(s.peer, msg.idiag_family, msg.id.idiag_dst, msg.id.idiag_dport);
+            s.dump_interrupted = (hdr.nlmsg_flags & NLM_F_DUMP_INTR) != 0;
+            ++progress.sockets;
+            sink.on_socket(s);
+        } else {
+            ++progress.skipped_messages;
+        }
+        const std::size_t step = NLMSG_ALIGN(hdr.nlmsg_len);
+        offset += std::max<std::size_t>(step, hdr.nlmsg_len);
+    }
+    return {};
+}
+
+int kernel_errno_of(const Error& e) {
+    if (e.what != k_what || !e.why.starts_with(k_kernel_error_prefix)) return 0;
+    return std::atoi(e.why.c_str() + k_kernel_error_prefix.size());
+}
+
+}  // namespace kt

@@ -1,0 +1,67 @@
+#include "core/ip_text.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace kt {
+
+std::optional<IpAddress> parse_ip_address(std::string_view text) {
+    if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+    char buf[64];
+    if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
+    IpAddress a;
+    if (inet_pton(AF_INET, buf, a.bytes.data()) == 1) {
+        a.family = k_family_inet;
+        return a;
+    }
+    if (inet_pton(AF_INET6, buf, a.bytes.data()) == 1) {
+        a.family = k_family_inet6;
+        return a;
+    }
+    return std::nullopt;
+}
+
+std::size_t format_ip(char* out, const IpAddress& a) {
+    if (a.family == k_family_inet) {
+        char* p = out;
+        for (int i = 0; i < 4; ++i) {
+            if (i) *p++ = '.';
+            p = std::to_chars(p, p + 3, a.bytes[static_cast<std::size_t>(i)]).ptr;
+        }
+        return static_cast<std::size_t>(p - out);
+    }
+    if (!inet_ntop(AF_INET6, a.bytes.data(), out, INET6_ADDRSTRLEN)) return 0;
+    return std::strlen(out);
+}
+
+std::size_t format_endpoint(char* out, const Endpoint& e) {
+    char* p = out;
+    if (e.address.is_unspecified()) {
+        *p++ = '*';
+    } else if (e.address.family == k_family_inet6) {
+        *p++ = '[';
+        p += format_ip(p, e.address);
+        *p++ = ']';
+    } else {
+        p += format_ip(p, e.address);
+    }
+    *p++ = ':';
+    p = std::to_chars(p, p + 5, e.port).ptr;
+    return static_cast<std::size_t>(p - out);
+}
+
+std::string ip_string(const IpAddress& a) {
+    char buf[k_max_endpoint_text];
+    return std::string(buf, format_ip(buf, a));
+}
+
+std::string endpoint_string(const Endpoint& e) {
+    char buf[k_max_endpoint_text];
+    return std::string(buf, format_endpoint(buf, e));
+}
+
+}  // namespace kt

@@ -1,0 +1,52 @@
+// One TCP socket as sock_diag reports it, decoded into plain values.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace kt {
+
+inline constexpr std::uint8_t k_family_inet = 2;    // AF_INET
+inline constexpr std::uint8_t k_family_inet6 = 10;  // AF_INET6
+
+// idiag_timer (net/ipv4/inet_diag.c, inet_sk_diag_fill).
+enum class DiagTimer : std::uint8_t { none = 0, retransmit = 1, keepalive = 2, time_wait = 3, zero_window = 4 };
+
+// An address in network byte order: IPv4 in the first 4 bytes, IPv6 in all 16.
+struct IpAddress {
+    std::uint8_t family = k_family_inet;
+    std::array<std::uint8_t, 16> bytes{};
+
+    bool is_v4_mapped() const;
+    bool is_unspecified() const;
+    // The IPv4 address a mapped IPv6 address carries, or the address itself.
+    IpAddress unmapped() const;
+    friend bool operator==(const IpAddress&, const IpAddress&) = default;
+};
+
+struct Endpoint {
+    IpAddress address;
+    std::uint16_t port = 0;  // host byte order
+    friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+struct SocketRecord {
+    Endpoint local;
+    Endpoint peer;
+    std::uint64_t cookie = 0;
+    std::uint32_t inode = 0;  // 0 for TIME_WAIT, SYN_RECV and orphans
+    std::uint32_t uid = 0;
+    std::uint32_t expires_ms = 0;  // until the timer fires
+    std::uint32_t rqueue = 0;      // listeners: accept queue length
+    std::uint32_t wqueue = 0;      // listeners: backlog
+    std::uint8_t family = k_family_inet;
+    std::uint8_t state = 0;
+    DiagTimer timer = DiagTimer::none;
+    std::uint8_t retrans = 0;  // keepalive timer: unanswered probes
+    bool dump_interrupted = false;  // NLM_F_DUMP_INTR was set on this message
+};
+
+const char* family_name(std::uint8_t family);
+
+}  // namespace kt

@@ -1,0 +1,67 @@
+#include "core/socket_role.hpp"
+
+#include <array>
+#include <string>
+
+#include "core/nearest.hpp"
+#include "core/tcp_state.hpp"
+
+namespace kt {
+
+namespace {
+constexpr std::array<std::string_view, k_role_count> k_role_names = {"listener", "accepted", "upstream"};
+}
+
+std::string_view role_name(SocketRole r) { return k_role_names[static_cast<std::size_t>(r)]; }
+
+Result<std::uint8_t> parse_role_list(std::string_view list, std::string_view flag) {
+    std::uint8_t mask = 0;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        auto comma = list.find(',', start);
+        if (comma == std::string_view::npos) comma = list.size();
+        const auto word = list.substr(start, comma - start);
+        start = comma + 1;
+        if (word.empty()) continue;
+        bool found = false;
+        for (std::size_t i = 0; i < k_role_count; ++i) {
+            if (k_role_names[i] == word) {
+                mask = static_cast<std::uint8_t>(mask | (1u << i));
+                found = true;
+            }
+        }
+        if (!found)
+            return fail(std::string(flag) + " " + std::string(word),
+                        "unknown role" + did_you_mean(word, k_role_names) + "; roles are listener, accepted, upstream");
+    }
+    if (mask == 0) return fail(std::string(flag), "give at least one of listener, accepted, upstream");
+    return mask;
+}
+
+void ListenerIndex::add(const SocketRecord& listener) {
+    ++m_count;
+    const IpAddress a = listener.local.address.unmapped();
+    if (a.is_unspecified())
+        m_wildcard_ports.set(listener.local.port);
+    else
+        m_bound.push_back(Endpoint{a, listener.local.port});
+}
+
+void ListenerIndex::clear() {
+    m_wildcard_ports.reset();
+    m_bound.clear();
+    m_count = 0;
+}
+
+SocketRole ListenerIndex::role_of(const SocketRecord& s) const {
+    if (s.state == static_cast<std::uint8_t>(TcpState::listen)) return SocketRole::listener;
+    if (m_wildcard_ports.test(s.local.port)) return SocketRole::accepted;
+    if (!m_bound.empty()) {
+        const Endpoint local{s.local.address.unmapped(), s.local.port};
+        for (const auto& e : m_bound)
+            if (e == local) return SocketRole::accepted;
+    }
+    return SocketRole::upstream;
+}
+
+}  // namespace kt

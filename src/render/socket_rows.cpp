@@ -1,0 +1,172 @@
+#include "render/socket_rows.hpp"
+
+#include "core/duration.hpp"
+#include "core/ip_text.hpp"
+#include "core/tcp_state.hpp"
+
+namespace kt::render {
+
+namespace {
+constexpr std::size_t k_w_netns = 16, k_w_state = 11, k_w_role = 8, k_w_endpoint = 23, k_w_keepalive = 14,
+                      k_w_next = 8, k_w_probes = 6, k_w_pid = 7, k_w_fd = 5, k_w_comm = 15, k_w_num = 6;
+
+std::string_view uint_text(char* buf, std::uint64_t v) {
+    return {buf, static_cast<std::size_t>(std::to_chars(buf, buf + 24, v).ptr - buf)};
+}
+}  // namespace
+
+void SocketTable::header() {
+    if (m_columns.netns) m_out.cell("NETNS", k_w_netns);
+    m_out.cell("STATE", k_w_state);
+    m_out.cell("ROLE", k_w_role);
+    m_out.cell("LOCAL", k_w_endpoint);
+    m_out.cell("PEER", k_w_endpoint);
+    m_out.cell("KEEPALIVE", k_w_keepalive);
+    m_out.cell("NEXT", k_w_next);
+    m_out.cell("PROBES", k_w_probes);
+    if (m_columns.processes) {
+        m_out.cell("PID", k_w_pid);
+        m_out.cell("FD", k_w_fd);
+        m_out.cell("COMM", k_w_comm);
+    }
+    if (m_columns.exact) {
+        m_out.cell("SO_KA", k_w_num);
+        m_out.cell("IDLE", k_w_num);
+        m_out.cell("INTVL", k_w_num);
+        m_out.cell("CNT", k_w_num);
+        m_out.cell("UTO_MS", k_w_num);
+    }
+    m_out.end_row();
+}
+
+void SocketTable::row(const SocketRow& r) {
+    const SocketRecord& s = *r.record;
+    char buf[k_max_endpoint_text];
+    if (m_columns.netns) m_out.cell(r.netns, k_w_netns);
+    m_out.cell(tcp_state_name(s.state), k_w_state);
+    m_out.cell(role_name(r.role), k_w_role);
+    m_out.cell({buf, format_endpoint(buf, s.local)}, k_w_endpoint);
+    m_out.cell({buf, format_endpoint(buf, s.peer)}, k_w_endpoint);
+    m_out.cell(keepalive_observed_name(r.keepalive), k_w_keepalive);
+    if (r.keepalive == KeepaliveObserved::armed) {
+        m_out.cell({buf, format_duration_ms_to(buf, s.expires_ms)}, k_w_next);
+        m_out.cell(uint_text(buf, s.retrans), k_w_probes);
+    } else {
+        m_out.cell("-", k_w_next);
+        m_out.cell("-", k_w_probes);
+    }
+    if (m_columns.processes) {
+        if (r.owner) {
+            m_out.cell(uint_text(buf, static_cast<std::uint64_t>(r.owner->pid)), k_w_pid);
+            m_out.cell(uint_text(buf, static_cast<std::uint64_t>(r.owner->fd)), k_w_fd);
+            m_out.cell(r.owner->comm, k_w_comm);
+        } else {
+            m_out.cell("-", k_w_pid);
+            m_out.cell("-", k_w_fd);
+            m_out.cell("-", k_w_comm);
+        }
+    }
+    if (m_columns.exact) {
+        if (r.exact) {
+            m_out.cell(r.exact->keepalive ? "on" : "off", k_w_num);
+            m_out.cell(uint_text(buf, r.exact->idle_seconds), k_w_num);
+            m_out.cell(uint_text(buf, r.exact->interval_seconds), k_w_num);
+            m_out.cell(uint_text(buf, r.exact->count), k_w_num);
+            m_out.cell(uint_text(buf, r.exact->user_timeout_ms), k_w_num);
+        } else {
+            for (int i = 0; i < 5; ++i) m_out.cell("-", k_w_num);
+        }
+    }
+    m_out.end_row();
+}
+
+namespace {
+void endpoint_json(ChunkWriter& out, const Endpoint& e) {
+    char buf[k_max_endpoint_text];
+    out.put("{\"address\":\"");
+    out.put({buf, format_ip(buf, e.address)});
+    out.put("\",\"port\":");
+    out.put_uint(e.port);
+    out.put('}');
+}
+}  // namespace
+
+void socket_json(ChunkWriter& out, const SocketRow& r, bool with_owner, bool with_exact) {
+    const SocketRecord& s = *r.record;
+    out.put("{\"netns\":");
+    out.json_string(r.netns);
+    out.put(",\"family\":\"");
+    out.put(family_name(s.family));
+    out.put("\",\"state\":\"");
+    out.put(tcp_state_name(s.state));
+    out.put("\",\"role\":\"");
+    out.put(role_name(r.role));
+    out.put("\",\"local\":");
+    endpoint_json(out, s.local);
+    out.put(",\"peer\":");
+    endpoint_json(out, s.peer);
+    out.put(",\"inode\":");
+    out.put_uint(s.inode);
+    out.put(",\"uid\":");
+    out.put_uint(s.uid);
+    // A 64-bit cookie does not survive JSON numbers (doubles) in most readers: a string.
+    out.put(",\"cookie\":\"");
+    out.put_uint(s.cookie);
+    out.put("\",\"timer\":{\"kind\":\"");
+    static constexpr std::string_view k_timers[] = {"none", "retransmit", "keepalive", "time-wait", "zero-window"};
+    const auto t = static_cast<std::size_t>(s.timer);
+    out.put(t < 5 ? k_timers[t] : "unknown");
+    out.put("\",\"expires_ms\":");
+    out.put_uint(s.expires_ms);
+    out.put(",\"retrans\":");
+    out.put_uint(s.retrans);
+    out.put("},\"keepalive\":{\"observed\":\"");
+    out.put(r.keepalive == KeepaliveObserved::not_applicable ? "not-applicable" : keepalive_observed_name(r.keepalive));
+    out.put('"');
+    if (r.keepalive == KeepaliveObserved::armed) {
+        out.put(",\"next_ms\":");
+        out.put_uint(s.expires_ms);
+        out.put(",\"unanswered_probes\":");
+        out.put_uint(s.retrans);
+    }
+    out.put('}');
+    if (with_owner) {
+        out.put(",\"process\":");
+        if (r.owner) {
+            out.put("{\"pid\":");
+            out.put_uint(static_cast<std::uint64_t>(r.owner->pid));
+            out.put(",\"fd\":");
+            out.put_uint(static_cast<std::uint64_t>(r.owner->fd));
+            out.put(",\"comm\":");
+            out.json_string(r.owner->comm);
+            out.put('}');
+        } else {
+            out.put("null");
+        }
+    }
+    if (with_exact) {
+        out.put(",\"exact\":");
+        if (r.exact) {
+            out.put("{\"so_keepalive\":");
+            out.put(r.exact->keepalive ? "true" : "false");
+            out.put(",\"idle_seconds\":");
+            out.put_uint(r.exact->idle_seconds);
+            out.put(",\"interval_seconds\":");
+            out.put_uint(r.exact->interval_seconds);
+            out.put(",\"count\":");
+            out.put_uint(r.exact->count);
+            out.put(",\"user_timeout_ms\":");
+            out.put_uint(r.exact->user_timeout_ms);
+            out.put('}');
+        } else if (!r.exact_error.empty()) {
+            out.put("{\"error\":");
+            out.json_string(r.exact_error);
+            out.put('}');
+        } else {
+            out.put("null");
+        }
+    }
+    out.put('}');
+}
+
+}  // namespace kt::render

@@ -1,0 +1,42 @@
+// Network namespaces: naming them, finding them all, and running code inside one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace kt::sys {
+
+struct NetnsTarget {
+    std::string label;        // "host", a /run/netns name, or "netns:<inode>"
+    std::string path;         // what to setns() to; empty for the caller's own netns
+    std::uint64_t inode = 0;  // the nsfs inode, which identifies a netns
+    std::int32_t pid = 0;     // one process inside, when known
+    std::string comm;         // that process's name
+};
+
+// The netns this process is in.
+Result<NetnsTarget> current_netns(const std::string& proc_root = "/proc");
+
+// NAME (from /run/netns, as `ip netns` names them) or a PATH to a netns file.
+Result<NetnsTarget> netns_by_name(const std::string& name_or_path, const std::string& run_netns = "/run/netns");
+
+// The netns of process PID.
+Result<NetnsTarget> netns_of_pid(std::int32_t pid, const std::string& proc_root = "/proc");
+
+struct NetnsDiscovery {
+    std::vector<NetnsTarget> found;  // one per distinct inode; host first
+    Errors problems;                 // entries that could not be read
+};
+
+// Every distinct netns: /proc/*/ns/net and /run/netns/*, deduplicated by inode.
+NetnsDiscovery discover_netns(const std::string& proc_root = "/proc", const std::string& run_netns = "/run/netns");
+
+// Runs `body` with this thread in `target` (setns needs CAP_SYS_ADMIN), then returns to the
+// netns it came from, whatever `body` returned.
+Result<void> run_in_netns(const NetnsTarget& target, const std::function<Result<void>()>& body);
+
+}  // namespace kt::sys

@@ -1,0 +1,159 @@
+#include "sys/socket_owners.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+
+#include "sys/files.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace kt::sys {
+
+namespace {
+std::size_t slot_of(std::uint32_t inode, std::size_t mask) {
+    // Inodes are sequential; multiply to spread them over the table.
+    return static_cast<std::size_t>((std::uint64_t{inode} * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+}
+
+std::string read_comm(const std::string& proc_root, std::int32_t pid) {
+    auto text = read_text_file(proc_root + "/" + std::to_string(pid) + "/comm", 4096);
+    if (!text) return {};
+    std::string c = std::move(*text);
+    while (!c.empty() && c.back() == '\n') c.pop_back();
+    return c;
+}
+
+std::size_t open_files_on_system(const std::string& proc_root) {
+    auto text = read_text_file(proc_root + "/sys/fs/file-nr", 4096);
+    if (!text) return 1024;
+    std::size_t n = 0;
+    std::from_chars(text->data(), text->data() + text->size(), n);
+    return std::max<std::size_t>(n, 1024);
+}
+
+// Reads one process's fd table into the index. Returns 0, or the errno that stopped it.
+int scan_process(const std::string& proc_root, std::int32_t pid, SocketOwnerIndex& index) {
+    const std::string dir = proc_root + "/" + std::to_string(pid) + "/fd";
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd) return errno;
+    DIR* d = ::fdopendir(::dup(dfd.get()));
+    if (!d) return errno;
+    bool owns_socket = false;
+    char link[64];
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        const ssize_t n = ::readlinkat(dfd.get(), e->d_name, link, sizeof link);
+        if (n <= 0) continue;
+        const std::uint32_t inode = socket_inode_of_link({link, static_cast<std::size_t>(n)});
+        if (inode == 0) continue;
+        index.insert(inode, SocketOwner{pid, std::atoi(e->d_name)});
+        owns_socket = true;
+    }
+    ::closedir(d);
+    if (owns_socket) index.set_comm(pid, read_comm(proc_root, pid));
+    return 0;
+}
+
+bool all_digits(const char* s) {
+    if (!*s) return false;
+    for (; *s; ++s)
+        if (*s < '0' || *s > '9') return false;
+    return true;
+}
+}  // namespace
+
+std::uint32_t socket_inode_of_link(std::string_view link) {
+    constexpr std::string_view prefix = "socket:[";
+    if (!link.starts_with(prefix) || !link.ends_with(']')) return 0;
+    std::uint32_t inode = 0;
+    const char* first = link.data() + prefix.size();
+    const char* last = link.data() + link.size() - 1;
+    auto [end, ec] = std::from_chars(first, last, inode);
+    return (ec == std::errc() && end == last) ? inode : 0;
+}
+
+SocketOwnerIndex::SocketOwnerIndex(std::size_t expected) {
+    m_slots.resize(std::bit_ceil(std::max<std::size_t>(16, expected * 2)));
+}
+
+void SocketOwnerIndex::grow() {
+    std::vector<Slot> old(m_slots.size() * 2);
+    old.swap(m_slots);
+    m_size = 0;
+    for (const auto& s : old)
+        if (s.inode) insert(s.inode, s.owner);
+}
+
+void SocketOwnerIndex::insert(std::uint32_t inode, SocketOwner owner) {
+    if (inode == 0) return;
+    if ((m_size + 1) * 2 > m_slots.size()) grow();
+    const std::size_t mask = m_slots.size() - 1;
+    for (std::size_t i = slot_of(inode, mask);; i = (i + 1) & mask) {
+        if (m_slots[i].inode == inode) return;  // shared after fork or SCM_RIGHTS: keep the first owner
+        if (m_slots[i].inode == 0) {
+            m_slots[i] = Slot{inode, owner};
+            ++m_size;
+            return;
+        }
+    }
+}
+
+const SocketOwner* SocketOwnerIndex::find(std::uint32_t inode) const {
+    if (inode == 0) return nullptr;
+    const std::size_t mask = m_slots.size() - 1;
+    for (std::size_t i = slot_of(inode, mask);; i = (i + 1) & mask) {
+        if (m_slots[i].inode == inode) return &m_slots[i].owner;
+        if (m_slots[i].inode == 0) return nullptr;
+    }
+}
+
+std::string_view SocketOwnerIndex::comm(std::int32_t pid) const {
+    auto it = m_comms.find(pid);
+    return it == m_comms.end() ? std::string_view() : std::string_view(it->second);
+}
+
+OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
+    OwnerScan scan{SocketOwnerIndex(options.pids.empty() ? open_files_on_system(options.proc_root) : 1024), 0, 0, {}};
+    auto visit = [&](std::int32_t pid) -> int {
+        if (!options.comm.empty() && read_comm(options.proc_root, pid) != options.comm) return 0;
+        const int err = scan_process(options.proc_root, pid, scan.index);
+        if (err == 0)
+            ++scan.processes;
+        else
+            ++scan.unreadable;
+        return err;
+    };
+    if (!options.pids.empty()) {
+        for (auto pid : options.pids) {
+            const std::string dir = options.proc_root + "/" + std::to_string(pid);
+            if (::access(dir.c_str(), F_OK) != 0) {
+                scan.problems.push_back(Error{"--pid " + std::to_string(pid), "no such process"});
+                continue;
+            }
+            if (const int err = visit(pid); err != 0)
+                scan.problems.push_back(Error{"--pid " + std::to_string(pid),
+                                              "cannot read its file descriptors: " + errno_text(err) +
+                                                  (err == EACCES ? "; another user's process needs root "
+                                                                   "(CAP_DAC_READ_SEARCH)"
+                                                                 : "")});
+        }
+        return scan;
+    }
+    DIR* d = ::opendir(options.proc_root.c_str());
+    if (!d) {
+        scan.problems.push_back(Error{options.proc_root, errno_text(errno)});
+        return scan;
+    }
+    while (dirent* e = ::readdir(d))
+        if (all_digits(e->d_name)) visit(static_cast<std::int32_t>(std::atoi(e->d_name)));
+    ::closedir(d);
+    return scan;
+}
+
+}  // namespace kt::sys

@@ -1,0 +1,59 @@
+// Which process holds which socket: one scan of /proc/*/fd into an index by socket inode.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace kt::sys {
+
+struct SocketOwner {
+    std::int32_t pid = 0;
+    std::int32_t fd = 0;
+};
+
+// An open-addressing hash from socket inode to its first owner (lowest pid, lowest fd);
+// sized up front from the number of open files on the system so it rarely grows.
+class SocketOwnerIndex {
+public:
+    explicit SocketOwnerIndex(std::size_t expected = 1024);
+    void insert(std::uint32_t inode, SocketOwner owner);
+    const SocketOwner* find(std::uint32_t inode) const;
+    std::size_t size() const { return m_size; }
+    void set_comm(std::int32_t pid, std::string comm) { m_comms[pid] = std::move(comm); }
+    std::string_view comm(std::int32_t pid) const;
+
+private:
+    struct Slot {
+        std::uint32_t inode = 0;  // 0 = empty: no socket has inode 0
+        SocketOwner owner;
+    };
+    void grow();
+    std::vector<Slot> m_slots;
+    std::size_t m_size = 0;
+    std::unordered_map<std::int32_t, std::string> m_comms;
+};
+
+struct OwnerScanOptions {
+    std::string proc_root = "/proc";
+    std::vector<std::int32_t> pids;  // only these (--pid); empty = every process
+    std::string comm;                // only processes with this name (--comm)
+};
+
+struct OwnerScan {
+    SocketOwnerIndex index;
+    std::size_t processes = 0;   // processes whose fds were read
+    std::size_t unreadable = 0;  // processes whose fd directory could not be read
+    Errors problems;             // a named --pid that does not exist or cannot be read
+};
+
+OwnerScan scan_socket_owners(const OwnerScanOptions& options);
+
+// "socket:[12345]" -> 12345, else 0.
+std::uint32_t socket_inode_of_link(std::string_view link);
+
+}  // namespace kt::sys
