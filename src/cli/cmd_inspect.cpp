@@ -88,6 +88,8 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
     if (!query) return std::unexpected(Errors{query.error()});
     if (!o.replay.empty() && (!o.netns.empty() || o.netns_of || o.all_netns))
         return std::unexpected(Errors{{"--replay", "reads a saved dump; it cannot be combined with --netns options"}});
+    if (!o.replay.empty() && (o.processes || !o.pids.empty() || !o.comm.empty() || o.exact))
+        return std::unexpected(Errors{{"--replay", "cannot be combined with -p, --pid, --comm or --exact, which read the live system"}});
     if (!o.replay.empty() && !o.dump_raw.empty())
         return std::unexpected(Errors{{"--replay and --dump-raw", "give at most one of them"}});
     if (!o.dump_raw.empty() && o.all_netns)
@@ -131,8 +133,21 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
                              need_owners, o.exact, !o.replay.empty(), &out, &table};
     InspectSink sink(config);
 
-    if (mode == InspectOutput::table) table.header();
-    if (mode == InspectOutput::json) out.put("{\"schema\":\"keepalive-tune.inspect.v1\",\"sockets\":[\n");
+    // Nothing reaches stdout until a dump has started, so a bad --netns or --replay leaves
+    // only the error line.
+    bool started = false;
+    auto start_output = [&] {
+        if (started) return;
+        started = true;
+        if (mode == InspectOutput::table) table.header();
+        if (mode == InspectOutput::json) out.put("{\"schema\":\"keepalive-tune.inspect.v1\",\"sockets\":[\n");
+    };
+    std::string replay_bytes;
+    if (!o.replay.empty()) {
+        auto bytes = sys::read_text_file(o.replay, std::size_t{1} << 31);
+        if (!bytes) return std::unexpected(Errors{bytes.error()});
+        replay_bytes = std::move(*bytes);
+    }
 
     nlohmann::json netns_list = nlohmann::json::array();
     nlohmann::json summaries = nlohmann::json::array();
@@ -144,11 +159,16 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
         std::string error;
         auto dump_one = [&]() -> Result<void> {
             if (!o.replay.empty()) {
-                auto bytes = sys::read_text_file(o.replay, std::size_t{1} << 31);
-                if (!bytes) return std::unexpected(bytes.error());
                 sink.begin_netns(target.label, false);
-                auto progress = sys::replay_dump(
-                    {reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()}, sink);
+                // A truncated file is found before anything is printed.
+                InspectSinkConfig dry = config;
+                dry.output = InspectOutput::summary;
+                InspectSink check(dry);
+                const std::span<const std::uint8_t> bytes{reinterpret_cast<const std::uint8_t*>(replay_bytes.data()),
+                                                          replay_bytes.size()};
+                if (auto r = sys::replay_dump(bytes, check); !r) return std::unexpected(r.error());
+                start_output();
+                auto progress = sys::replay_dump(bytes, sink);
                 if (!progress) return std::unexpected(progress.error());
                 return {};
             }
@@ -160,6 +180,7 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
                 return {};
             });
             if (!opened) return opened;
+            start_output();
             sink.begin_netns(target.label, query->needs_listener_pass());
             if (query->needs_listener_pass()) {
                 ListenerSink listeners(sink.listeners());
@@ -199,6 +220,7 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
         }
     }
     if (!entered_any) return std::unexpected(warnings);
+    start_output();
 
     const auto& exact = sink.exact_report();
     if (exact.failed > 0)

@@ -106,26 +106,32 @@ NetnsDiscovery discover_netns(const std::string& proc_root, const std::string& r
         }
         ::closedir(d);
     }
+    // In pid order, so each namespace is labelled by its oldest process (pid 1 for the host).
+    std::vector<std::int32_t> pids;
     if (DIR* d = ::opendir(proc_root.c_str())) {
-        while (dirent* e = ::readdir(d)) {
-            if (!all_digits(e->d_name)) continue;
-            const std::string path = proc_root + "/" + e->d_name + "/ns/net";
+        while (dirent* e = ::readdir(d))
+            if (all_digits(e->d_name)) pids.push_back(static_cast<std::int32_t>(std::atoi(e->d_name)));
+        ::closedir(d);
+    }
+    std::sort(pids.begin(), pids.end());
+    {
+        for (const std::int32_t pid : pids) {
+            const std::string pid_text = std::to_string(pid);
+            const std::string path = proc_root + "/" + pid_text + "/ns/net";
             auto inode = netns_inode(path);
             if (!inode) continue;  // a process that exited, or a kernel thread without one
-            const auto pid = static_cast<std::int32_t>(std::atoi(e->d_name));
             auto [it, inserted] = by_inode.try_emplace(*inode);
             NetnsTarget& t = it->second;
             if (inserted) {
                 t.inode = *inode;
                 t.path = path;
-                t.label = *inode == host_inode ? "host" : "pid:" + std::string(e->d_name);
+                t.label = *inode == host_inode ? "host" : "pid:" + pid_text;
             }
             if (t.pid == 0) {
                 t.pid = pid;
                 t.comm = read_comm(proc_root, pid);
             }
         }
-        ::closedir(d);
     }
     for (auto& [inode, t] : by_inode) out.found.push_back(std::move(t));
     std::stable_partition(out.found.begin(), out.found.end(),
