@@ -40,6 +40,12 @@ std::size_t format_ip(char* out, const IpAddress& a) {
 
 std::size_t format_endpoint(char* out, const Endpoint& e) {
     char* p = out;
+    if (e.address.is_unspecified() && e.port == 0) {  // a listener's peer
+        *p++ = '*';
+        *p++ = ':';
+        *p++ = '*';
+        return 3;
+    }
     if (e.address.is_unspecified()) {
         *p++ = '*';
     } else if (e.address.family == k_family_inet6) {

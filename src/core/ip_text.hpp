@@ -16,7 +16,7 @@ std::optional<IpAddress> parse_ip_address(std::string_view text);
 
 // Writes the address ("127.0.0.1", "::1") at `out`; returns the length. `out` holds 46 bytes.
 std::size_t format_ip(char* out, const IpAddress& a);
-// "127.0.0.1:80", "[::1]:80", "*:80" for the unspecified address.
+// "127.0.0.1:80", "[::1]:80", "*:80" for the unspecified address, "*:*" for a listener's peer.
 std::size_t format_endpoint(char* out, const Endpoint& e);
 
 std::string ip_string(const IpAddress& a);

@@ -1,0 +1,38 @@
+// libFuzzer target: arbitrary bytes through the sock_diag reply parser, then every decoded
+// record through the formatting and classification code the table uses.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/diag_parse.hpp"
+#include "core/duration.hpp"
+#include "core/ip_text.hpp"
+#include "core/keepalive_observed.hpp"
+#include "core/socket_role.hpp"
+#include "core/tcp_state.hpp"
+
+namespace {
+class Exercise : public kt::SocketSink {
+public:
+    void on_socket(const kt::SocketRecord& s) override {
+        char buf[kt::k_max_endpoint_text];
+        m_total += kt::format_endpoint(buf, s.local) + kt::format_endpoint(buf, s.peer);
+        m_total += kt::format_duration_ms_to(buf, s.expires_ms);
+        m_total += kt::tcp_state_name(s.state).size();
+        m_total += static_cast<std::size_t>(kt::observe_keepalive(s));
+        if (s.state == static_cast<std::uint8_t>(kt::TcpState::listen)) m_listeners.add(s);
+        m_total += static_cast<std::size_t>(m_listeners.role_of(s));
+    }
+    std::size_t m_total = 0;
+
+private:
+    kt::ListenerIndex m_listeners;
+};
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    Exercise sink;
+    kt::DiagProgress progress;
+    auto r = kt::parse_diag_chunk({data, size}, kt::DiagExpect{}, sink, progress);
+    if (!r) (void)kt::kernel_errno_of(r.error());
+    return 0;
+}
