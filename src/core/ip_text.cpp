@@ -25,12 +25,32 @@ std::optional<IpAddress> parse_ip_address(std::string_view text) {
     return std::nullopt;
 }
 
+namespace {
+// "0".."255" with their lengths, so an IPv4 address is four copies (on the per-socket path).
+struct Octets {
+    char text[256][4];
+    std::uint8_t len[256];
+    constexpr Octets() : text{}, len{} {
+        for (unsigned v = 0; v < 256; ++v) {
+            unsigned n = 0;
+            if (v >= 100) text[v][n++] = static_cast<char>('0' + v / 100);
+            if (v >= 10) text[v][n++] = static_cast<char>('0' + v / 10 % 10);
+            text[v][n++] = static_cast<char>('0' + v % 10);
+            len[v] = static_cast<std::uint8_t>(n);
+        }
+    }
+};
+constexpr Octets k_octets;
+}  // namespace
+
 std::size_t format_ip(char* out, const IpAddress& a) {
     if (a.family == k_family_inet) {
         char* p = out;
-        for (int i = 0; i < 4; ++i) {
+        for (std::size_t i = 0; i < 4; ++i) {
             if (i) *p++ = '.';
-            p = std::to_chars(p, p + 3, a.bytes[static_cast<std::size_t>(i)]).ptr;
+            const auto b = a.bytes[i];
+            std::memcpy(p, k_octets.text[b], 4);
+            p += k_octets.len[b];
         }
         return static_cast<std::size_t>(p - out);
     }

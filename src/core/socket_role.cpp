@@ -43,12 +43,15 @@ void ListenerIndex::add(const SocketRecord& listener) {
     const IpAddress a = listener.local.address.unmapped();
     if (a.is_unspecified())
         m_wildcard_ports.set(listener.local.port);
-    else
+    else {
+        m_bound_ports.set(listener.local.port);
         m_bound.push_back(Endpoint{a, listener.local.port});
+    }
 }
 
 void ListenerIndex::clear() {
     m_wildcard_ports.reset();
+    m_bound_ports.reset();
     m_bound.clear();
     m_count = 0;
 }
@@ -56,7 +59,8 @@ void ListenerIndex::clear() {
 SocketRole ListenerIndex::role_of(const SocketRecord& s) const {
     if (s.state == static_cast<std::uint8_t>(TcpState::listen)) return SocketRole::listener;
     if (m_wildcard_ports.test(s.local.port)) return SocketRole::accepted;
-    if (!m_bound.empty()) {
+    // Most sockets are on ephemeral ports no listener has: one bit test decides them.
+    if (m_bound_ports.test(s.local.port)) {
         const Endpoint local{s.local.address.unmapped(), s.local.port};
         for (const auto& e : m_bound)
             if (e == local) return SocketRole::accepted;

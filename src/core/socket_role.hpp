@@ -37,7 +37,8 @@ public:
 
 private:
     std::bitset<65536> m_wildcard_ports;  // listeners on 0.0.0.0 or ::
-    std::vector<Endpoint> m_bound;        // listeners on one address (few), unmapped
+    std::bitset<65536> m_bound_ports;     // ports with a listener on one address
+    std::vector<Endpoint> m_bound;        // those listeners (few), unmapped
     std::size_t m_count = 0;
 };
 
