@@ -222,6 +222,11 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
     if (!entered_any) return std::unexpected(warnings);
     start_output();
 
+    if (owners && owners->unreadable > 0)
+        warnings.push_back({"-p", "the file descriptors of " + std::to_string(owners->unreadable) +
+                                      " process(es) could not be read, so their sockets show no owner" +
+                                      (o.exact ? " and no exact values" : "") +
+                                      "; reading other users' processes needs root (CAP_SYS_PTRACE)"});
     const auto& exact = sink.exact_report();
     if (exact.failed > 0)
         warnings.push_back({"--exact", "could not read the options of " + std::to_string(exact.failed) + " socket(s), " +

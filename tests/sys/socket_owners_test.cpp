@@ -78,3 +78,26 @@ TEST(SocketOwnersTest, OnlySocketLinksCarryAnInode) {
 
 }  // namespace
 }  // namespace kt::sys
+
+#include "sys/socket_access.hpp"
+
+namespace kt::sys {
+namespace {
+
+TEST(SocketAccessTest, PermissionErrorsNameTheCapabilityAndYamasScope) {
+    test::TempDir root;
+    root.write("sys/kernel/yama/ptrace_scope", "1\n");
+    const auto why = explain_getfd_error(EPERM, 42, root.path());
+    EXPECT_NE(why.find("CAP_SYS_PTRACE"), std::string::npos) << why;
+    EXPECT_NE(why.find("dumpable"), std::string::npos) << why;
+    EXPECT_NE(why.find("Yama ptrace_scope=1"), std::string::npos) << why;
+    EXPECT_EQ(explain_getfd_error(EPERM, 42, "/nonexistent").find("Yama"), std::string::npos);
+}
+
+TEST(SocketAccessTest, MissingSyscallNamesTheKernelVersion) {
+    EXPECT_NE(explain_getfd_error(ENOSYS, 1).find("Linux 5.6"), std::string::npos);
+    EXPECT_EQ(explain_getfd_error(ESRCH, 1), "the process has exited");
+}
+
+}  // namespace
+}  // namespace kt::sys

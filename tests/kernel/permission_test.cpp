@@ -1,0 +1,82 @@
+// inspect run as an unprivileged user says what it could not see and why, and still works.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "support/netns.hpp"
+#include "support/run_binary.hpp"
+#include "support/sockets.hpp"
+
+namespace kt::test {
+namespace {
+
+// A copy of the binary that user nobody can execute (the build tree may be in a private dir).
+class NobodyCanRun {
+public:
+    NobodyCanRun() {
+        char dir[] = "/tmp/kt-perm-XXXXXX";
+        if (!mkdtemp(dir)) return;
+        m_dir = dir;
+        chmod(dir, 0755);
+        m_binary = m_dir + "/keepalive-tune";
+        std::error_code ec;
+        std::filesystem::copy_file(tool_path(), m_binary, ec);
+        chmod(m_binary.c_str(), 0755);
+    }
+    ~NobodyCanRun() {
+        std::error_code ec;
+        if (!m_dir.empty()) std::filesystem::remove_all(m_dir, ec);
+    }
+    RunResult run(const std::vector<std::string>& args) const {
+        std::vector<std::string> argv{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", m_binary};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_program(argv);
+    }
+
+private:
+    std::string m_dir, m_binary;
+};
+
+TEST(PermissionTest, UnprivilegedInspectWarnsOnceThatOtherProcessesAreUnreadable) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
+    NobodyCanRun nobody;
+    const int l = listen_on("127.0.0.1");
+    auto r = nobody.run({"inspect", "-p", "--state", "listening", "--sport", std::to_string(local_port(l))});
+    close(l);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("listening"), std::string::npos) << r.out;  // the socket is listed, without an owner
+    EXPECT_NE(r.err.find("keepalive-tune: warning: -p: the file descriptors of"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("CAP_SYS_PTRACE"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(PermissionTest, UnprivilegedExactOnARootProcessExplainsWhatIsNeeded) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
+    NobodyCanRun nobody;
+    auto r = nobody.run({"inspect", "--exact", "--pid", std::to_string(getpid())});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.err.starts_with("keepalive-tune: error: --pid " + std::to_string(getpid()) +
+                                  ": cannot read its file descriptors: Permission denied; another user's process needs root"))
+        << r.err;
+}
+
+TEST(PermissionTest, UnprivilegedNetnsSelectionNamesTheCapability) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    NobodyCanRun nobody;
+    auto r = nobody.run({"inspect", "--netns", ns.name()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("cannot enter: Operation not permitted; entering a network namespace needs CAP_SYS_ADMIN"),
+              std::string::npos)
+        << r.err;
+}
+
+}  // namespace
+}  // namespace kt::test
