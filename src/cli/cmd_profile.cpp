@@ -19,7 +19,13 @@ struct ProfileOptions {
 };
 
 CommandResult run_list(const GlobalOptions& g) {
-    auto listing = sys::list_profiles(sys::default_profile_dirs(g.profile_dirs));
+    const auto dirs = sys::default_profile_dirs(g.profile_dirs);
+    auto listing = sys::list_profiles(dirs);
+    if (listing.profiles.empty() && listing.problems.empty()) {
+        std::string searched;
+        for (const auto& d : dirs) searched += (searched.empty() ? "" : ", ") + d;
+        write_warning("no profiles found in " + searched + "; add --profile-dir DIR");
+    }
     if (g.json) {
         auto doc = render::profile_list_json(listing.profiles);
         nlohmann::json problems = nlohmann::json::array();
