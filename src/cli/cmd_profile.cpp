@@ -5,6 +5,7 @@
 #include "cli/output.hpp"
 #include "core/budget.hpp"
 #include "core/nearest.hpp"
+#include "core/word_list.hpp"
 #include "render/profile_view.hpp"
 #include "render/table.hpp"
 #include "sys/profile_store.hpp"
@@ -73,18 +74,12 @@ CommandResult run_validate(const GlobalOptions& g, const ProfileOptions& o) {
 Result<std::vector<std::string>> parse_path_ids(const std::string& list) {
     std::vector<std::string> ids, known;
     for (const auto& m : middlebox_catalogue()) known.push_back(m.id);
-    std::size_t start = 0;
-    while (start <= list.size()) {
-        auto comma = list.find(',', start);
-        if (comma == std::string::npos) comma = list.size();
-        std::string id = list.substr(start, comma - start);
-        if (!id.empty()) {
-            if (!find_middlebox(middlebox_catalogue(), id))
-                return fail("--path " + id, "unknown middlebox" + did_you_mean(id, known) +
-                                                "; `keepalive-tune profile middleboxes` lists them");
-            ids.push_back(std::move(id));
-        }
-        start = comma + 1;
+    for (const auto word : split_words(list)) {
+        std::string id(word);
+        if (!find_middlebox(middlebox_catalogue(), id))
+            return fail("--path " + id, "unknown middlebox" + did_you_mean(id, known) +
+                                            "; `keepalive-tune profile middleboxes` lists them");
+        ids.push_back(std::move(id));
     }
     if (ids.empty()) return fail("--path", "give at least one middlebox id");
     return ids;

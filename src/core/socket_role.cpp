@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/nearest.hpp"
+#include "core/word_list.hpp"
 #include "core/tcp_state.hpp"
 
 namespace kt {
@@ -16,13 +17,7 @@ std::string_view role_name(SocketRole r) { return k_role_names[static_cast<std::
 
 Result<std::uint8_t> parse_role_list(std::string_view list, std::string_view flag) {
     std::uint8_t mask = 0;
-    std::size_t start = 0;
-    while (start <= list.size()) {
-        auto comma = list.find(',', start);
-        if (comma == std::string_view::npos) comma = list.size();
-        const auto word = list.substr(start, comma - start);
-        start = comma + 1;
-        if (word.empty()) continue;
+    for (const auto word : split_words(list)) {
         bool found = false;
         for (std::size_t i = 0; i < k_role_count; ++i) {
             if (k_role_names[i] == word) {

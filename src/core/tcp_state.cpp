@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/nearest.hpp"
+#include "core/word_list.hpp"
 
 namespace kt {
 
@@ -52,13 +53,7 @@ std::string_view tcp_state_name(std::uint8_t state) {
 
 Result<StateMask> parse_state_list(std::string_view list) {
     StateMask mask = 0;
-    std::size_t start = 0;
-    while (start <= list.size()) {
-        auto comma = list.find(',', start);
-        if (comma == std::string_view::npos) comma = list.size();
-        const auto word = list.substr(start, comma - start);
-        start = comma + 1;
-        if (word.empty()) continue;
+    for (const auto word : split_words(list)) {
         bool found = false;
         for (const auto& w : k_words) {
             if (w.name == word) {

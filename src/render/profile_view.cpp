@@ -18,6 +18,13 @@ std::string user_timeout_text(const Profile& p) {
     return format_duration_ms(*p.user_timeout_ms);
 }
 
+nlohmann::json keepalive_json(const KeepaliveSettings& ka) {
+    return {{"enabled", ka.enabled},
+            {"idle_seconds", ka.idle_seconds},
+            {"interval_seconds", ka.interval_seconds},
+            {"count", ka.count}};
+}
+
 nlohmann::json detection_json(const Detection& d) {
     nlohmann::json j;
     j["ms"] = d.ms ? nlohmann::json(*d.ms) : nlohmann::json(nullptr);
@@ -73,11 +80,7 @@ nlohmann::json profile_list_json(std::span<const Profile> profiles) {
     for (const auto& p : profiles) {
         list.push_back({{"name", p.name},
                         {"summary", p.summary},
-                        {"keepalive",
-                         {{"enabled", p.keepalive.enabled},
-                          {"idle_seconds", p.keepalive.idle_seconds},
-                          {"interval_seconds", p.keepalive.interval_seconds},
-                          {"count", p.keepalive.count}}},
+                        {"keepalive", keepalive_json(p.keepalive)},
                         {"user_timeout_ms", p.user_timeout_ms ? nlohmann::json(*p.user_timeout_ms) : nlohmann::json()},
                         {"dead_peer_idle", detection_json(idle_peer_detection(p.keepalive, p.user_timeout_ms))},
                         {"dead_peer_unacked", detection_json(unacked_data_detection(p.user_timeout_ms))},
@@ -136,11 +139,7 @@ nlohmann::json profile_show_json(const Profile& p, std::span<const BudgetLine> b
             {"source", p.source},
             {"summary", p.summary},
             {"description", p.description},
-            {"keepalive",
-             {{"enabled", p.keepalive.enabled},
-              {"idle_seconds", p.keepalive.idle_seconds},
-              {"interval_seconds", p.keepalive.interval_seconds},
-              {"count", p.keepalive.count}}},
+            {"keepalive", keepalive_json(p.keepalive)},
             {"user_timeout_ms", p.user_timeout_ms ? nlohmann::json(*p.user_timeout_ms) : nlohmann::json()},
             {"path", p.path},
             {"dead_peer_idle", detection_json(idle_peer_detection(p.keepalive, p.user_timeout_ms))},

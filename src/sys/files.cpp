@@ -54,6 +54,21 @@ bool is_regular_file(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+std::string read_comm(const std::string& proc_root, std::int32_t pid) {
+    auto text = read_text_file(proc_root + "/" + std::to_string(pid) + "/comm", 4096);
+    if (!text) return {};
+    std::string comm = std::move(*text);
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    return comm;
+}
+
+bool is_pid_name(const char* name) {
+    if (!*name) return false;
+    for (; *name; ++name)
+        if (*name < '0' || *name > '9') return false;
+    return true;
+}
+
 std::string self_executable() {
     std::error_code ec;
     auto p = std::filesystem::read_symlink("/proc/self/exe", ec);

@@ -1,6 +1,7 @@
 // Reading files, with errors that say which file and why.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@ Result<std::string> read_text_file(const std::string& path, std::size_t limit = 
 std::vector<std::string> files_in_dir(const std::string& dir, std::string_view suffix);
 
 bool is_regular_file(const std::string& path);
+
+// /proc/PID/comm under `proc_root` without its newline, or empty if the process is gone.
+std::string read_comm(const std::string& proc_root, std::int32_t pid);
+
+// True for a /proc entry that is a process ("1234").
+bool is_pid_name(const char* name);
 
 // /proc/self/exe resolved, or empty.
 std::string self_executable();

@@ -26,20 +26,6 @@ Result<std::uint64_t> netns_inode(const std::string& path) {
     return static_cast<std::uint64_t>(st.st_ino);
 }
 
-std::string read_comm(const std::string& proc_root, std::int32_t pid) {
-    auto text = read_text_file(proc_root + "/" + std::to_string(pid) + "/comm", 4096);
-    if (!text) return {};
-    std::string comm = *text;
-    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
-    return comm;
-}
-
-bool all_digits(const char* s) {
-    if (!*s) return false;
-    for (; *s; ++s)
-        if (*s < '0' || *s > '9') return false;
-    return true;
-}
 }  // namespace
 
 Result<NetnsTarget> current_netns(const std::string& proc_root) {
@@ -110,7 +96,7 @@ NetnsDiscovery discover_netns(const std::string& proc_root, const std::string& r
     std::vector<std::int32_t> pids;
     if (DIR* d = ::opendir(proc_root.c_str())) {
         while (dirent* e = ::readdir(d))
-            if (all_digits(e->d_name)) pids.push_back(static_cast<std::int32_t>(std::atoi(e->d_name)));
+            if (is_pid_name(e->d_name)) pids.push_back(static_cast<std::int32_t>(std::atoi(e->d_name)));
         ::closedir(d);
     }
     std::sort(pids.begin(), pids.end());

@@ -21,13 +21,6 @@ std::size_t slot_of(std::uint32_t inode, std::size_t mask) {
     return static_cast<std::size_t>((std::uint64_t{inode} * 0x9E3779B97F4A7C15ull) >> 20) & mask;
 }
 
-std::string read_comm(const std::string& proc_root, std::int32_t pid) {
-    auto text = read_text_file(proc_root + "/" + std::to_string(pid) + "/comm", 4096);
-    if (!text) return {};
-    std::string c = std::move(*text);
-    while (!c.empty() && c.back() == '\n') c.pop_back();
-    return c;
-}
 
 std::size_t open_files_on_system(const std::string& proc_root) {
     auto text = read_text_file(proc_root + "/sys/fs/file-nr", 4096);
@@ -60,12 +53,6 @@ int scan_process(const std::string& proc_root, std::int32_t pid, SocketOwnerInde
     return 0;
 }
 
-bool all_digits(const char* s) {
-    if (!*s) return false;
-    for (; *s; ++s)
-        if (*s < '0' || *s > '9') return false;
-    return true;
-}
 }  // namespace
 
 std::uint32_t socket_inode_of_link(std::string_view link) {
@@ -151,7 +138,7 @@ OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
         return scan;
     }
     while (dirent* e = ::readdir(d))
-        if (all_digits(e->d_name)) visit(static_cast<std::int32_t>(std::atoi(e->d_name)));
+        if (is_pid_name(e->d_name)) visit(static_cast<std::int32_t>(std::atoi(e->d_name)));
     ::closedir(d);
     return scan;
 }
