@@ -1,0 +1,97 @@
+#include "core/apply_plan.hpp"
+
+#include "core/tcp_state.hpp"
+
+namespace kt {
+
+const char* socket_option_name(SocketOption o) {
+    switch (o) {
+        case SocketOption::keepalive: return "SO_KEEPALIVE";
+        case SocketOption::idle: return "TCP_KEEPIDLE";
+        case SocketOption::interval: return "TCP_KEEPINTVL";
+        case SocketOption::count: return "TCP_KEEPCNT";
+        case SocketOption::user_timeout: return "TCP_USER_TIMEOUT";
+    }
+    return "?";
+}
+
+SocketOptions profile_options(const Profile& p, const SocketOptions& before) {
+    SocketOptions o;
+    o.keepalive = p.keepalive.enabled;
+    o.idle_seconds = p.keepalive.idle_seconds;
+    o.interval_seconds = p.keepalive.interval_seconds;
+    o.count = p.keepalive.count;
+    // A profile without user_timeout_ms leaves the socket's own value.
+    o.user_timeout_ms = p.user_timeout_ms ? *p.user_timeout_ms : before.user_timeout_ms;
+    return o;
+}
+
+std::vector<std::string> option_drift(const SocketOptions& have, const Profile& p) {
+    const SocketOptions want = profile_options(p, have);
+    std::vector<std::string> drift;
+    auto differ = [&](const char* name, std::uint32_t a, std::uint32_t b) {
+        if (a != b) drift.push_back(std::string(name) + " " + std::to_string(a) + " -> " + std::to_string(b));
+    };
+    if (have.keepalive != want.keepalive)
+        drift.push_back(std::string("keepalive ") + (have.keepalive ? "on" : "off") + " -> " + (want.keepalive ? "on" : "off"));
+    differ("idle_seconds", have.idle_seconds, want.idle_seconds);
+    differ("interval_seconds", have.interval_seconds, want.interval_seconds);
+    differ("count", have.count, want.count);
+    differ("user_timeout_ms", have.user_timeout_ms, want.user_timeout_ms);
+    return drift;
+}
+
+namespace {
+std::vector<OptionWrite> ordered_writes(const SocketOptions& current, const SocketOptions& target, bool listener,
+                                        bool write_all) {
+    std::vector<OptionWrite> seq;
+    const bool idle_changes = write_all || current.idle_seconds != target.idle_seconds;
+    // Only a connected socket with keepalive on has a timer that a new idle would re-arm early.
+    const bool toggle = !listener && current.keepalive && idle_changes;
+    if (toggle) seq.push_back({SocketOption::keepalive, 0});
+    if (idle_changes) seq.push_back({SocketOption::idle, target.idle_seconds});
+    if (write_all || current.interval_seconds != target.interval_seconds)
+        seq.push_back({SocketOption::interval, target.interval_seconds});
+    if (write_all || current.count != target.count) seq.push_back({SocketOption::count, target.count});
+    if (write_all || current.user_timeout_ms != target.user_timeout_ms)
+        seq.push_back({SocketOption::user_timeout, target.user_timeout_ms});
+    if (toggle || write_all || current.keepalive != target.keepalive)
+        seq.push_back({SocketOption::keepalive, target.keepalive ? 1u : 0u});
+    return seq;
+}
+}  // namespace
+
+std::vector<OptionWrite> apply_sequence(const SocketOptions& before, const Profile& p, bool listener) {
+    return ordered_writes(before, profile_options(p, before), listener, false);
+}
+
+std::vector<OptionWrite> rollback_sequence(const SocketOptions& before, const std::vector<OptionWrite>& sequence,
+                                           std::size_t done) {
+    bool touched[5] = {};
+    for (std::size_t i = 0; i < done && i < sequence.size(); ++i) touched[static_cast<int>(sequence[i].option)] = true;
+    std::vector<OptionWrite> seq;
+    if (touched[static_cast<int>(SocketOption::idle)]) seq.push_back({SocketOption::idle, before.idle_seconds});
+    if (touched[static_cast<int>(SocketOption::interval)]) seq.push_back({SocketOption::interval, before.interval_seconds});
+    if (touched[static_cast<int>(SocketOption::count)]) seq.push_back({SocketOption::count, before.count});
+    if (touched[static_cast<int>(SocketOption::user_timeout)])
+        seq.push_back({SocketOption::user_timeout, before.user_timeout_ms});
+    if (touched[static_cast<int>(SocketOption::keepalive)])
+        seq.push_back({SocketOption::keepalive, before.keepalive ? 1u : 0u});
+    return seq;
+}
+
+std::vector<OptionWrite> restore_sequence(const SocketOptions& current, const SocketOptions& before, bool listener) {
+    return ordered_writes(current, before, listener, false);
+}
+
+PlanItem plan_socket(const SocketRef& s, const SocketOptions& before, const Profile& p) {
+    PlanItem item;
+    item.socket = s;
+    item.before = before;
+    item.after = profile_options(p, before);
+    item.drift = option_drift(before, p);
+    item.action = item.drift.empty() ? PlanAction::compliant : PlanAction::change;
+    return item;
+}
+
+}  // namespace kt

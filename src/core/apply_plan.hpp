@@ -1,0 +1,72 @@
+// Plans for putting a profile on sockets: what each socket has, what it should have, and
+// the exact sequence of setsockopt calls that gets it there without a probe burst.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/profile.hpp"
+#include "core/socket_options.hpp"
+#include "core/socket_record.hpp"
+#include "core/socket_role.hpp"
+
+namespace kt {
+
+enum class SocketOption : std::uint8_t { keepalive, idle, interval, count, user_timeout };
+const char* socket_option_name(SocketOption o);
+
+struct OptionWrite {
+    SocketOption option = SocketOption::keepalive;
+    std::uint32_t value = 0;
+    friend bool operator==(const OptionWrite&, const OptionWrite&) = default;
+};
+
+// A socket held by a process: where to reach it and what it is.
+struct SocketRef {
+    std::int32_t pid = 0;
+    std::int32_t fd = 0;
+    std::uint32_t inode = 0;
+    SocketRole role = SocketRole::upstream;
+    std::uint8_t state = 0;
+    Endpoint local;
+    Endpoint peer;
+};
+
+// The values a profile asks for, as socket options.
+SocketOptions profile_options(const Profile& p, const SocketOptions& before);
+
+// Differences between what a socket has and what the profile asks for, as
+// "idle_seconds 7200 -> 60"; empty when the socket complies.
+std::vector<std::string> option_drift(const SocketOptions& have, const Profile& p);
+
+// The setsockopt calls, in order. Values go first and SO_KEEPALIVE last: enabling keepalive
+// arms the timer one full idle from now. When keepalive is already on, a new TCP_KEEPIDLE
+// re-arms the timer against the time the connection has ALREADY been idle
+// (tcp_sock_set_keepidle_locked), so a long-idle connection would probe at once; turning
+// SO_KEEPALIVE off first (which deletes the timer) and on last avoids that burst.
+// Listeners have no timer, so they need no toggle.
+std::vector<OptionWrite> apply_sequence(const SocketOptions& before, const Profile& p, bool listener);
+
+// The calls that put `before` back after the first `done` writes of `sequence` went through:
+// values first, SO_KEEPALIVE last, only the options that were written.
+std::vector<OptionWrite> rollback_sequence(const SocketOptions& before, const std::vector<OptionWrite>& sequence,
+                                           std::size_t done);
+
+// The same for restoring a recorded state (undo): every option, in the burst-free order.
+std::vector<OptionWrite> restore_sequence(const SocketOptions& current, const SocketOptions& before, bool listener);
+
+enum class PlanAction : std::uint8_t { change, compliant };
+
+struct PlanItem {
+    SocketRef socket;
+    SocketOptions before;
+    SocketOptions after;
+    PlanAction action = PlanAction::compliant;
+    std::vector<std::string> drift;
+};
+
+PlanItem plan_socket(const SocketRef& s, const SocketOptions& before, const Profile& p);
+
+}  // namespace kt
