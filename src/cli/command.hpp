@@ -53,5 +53,8 @@ std::span<const CommandSpec> command_table();
 // Each command's setup lives in its own cmd_*.cpp.
 void setup_profile(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_inspect(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_apply(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_verify(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_undo(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

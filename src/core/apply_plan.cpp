@@ -42,27 +42,24 @@ std::vector<std::string> option_drift(const SocketOptions& have, const Profile& 
 }
 
 namespace {
-std::vector<OptionWrite> ordered_writes(const SocketOptions& current, const SocketOptions& target, bool listener,
-                                        bool write_all) {
+std::vector<OptionWrite> ordered_writes(const SocketOptions& current, const SocketOptions& target, bool listener) {
     std::vector<OptionWrite> seq;
-    const bool idle_changes = write_all || current.idle_seconds != target.idle_seconds;
+    const bool idle_changes = current.idle_seconds != target.idle_seconds;
     // Only a connected socket with keepalive on has a timer that a new idle would re-arm early.
     const bool toggle = !listener && current.keepalive && idle_changes;
     if (toggle) seq.push_back({SocketOption::keepalive, 0});
     if (idle_changes) seq.push_back({SocketOption::idle, target.idle_seconds});
-    if (write_all || current.interval_seconds != target.interval_seconds)
-        seq.push_back({SocketOption::interval, target.interval_seconds});
-    if (write_all || current.count != target.count) seq.push_back({SocketOption::count, target.count});
-    if (write_all || current.user_timeout_ms != target.user_timeout_ms)
+    if (current.interval_seconds != target.interval_seconds) seq.push_back({SocketOption::interval, target.interval_seconds});
+    if (current.count != target.count) seq.push_back({SocketOption::count, target.count});
+    if (current.user_timeout_ms != target.user_timeout_ms)
         seq.push_back({SocketOption::user_timeout, target.user_timeout_ms});
-    if (toggle || write_all || current.keepalive != target.keepalive)
-        seq.push_back({SocketOption::keepalive, target.keepalive ? 1u : 0u});
+    if (toggle || current.keepalive != target.keepalive) seq.push_back({SocketOption::keepalive, target.keepalive ? 1u : 0u});
     return seq;
 }
 }  // namespace
 
 std::vector<OptionWrite> apply_sequence(const SocketOptions& before, const Profile& p, bool listener) {
-    return ordered_writes(before, profile_options(p, before), listener, false);
+    return ordered_writes(before, profile_options(p, before), listener);
 }
 
 std::vector<OptionWrite> rollback_sequence(const SocketOptions& before, const std::vector<OptionWrite>& sequence,
@@ -80,8 +77,8 @@ std::vector<OptionWrite> rollback_sequence(const SocketOptions& before, const st
     return seq;
 }
 
-std::vector<OptionWrite> restore_sequence(const SocketOptions& current, const SocketOptions& before, bool listener) {
-    return ordered_writes(current, before, listener, false);
+std::vector<OptionWrite> write_sequence(const SocketOptions& current, const SocketOptions& target, bool listener) {
+    return ordered_writes(current, target, listener);
 }
 
 PlanItem plan_socket(const SocketRef& s, const SocketOptions& before, const Profile& p) {

@@ -54,8 +54,9 @@ std::vector<OptionWrite> apply_sequence(const SocketOptions& before, const Profi
 std::vector<OptionWrite> rollback_sequence(const SocketOptions& before, const std::vector<OptionWrite>& sequence,
                                            std::size_t done);
 
-// The same for restoring a recorded state (undo): every option, in the burst-free order.
-std::vector<OptionWrite> restore_sequence(const SocketOptions& current, const SocketOptions& before, bool listener);
+// The calls that take a socket from `current` to `target` in the same burst-free order (used
+// by apply once planned, and by undo to put recorded values back).
+std::vector<OptionWrite> write_sequence(const SocketOptions& current, const SocketOptions& target, bool listener);
 
 enum class PlanAction : std::uint8_t { change, compliant };
 

@@ -14,6 +14,7 @@ namespace kt {
 struct Error {
     std::string what;
     std::string why;
+    int code = 0;  // the errno behind it, when one is (callers may react to ESRCH, EPERM, ...)
 
     std::string line() const { return what.empty() ? why : what + ": " + why; }
 };

@@ -54,6 +54,33 @@ bool is_regular_file(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+Result<void> write_file_atomically(const std::string& path, std::string_view text, unsigned mode) {
+    const std::filesystem::path target(path);
+    const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+    std::string tmp = dir + "/." + target.filename().string() + ".XXXXXX";
+    UniqueFd fd(::mkstemp(tmp.data()));
+    if (!fd) return fail(path, "cannot create a temporary file in " + dir + ": " + errno_text(errno));
+    auto cleanup = [&](int err) {
+        ::unlink(tmp.c_str());
+        return fail(path, errno_text(err));
+    };
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return cleanup(errno);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) return cleanup(errno);
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return cleanup(errno);
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dfd) ::fsync(dfd.get());
+    return {};
+}
+
 std::string read_comm(const std::string& proc_root, std::int32_t pid) {
     auto text = read_text_file(proc_root + "/" + std::to_string(pid) + "/comm", 4096);
     if (!text) return {};

@@ -17,6 +17,10 @@ std::vector<std::string> files_in_dir(const std::string& dir, std::string_view s
 
 bool is_regular_file(const std::string& path);
 
+// Replaces `path` with `text` atomically: a temporary file in the same directory, fsync,
+// rename, fsync of the directory. Readers see the old file or the new one, never half.
+Result<void> write_file_atomically(const std::string& path, std::string_view text, unsigned mode = 0644);
+
 // /proc/PID/comm under `proc_root` without its newline, or empty if the process is gone.
 std::string read_comm(const std::string& proc_root, std::int32_t pid);
 

@@ -52,14 +52,18 @@ std::string explain_getfd_error(int err, std::int32_t pid, const std::string& pr
 }
 
 Result<UniqueFd> duplicate_socket(std::int32_t pid, std::int32_t fd, std::uint32_t inode) {
+    auto failed = [&](const char* call, int err) {
+        return std::unexpected(Error{where(pid, fd), std::string(call) + ": " + explain_getfd_error(err, pid), err});
+    };
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (!pidfd) return fail(where(pid, fd), "pidfd_open: " + explain_getfd_error(errno, pid));
+    if (!pidfd) return failed("pidfd_open", errno);
     UniqueFd copy(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
-    if (!copy) return fail(where(pid, fd), "pidfd_getfd: " + explain_getfd_error(errno, pid));
+    if (!copy) return failed("pidfd_getfd", errno);
     struct stat st {};
     if (::fstat(copy.get(), &st) != 0) return fail(where(pid, fd), "fstat: " + errno_text(errno));
     if (!S_ISSOCK(st.st_mode) || (inode != 0 && st.st_ino != inode))
-        return fail(where(pid, fd), "is no longer socket " + std::to_string(inode) + " (the fd was closed and reused)");
+        return std::unexpected(Error{where(pid, fd),
+                                     "is no longer socket " + std::to_string(inode) + " (the fd was closed and reused)", EBADF});
     return copy;
 }
 

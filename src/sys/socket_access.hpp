@@ -15,6 +15,9 @@ namespace kt::sys {
 // number is never mistaken for the socket that was listed). Errors explain permissions.
 Result<UniqueFd> duplicate_socket(std::int32_t pid, std::int32_t fd, std::uint32_t inode);
 
+// True when `e` (from duplicate_socket) means the process or socket is gone, not refused.
+inline bool is_gone(const Error& e) { return e.code == 3 /* ESRCH */ || e.code == 9 /* EBADF */; }
+
 // SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT and TCP_USER_TIMEOUT of `sock`.
 Result<SocketOptions> read_socket_options(int sock);
 

@@ -1,0 +1,246 @@
+#include "cli/apply_sockets.hpp"
+
+#include <signal.h>
+#include <time.h>
+
+#include <cerrno>
+#include <set>
+
+#include "cli/output.hpp"
+#include "core/option_io.hpp"
+#include "core/undo_record.hpp"
+#include "render/profile_view.hpp"
+#include "sys/files.hpp"
+#include "sys/socket_access.hpp"
+#include "sys/socket_writer.hpp"
+
+namespace kt::cli {
+
+std::expected<Preparation, Errors> prepare_sockets(const std::vector<sys::FoundSocket>& found, const Profile& p) {
+    Preparation out;
+    Errors refused;
+    for (const auto& f : found) {
+        auto dup = sys::duplicate_socket(f.ref.pid, f.ref.fd, f.ref.inode);
+        Result<SocketOptions> before = dup ? sys::read_socket_options(dup->get())
+                                           : Result<SocketOptions>(std::unexpected(dup.error()));
+        if (!before) {
+            if (sys::is_gone(before.error())) {
+                render::SocketReport r;
+                r.item.socket = f.ref;
+                r.outcome = render::SocketOutcome::gone;
+                r.error = before.error();
+                out.gone.push_back(std::move(r));
+            } else {
+                refused.push_back(before.error());
+            }
+            continue;
+        }
+        PreparedSocket s{f, std::move(*dup), {}};
+        s.report.item = plan_socket(f.ref, *before, p);
+        s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
+                                                                         : render::SocketOutcome::planned;
+        out.sockets.push_back(std::move(s));
+    }
+    // One line per process is enough: the reason is the same for all its sockets.
+    if (!refused.empty()) {
+        Errors per_process;
+        std::set<std::string> seen;
+        for (auto& e : refused) {
+            const std::string pid = e.what.substr(0, e.what.find(" fd "));
+            if (seen.insert(pid).second) per_process.push_back({pid, e.why, e.code});
+        }
+        return std::unexpected(per_process);
+    }
+    return out;
+}
+
+namespace {
+struct PassCounts {
+    std::size_t changed = 0, compliant = 0, failed = 0, gone = 0;
+};
+
+// Changes every planned socket; returns the counts.
+PassCounts change_all(std::vector<PreparedSocket>& sockets) {
+    PassCounts c;
+    for (auto& s : sockets) {
+        auto& r = s.report;
+        if (r.outcome == render::SocketOutcome::compliant) {
+            ++c.compliant;
+            continue;
+        }
+        sys::SocketOptionWriter writer(s.dup.get());
+        const auto change = change_socket(
+            writer, write_sequence(r.item.before, r.item.after, r.item.socket.role == SocketRole::listener),
+            r.item.before);
+        if (change.ok()) {
+            r.outcome = render::SocketOutcome::changed;
+            ++c.changed;
+        } else {
+            r.outcome = change.rolled_back ? render::SocketOutcome::rolled_back : render::SocketOutcome::failed;
+            r.error = change.rollback_error ? Error{change.error->what, change.error->why + "; putting it back failed too: " +
+                                                                            change.rollback_error->line()}
+                                            : *change.error;
+            ++c.failed;
+        }
+    }
+    return c;
+}
+
+void add_to_undo(UndoRecord& undo, const std::vector<PreparedSocket>& sockets) {
+    for (const auto& s : sockets) {
+        if (s.report.outcome != render::SocketOutcome::planned) continue;
+        const auto& ref = s.report.item.socket;
+        undo.sockets.push_back({ref.pid, ref.fd, ref.inode, ref.role == SocketRole::listener, s.report.item.before});
+    }
+}
+
+std::vector<std::string> apply_notes(const std::vector<PreparedSocket>& sockets, const Profile& p) {
+    std::vector<std::string> notes;
+    bool listener = false;
+    for (const auto& s : sockets) listener = listener || s.report.item.socket.role == SocketRole::listener;
+    if (listener)
+        notes.emplace_back("listeners: connections accepted from now on inherit the profile when their handshake "
+                           "completes; connections already established (and those waiting in the accept queue) keep "
+                           "their values: apply with --role accepted for them");
+    for (const auto& hole : profile_holes(p)) notes.push_back("profile " + p.name + ": " + hole);
+    return notes;
+}
+
+nlohmann::json pass_json(const Profile& p, bool dry_run, const std::vector<render::SocketReport>& reports,
+                         const PassCounts& c, const std::vector<std::string>& notes) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : reports) list.push_back(render::socket_report_json(r));
+    return {{"schema", "keepalive-tune.apply.v1"},
+            {"profile", p.name},
+            {"dry_run", dry_run},
+            {"sockets", list},
+            {"summary", {{"changed", c.changed}, {"compliant", c.compliant}, {"failed", c.failed}, {"gone", c.gone}}},
+            {"notes", notes}};
+}
+
+std::vector<render::SocketReport> reports_of(const Preparation& prep) {
+    std::vector<render::SocketReport> out;
+    for (const auto& s : prep.sockets) out.push_back(s.report);
+    out.insert(out.end(), prep.gone.begin(), prep.gone.end());
+    return out;
+}
+
+// Waits up to `seconds` for SIGINT or SIGTERM (blocked, so they cannot kill us mid-write).
+bool wait_for_stop_signal(unsigned seconds) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    const timespec timeout{static_cast<time_t>(seconds), 0};
+    for (;;) {
+        const int sig = sigtimedwait(&set, nullptr, &timeout);
+        if (sig == SIGINT || sig == SIGTERM) return true;
+        if (sig < 0 && errno == EINTR) continue;
+        return false;
+    }
+}
+
+CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o,
+                    const sys::SocketSelection& selection, std::set<std::uint32_t> handled, UndoRecord undo) {
+    for (unsigned pass = 2;; ++pass) {
+        if (wait_for_stop_signal(o.watch_seconds)) return k_exit_ok;
+        auto found = find_targets(o.target, selection);
+        if (!found) continue;  // the processes may be between connections, or gone for now
+        std::vector<sys::FoundSocket> fresh;
+        for (const auto& f : *found)
+            if (!handled.count(f.ref.inode)) fresh.push_back(f);
+        if (fresh.empty()) continue;
+        auto prep = prepare_sockets(fresh, p);
+        if (!prep) {
+            for (const auto& e : prep.error()) write_warning("pass " + std::to_string(pass) + ": " + e.line());
+            continue;
+        }
+        for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
+        if (!o.undo_file.empty()) {
+            add_to_undo(undo, prep->sockets);
+            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo)); !w) {
+                write_warning("pass " + std::to_string(pass) + ": " + w.error().line() + "; nothing changed in this pass");
+                continue;
+            }
+        }
+        PassCounts c = change_all(prep->sockets);
+        c.gone = prep->gone.size();
+        if (c.changed == 0 && c.failed == 0) continue;  // only compliant sockets: nothing to say
+        if (g.json) {
+            write_out(pass_json(p, false, reports_of(*prep), c, {}).dump() + "\n");
+        } else {
+            write_out("pass " + std::to_string(pass) + ": changed " + std::to_string(c.changed) + ", failed " +
+                      std::to_string(c.failed) + ", compliant " + std::to_string(c.compliant) + "\n");
+            if (c.failed) write_out(render::socket_reports_text(reports_of(*prep)));
+        }
+        std::fflush(stdout);
+    }
+}
+}  // namespace
+
+CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o) {
+    auto selection = socket_selection(o.target);
+    if (!selection) return std::unexpected(Errors{selection.error()});
+    // Block the stop signals before anything changes: a signal then ends a watch between
+    // passes, never in the middle of one socket's writes.
+    if (o.watch_seconds) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigprocmask(SIG_BLOCK, &set, nullptr);
+    }
+    auto found = find_targets(o.target, *selection);
+    if (!found) return std::unexpected(found.error());
+    auto prep = prepare_sockets(*found, p);
+    if (!prep) return std::unexpected(prep.error());
+    const auto notes = apply_notes(prep->sockets, p);
+
+    PassCounts counts;
+    if (!o.dry_run) {
+        UndoRecord undo;
+        undo.profile = p.name;
+        add_to_undo(undo, prep->sockets);
+        // The undo file is on disk before the first setsockopt, or nothing changes.
+        if (!o.undo_file.empty())
+            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo)); !w)
+                return std::unexpected(Errors{{"--undo-file " + o.undo_file, w.error().why + "; nothing was changed"}});
+        counts = change_all(prep->sockets);
+    }
+    counts.gone = prep->gone.size();
+    if (o.dry_run)
+        for (const auto& s : prep->sockets)
+            if (s.report.outcome == render::SocketOutcome::compliant) ++counts.compliant;
+
+    const auto reports = reports_of(*prep);
+    if (g.json) {
+        write_out(pass_json(p, o.dry_run, reports, counts, notes).dump(o.watch_seconds ? -1 : 2) + "\n");
+    } else {
+        write_out(std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " + p.name + " (" +
+                  render::keepalive_triplet(p.keepalive) + ")\n");
+        write_out(render::socket_reports_text(reports));
+        std::size_t planned = 0;
+        for (const auto& r : reports) planned += r.outcome == render::SocketOutcome::planned;
+        write_out(o.dry_run ? std::to_string(planned) + " to change, " + std::to_string(counts.compliant) + " compliant\n"
+                            : std::to_string(counts.changed) + " changed, " + std::to_string(counts.compliant) +
+                                  " compliant, " + std::to_string(counts.failed) + " failed, " +
+                                  std::to_string(counts.gone) + " gone\n");
+        for (const auto& n : notes) write_out("note: " + n + "\n");
+    }
+    std::fflush(stdout);
+    if (counts.failed > 0) return k_exit_negative;
+    if (!o.watch_seconds || o.dry_run) return k_exit_ok;
+
+    std::set<std::uint32_t> handled;
+    UndoRecord undo;
+    undo.profile = p.name;
+    for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
+    if (!o.undo_file.empty()) {
+        auto text = sys::read_text_file(o.undo_file, 64 << 20);
+        if (text)
+            if (auto rec = undo_from_json(*text, o.undo_file)) undo = *rec;
+    }
+    return watch(g, p, o, *selection, std::move(handled), std::move(undo));
+}
+
+}  // namespace kt::cli

@@ -1,0 +1,123 @@
+#include "cli/apply_sysctl.hpp"
+
+#include <array>
+
+#include "cli/output.hpp"
+#include "core/undo_record.hpp"
+#include "render/table.hpp"
+#include "sys/files.hpp"
+#include "sys/netns.hpp"
+#include "sys/sysctl.hpp"
+
+namespace kt::cli {
+
+namespace {
+struct SysctlChange {
+    sys::NetnsTarget ns;
+    std::string name;
+    std::string before;
+    std::string after;
+    bool done = false;
+    std::string error;
+};
+
+Result<std::vector<sys::NetnsTarget>> sysctl_namespaces(const ApplySysctlOptions& o) {
+    const int chosen = int(!o.netns.empty()) + int(o.netns_of != 0) + int(o.all_netns);
+    if (chosen > 1) return fail("--netns, --netns-of and --all-netns", "give at most one of them");
+    if (!o.netns.empty()) {
+        auto t = sys::netns_by_name(o.netns);
+        if (!t) return std::unexpected(t.error());
+        return std::vector<sys::NetnsTarget>{*t};
+    }
+    if (o.netns_of) {
+        auto t = sys::netns_of_pid(o.netns_of);
+        if (!t) return std::unexpected(t.error());
+        return std::vector<sys::NetnsTarget>{*t};
+    }
+    if (o.all_netns) return sys::discover_netns().found;
+    auto self = sys::current_netns();
+    if (!self) return std::unexpected(self.error());
+    return std::vector<sys::NetnsTarget>{*self};
+}
+}  // namespace
+
+CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const ApplySysctlOptions& o) {
+    // The sysctls take anything (0, -1, values past the socket limits; _probes is a u8), so the
+    // values come only from a validated profile, whose ranges are the socket options' own.
+    const std::array<std::pair<const char*, std::uint32_t>, 3> values = {{
+        {"net.ipv4.tcp_keepalive_time", p.keepalive.idle_seconds},
+        {"net.ipv4.tcp_keepalive_intvl", p.keepalive.interval_seconds},
+        {"net.ipv4.tcp_keepalive_probes", p.keepalive.count},
+    }};
+    auto namespaces = sysctl_namespaces(o);
+    if (!namespaces) return std::unexpected(Errors{namespaces.error()});
+
+    std::vector<SysctlChange> changes;
+    Errors errors;
+    for (const auto& ns : *namespaces) {
+        for (const auto& [name, value] : values) {
+            auto before = sys::read_sysctl(ns, name);
+            if (!before) {
+                errors.push_back({"netns " + ns.label, before.error().line()});
+                continue;
+            }
+            changes.push_back({ns, name, *before, std::to_string(value), false, ""});
+        }
+    }
+    if (!errors.empty()) return std::unexpected(errors);
+
+    std::size_t failed = 0;
+    if (!o.dry_run) {
+        if (!o.undo_file.empty()) {
+            UndoRecord undo;
+            undo.profile = p.name;
+            for (const auto& c : changes) undo.sysctls.push_back({c.ns.path, c.ns.inode, c.name, c.before});
+            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo)); !w)
+                return std::unexpected(Errors{{"--undo-file " + o.undo_file, w.error().why + "; nothing was changed"}});
+        }
+        for (auto& c : changes) {
+            if (c.before == c.after) continue;
+            if (auto w = sys::write_sysctl(c.ns, c.name, c.after); !w) {
+                c.error = w.error().line();
+                ++failed;
+            } else {
+                c.done = true;
+            }
+        }
+    }
+
+    std::vector<std::string> notes = {
+        "sockets with their own TCP_KEEPIDLE/INTVL/CNT keep them; the defaults apply only to sockets that enable "
+        "SO_KEEPALIVE without setting values",
+        "keepalive timers already armed pick the new defaults up only after their next firing (up to the old "
+        "idle time, 2 hours with the kernel's defaults); use apply --pid/--comm for running services",
+        "new network namespaces (containers, pods) start at 7200/75/9 whatever the host has"};
+    if (!p.keepalive.enabled)
+        notes.push_back("the profile turns keepalive off, which no sysctl can do: programs choose SO_KEEPALIVE");
+    if (p.user_timeout_ms) notes.push_back("TCP_USER_TIMEOUT has no sysctl; the profile's user timeout is not applied");
+
+    if (g.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& c : changes)
+            list.push_back({{"netns", c.ns.label}, {"netns_inode", c.ns.inode}, {"name", c.name}, {"before", c.before},
+                            {"after", c.after}, {"changed", c.done},
+                            {"error", c.error.empty() ? nlohmann::json() : nlohmann::json(c.error)}});
+        write_json({{"schema", "keepalive-tune.apply-sysctl.v1"},
+                    {"profile", p.name},
+                    {"dry_run", o.dry_run},
+                    {"sysctls", list},
+                    {"notes", notes}});
+    } else {
+        write_out(std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " + p.name +
+                  " as network namespace defaults\n");
+        render::Table t({"NETNS", "SYSCTL", "BEFORE", "AFTER", "RESULT"});
+        for (const auto& c : changes)
+            t.add({c.ns.label, c.name, c.before, c.after,
+                   c.before == c.after ? "compliant" : !c.error.empty() ? "FAILED: " + c.error : o.dry_run ? "change" : "changed"});
+        write_out(t.str());
+        for (const auto& n : notes) write_out("note: " + n + "\n");
+    }
+    return failed ? k_exit_negative : k_exit_ok;
+}
+
+}  // namespace kt::cli

@@ -1,0 +1,21 @@
+// `apply --sysctl`: a profile as the netns-wide keepalive defaults.
+#pragma once
+
+#include <string>
+
+#include "cli/command.hpp"
+#include "core/profile.hpp"
+
+namespace kt::cli {
+
+struct ApplySysctlOptions {
+    std::string netns;
+    std::int32_t netns_of = 0;
+    bool all_netns = false;
+    bool dry_run = false;
+    std::string undo_file;
+};
+
+CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const ApplySysctlOptions& o);
+
+}  // namespace kt::cli

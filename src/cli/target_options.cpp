@@ -1,0 +1,48 @@
+#include "cli/target_options.hpp"
+
+namespace kt::cli {
+
+void add_target_options(CLI::App& cmd, TargetOptions& t) {
+    cmd.add_option("--pid", t.pids, "target process (repeatable)")->check(CLI::PositiveNumber);
+    cmd.add_option("--comm", t.comms, "every process with this command name (repeatable)");
+    cmd.add_option("--cgroup", t.cgroups,
+                   "every process of a cgroup v2 directory and its children, e.g. system.slice/nginx.service (repeatable)");
+    cmd.add_option("--role", t.roles, "listener, accepted, upstream, comma-separated (default: all three)");
+    cmd.add_option("--port", t.ports, "only sockets with this local or peer port or LO-HI range (repeatable)");
+    cmd.add_option("--peer", t.peers, "only sockets whose peer is in this address or CIDR (repeatable)");
+}
+
+Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
+    sys::SocketSelection s;
+    if (!t.roles.empty()) {
+        auto roles = parse_role_list(t.roles, "--role");
+        if (!roles) return std::unexpected(roles.error());
+        s.roles = *roles;
+    }
+    for (const auto& p : t.ports) {
+        auto r = parse_port_range(p, "--port");
+        if (!r) return std::unexpected(r.error());
+        s.ports.push_back(*r);
+    }
+    for (const auto& p : t.peers) {
+        auto c = parse_cidr(p, "--peer");
+        if (!c) return std::unexpected(c.error());
+        s.peers.push_back(*c);
+    }
+    return s;
+}
+
+std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
+                                                                  const sys::SocketSelection& selection) {
+    auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", "/sys/fs/cgroup"});
+    if (!pids) return std::unexpected(pids.error());
+    auto found = sys::find_target_sockets(*pids, selection);
+    if (!found) return found;
+    if (found->empty())
+        return std::unexpected(Errors{{"target", "no matching TCP sockets (listeners or connections) in " +
+                                                     std::to_string(pids->size()) + " process(es)" +
+                                                     "; `keepalive-tune inspect -p --pid PID` shows what they hold"}});
+    return found;
+}
+
+}  // namespace kt::cli

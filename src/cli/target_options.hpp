@@ -1,0 +1,34 @@
+// The TARGET flags shared by apply and verify: which processes, and which of their sockets.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "sys/target_processes.hpp"
+#include "sys/target_sockets.hpp"
+
+namespace kt::cli {
+
+struct TargetOptions {
+    std::vector<std::int32_t> pids;
+    std::vector<std::string> comms;
+    std::vector<std::string> cgroups;
+    std::string roles;
+    std::vector<std::string> ports;
+    std::vector<std::string> peers;
+
+    bool any_process() const { return !pids.empty() || !comms.empty() || !cgroups.empty(); }
+};
+
+void add_target_options(CLI::App& cmd, TargetOptions& t);
+
+// Validates the selection flags (roles, ports, CIDRs).
+Result<sys::SocketSelection> socket_selection(const TargetOptions& t);
+
+// Resolves the processes, then their matching sockets. No matching socket is an error.
+std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
+                                                                  const sys::SocketSelection& selection);
+
+}  // namespace kt::cli

@@ -1,0 +1,66 @@
+#include "render/apply_view.hpp"
+
+#include "core/ip_text.hpp"
+#include "core/tcp_state.hpp"
+#include "render/table.hpp"
+
+namespace kt::render {
+
+const char* outcome_name(SocketOutcome o) {
+    switch (o) {
+        case SocketOutcome::planned: return "change";
+        case SocketOutcome::compliant: return "compliant";
+        case SocketOutcome::changed: return "changed";
+        case SocketOutcome::failed: return "FAILED";
+        case SocketOutcome::rolled_back: return "FAILED, restored";
+        case SocketOutcome::gone: return "gone";
+        case SocketOutcome::drift: return "DRIFT";
+        case SocketOutcome::restored: return "restored";
+    }
+    return "?";
+}
+
+std::string socket_reports_text(const std::vector<SocketReport>& reports) {
+    Table t({"PID", "FD", "ROLE", "STATE", "LOCAL", "PEER", "RESULT", "DETAILS"});
+    for (const auto& r : reports) {
+        const auto& s = r.item.socket;
+        std::string details;
+        for (const auto& d : r.item.drift) details += (details.empty() ? "" : ", ") + d;
+        for (const auto& n : r.notes) details += (details.empty() ? "" : ", ") + n;
+        if (r.error) details += (details.empty() ? "" : "; ") + r.error->line();
+        if (details.empty()) details = "-";
+        t.add({std::to_string(s.pid), std::to_string(s.fd), std::string(role_name(s.role)),
+               std::string(tcp_state_name(s.state)), endpoint_string(s.local), endpoint_string(s.peer),
+               outcome_name(r.outcome), details});
+    }
+    return t.str();
+}
+
+nlohmann::json options_json(const SocketOptions& o) {
+    return {{"so_keepalive", o.keepalive},
+            {"idle_seconds", o.idle_seconds},
+            {"interval_seconds", o.interval_seconds},
+            {"count", o.count},
+            {"user_timeout_ms", o.user_timeout_ms}};
+}
+
+nlohmann::json socket_report_json(const SocketReport& r) {
+    const auto& s = r.item.socket;
+    static constexpr const char* k_results[] = {"planned", "compliant", "changed", "failed",
+                                                "rolled-back", "gone",      "drift",   "restored"};
+    return {{"pid", s.pid},
+            {"fd", s.fd},
+            {"inode", s.inode},
+            {"role", std::string(role_name(s.role))},
+            {"state", std::string(tcp_state_name(s.state))},
+            {"local", endpoint_string(s.local)},
+            {"peer", endpoint_string(s.peer)},
+            {"before", options_json(r.item.before)},
+            {"target", options_json(r.item.after)},
+            {"drift", r.item.drift},
+            {"notes", r.notes},
+            {"result", k_results[static_cast<int>(r.outcome)]},
+            {"error", r.error ? nlohmann::json(r.error->line()) : nlohmann::json()}};
+}
+
+}  // namespace kt::render

@@ -1,0 +1,82 @@
+#include "sys/target_processes.hpp"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+
+#include "sys/files.hpp"
+
+namespace kt::sys {
+
+namespace {
+// cgroup.procs of `dir` and of every cgroup below it (a unit's or a pod's children).
+Result<void> cgroup_pids(const std::string& dir, std::vector<std::int32_t>& out) {
+    auto text = read_text_file(dir + "/cgroup.procs", 64 << 20);
+    if (!text) return std::unexpected(text.error());
+    const char* p = text->data();
+    const char* end = p + text->size();
+    while (p < end) {
+        std::int32_t pid = 0;
+        auto [next, ec] = std::from_chars(p, end, pid);
+        if (ec == std::errc() && pid > 0) out.push_back(pid);
+        p = next;
+        while (p < end && (*p == '\n' || *p == ' ')) ++p;
+        if (ec != std::errc()) break;
+    }
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (e.is_directory(ec))
+            if (auto r = cgroup_pids(e.path().string(), out); !r) return r;
+    return {};
+}
+}  // namespace
+
+std::expected<std::vector<std::int32_t>, Errors> resolve_targets(const TargetSpec& spec) {
+    std::vector<std::int32_t> pids;
+    Errors errors;
+    for (auto pid : spec.pids) {
+        if (pid <= 0 || ::access((spec.proc_root + "/" + std::to_string(pid)).c_str(), F_OK) != 0)
+            errors.push_back({"--pid " + std::to_string(pid), "no such process"});
+        else
+            pids.push_back(pid);
+    }
+    if (!spec.comms.empty()) {
+        std::vector<std::size_t> found(spec.comms.size(), 0);
+        if (DIR* d = ::opendir(spec.proc_root.c_str())) {
+            while (dirent* e = ::readdir(d)) {
+                if (!is_pid_name(e->d_name)) continue;
+                const auto pid = static_cast<std::int32_t>(std::atoi(e->d_name));
+                const auto comm = read_comm(spec.proc_root, pid);
+                for (std::size_t i = 0; i < spec.comms.size(); ++i)
+                    if (comm == spec.comms[i]) {
+                        pids.push_back(pid);
+                        ++found[i];
+                    }
+            }
+            ::closedir(d);
+        }
+        for (std::size_t i = 0; i < spec.comms.size(); ++i)
+            if (found[i] == 0) errors.push_back({"--comm " + spec.comms[i], "no process has this name (see /proc/PID/comm, at most 15 characters)"});
+    }
+    for (const auto& cg : spec.cgroups) {
+        const std::string dir = cg.starts_with('/') && cg.starts_with(spec.cgroup_root) ? cg
+                                : cg.starts_with('/')                                ? spec.cgroup_root + cg
+                                                                                     : spec.cgroup_root + "/" + cg;
+        std::vector<std::int32_t> in;
+        if (auto r = cgroup_pids(dir, in); !r)
+            errors.push_back({"--cgroup " + cg, r.error().why + " (a cgroup v2 directory such as system.slice/nginx.service)"});
+        else if (in.empty())
+            errors.push_back({"--cgroup " + cg, "has no processes"});
+        pids.insert(pids.end(), in.begin(), in.end());
+    }
+    if (!errors.empty()) return std::unexpected(errors);
+    std::sort(pids.begin(), pids.end());
+    pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+    if (pids.empty()) return std::unexpected(Errors{{"target", "give --pid, --comm or --cgroup"}});
+    return pids;
+}
+
+}  // namespace kt::sys

@@ -1,0 +1,24 @@
+// The processes a command acts on: --pid, --comm, --cgroup.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace kt::sys {
+
+struct TargetSpec {
+    std::vector<std::int32_t> pids;
+    std::vector<std::string> comms;
+    std::vector<std::string> cgroups;  // cgroup v2 directories, absolute or under cgroup_root
+    std::string proc_root = "/proc";
+    std::string cgroup_root = "/sys/fs/cgroup";
+};
+
+// Every process named, sorted and deduplicated. A pid that does not exist, a name no
+// process has, or a cgroup that is missing or empty is an error (nothing is changed).
+std::expected<std::vector<std::int32_t>, Errors> resolve_targets(const TargetSpec& spec);
+
+}  // namespace kt::sys
