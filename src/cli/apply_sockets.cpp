@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/output.hpp"
+#include "core/ip_text.hpp"
 #include "core/option_io.hpp"
 #include "core/undo_record.hpp"
 #include "render/profile_view.hpp"
@@ -90,7 +91,8 @@ void add_to_undo(UndoRecord& undo, const std::vector<PreparedSocket>& sockets) {
     for (const auto& s : sockets) {
         if (s.report.outcome != render::SocketOutcome::planned) continue;
         const auto& ref = s.report.item.socket;
-        undo.sockets.push_back({ref.pid, ref.fd, ref.inode, ref.role == SocketRole::listener, s.report.item.before});
+        undo.sockets.push_back({ref.pid, ref.fd, ref.inode, ref.role == SocketRole::listener, endpoint_string(ref.local),
+                                endpoint_string(ref.peer), s.report.item.before});
     }
 }
 

@@ -54,11 +54,16 @@ CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
     if (!record) return std::unexpected(Errors{record.error()});
 
     std::vector<render::SocketReport> sockets;
+    render::Table socket_table({"PID", "FD", "INODE", "LOCAL", "PEER", "RESULT", "DETAILS"});
     std::size_t failed = 0, gone = 0;
     for (const auto& b : record->sockets) {
         sockets.push_back(restore_socket(b));
-        failed += sockets.back().outcome == render::SocketOutcome::failed;
-        gone += sockets.back().outcome == render::SocketOutcome::gone;
+        const auto& r = sockets.back();
+        failed += r.outcome == render::SocketOutcome::failed;
+        gone += r.outcome == render::SocketOutcome::gone;
+        socket_table.add({std::to_string(b.pid), std::to_string(b.fd), std::to_string(b.inode), b.local.empty() ? "-" : b.local,
+                          b.peer.empty() ? "-" : b.peer, render::outcome_name(r.outcome),
+                          r.error ? r.error->line() : "-"});
     }
     nlohmann::json sysctls = nlohmann::json::array();
     render::Table sysctl_table({"NETNS", "SYSCTL", "VALUE", "RESULT"});
@@ -87,7 +92,7 @@ CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
                     {"sysctls", sysctls},
                     {"summary", {{"restored", sockets.size() - failed - gone}, {"gone", gone}, {"failed", failed}}}});
     } else {
-        if (!sockets.empty()) write_out(render::socket_reports_text(sockets));
+        if (!sockets.empty()) write_out(socket_table.str());
         if (!record->sysctls.empty()) write_out(sysctl_table.str());
         write_out(std::to_string(sockets.size() - failed - gone) + " socket(s) restored, " + std::to_string(gone) +
                   " gone (closed, or the process exited), " + std::to_string(failed) + " failed\n");

@@ -13,6 +13,8 @@ std::string undo_to_json(const UndoRecord& r) {
                            {"fd", s.fd},
                            {"inode", s.inode},
                            {"listener", s.listener},
+                           {"local", s.local},
+                           {"peer", s.peer},
                            {"before",
                             {{"so_keepalive", s.before.keepalive},
                              {"idle_seconds", s.before.idle_seconds},
@@ -43,6 +45,8 @@ Result<UndoRecord> undo_from_json(std::string_view text, std::string_view source
             b.fd = s.at("fd").get<std::int32_t>();
             b.inode = s.at("inode").get<std::uint32_t>();
             b.listener = s.at("listener").get<bool>();
+            b.local = s.value("local", "");
+            b.peer = s.value("peer", "");
             const auto& v = s.at("before");
             b.before.keepalive = v.at("so_keepalive").get<bool>();
             b.before.idle_seconds = v.at("idle_seconds").get<std::uint32_t>();

@@ -16,6 +16,8 @@ struct SocketBefore {
     std::int32_t fd = 0;
     std::uint32_t inode = 0;  // so a recycled fd number is never touched
     bool listener = false;
+    std::string local;  // for the report only
+    std::string peer;
     SocketOptions before;
 };
 

@@ -112,7 +112,7 @@ TEST(OptionIoTest, AFailedRollbackIsReported) {
 TEST(UndoRecordTest, RoundTripsThroughJson) {
     UndoRecord r;
     r.profile = "aws-nlb";
-    r.sockets.push_back({1234, 7, 99887, true, {true, 60, 20, 2, 5000}});
+    r.sockets.push_back({1234, 7, 99887, true, "*:8080", "*:*", {true, 60, 20, 2, 5000}});
     r.sysctls.push_back({"/run/netns/blue", 4026532000u, "net.ipv4.tcp_keepalive_time", "7200"});
     auto back = undo_from_json(undo_to_json(r), "undo.json");
     ASSERT_TRUE(back.has_value()) << back.error().line();
