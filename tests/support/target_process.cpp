@@ -74,6 +74,21 @@ void write_all(int fd, const void* buf, std::size_t n) {
             keep.push_back(accept_one(l));
             const int fd = keep[keep.size() - 2];
             write_all(reply, &fd, sizeof fd);
+        } else if (c == 'm') {
+            int req[2] = {0, 0};
+            if (!read_exact(cmd, req, sizeof req)) _exit(4);
+            int made = 0;
+            for (; made < req[0] && made < 5000; ++made) {
+                keep.push_back(connect_to(address, port));
+                if (req[1]) set_int_option(keep.back(), SOL_SOCKET, SO_KEEPALIVE, 1);
+                keep.push_back(accept_one(l));
+            }
+            write_all(reply, &made, sizeof made);
+        } else if (c == 'p') {
+            pollfd pfd{l, POLLIN, 0};
+            int fd = poll(&pfd, 1, 5000) == 1 ? accept_one(l) : -1;
+            if (fd >= 0) keep.push_back(fd);
+            write_all(reply, &fd, sizeof fd);
         } else if (c == 'o') {
             int fd = -1;
             if (read(cmd, &fd, sizeof fd) != sizeof fd) _exit(4);
@@ -131,6 +146,20 @@ int TargetProcess::connect_new() {
     int fd = -1;
     if (write(m_cmd, "c", 1) != 1 || !read_exact(m_reply, &fd, sizeof fd)) return -1;
     return fd;
+}
+
+int TargetProcess::accept_pending() {
+    int fd = -1;
+    if (write(m_cmd, "p", 1) != 1 || !read_exact(m_reply, &fd, sizeof fd)) return -1;
+    return fd;
+}
+
+int TargetProcess::connect_many(int n, bool keepalive) {
+    const int req[2] = {n, keepalive ? 1 : 0};
+    int made = -1;
+    if (write(m_cmd, "m", 1) != 1 || write(m_cmd, req, sizeof req) != sizeof req || !read_exact(m_reply, &made, sizeof made))
+        return -1;
+    return made;
 }
 
 Options TargetProcess::options_of(int fd) {

@@ -38,6 +38,11 @@ public:
     Options accept_new();
     // Opens a new upstream connection; returns the new fd.
     int connect_new();
+    // Opens `n` more connections to the listener, with SO_KEEPALIVE on the upstream side when
+    // `keepalive`; returns how many were made.
+    int connect_many(int n, bool keepalive);
+    // Accepts one connection someone else made to the listener; returns its fd (-1 on timeout).
+    int accept_pending();
     // The target's view of fd `fd`.
     Options options_of(int fd);
 
