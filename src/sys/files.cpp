@@ -17,7 +17,7 @@ std::string errno_text(int err) { return std::string(strerrordesc_np(err) ? stre
 
 Result<std::string> read_text_file(const std::string& path, std::size_t limit) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return fail(path, errno_text(errno));
+    if (!fd) return std::unexpected(Error{path, errno_text(errno), errno});
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return fail(path, errno_text(errno));
     if (S_ISDIR(st.st_mode)) return fail(path, "is a directory, not a file");

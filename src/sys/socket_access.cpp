@@ -61,6 +61,7 @@ Result<UniqueFd> duplicate_socket(std::int32_t pid, std::int32_t fd, std::uint32
     if (!copy) return failed("pidfd_getfd", errno);
     struct stat st {};
     if (::fstat(copy.get(), &st) != 0) return fail(where(pid, fd), "fstat: " + errno_text(errno));
+    if (!S_ISSOCK(st.st_mode) && inode == 0) return std::unexpected(Error{where(pid, fd), "is not a socket", EBADF});
     if (!S_ISSOCK(st.st_mode) || (inode != 0 && st.st_ino != inode))
         return std::unexpected(Error{where(pid, fd),
                                      "is no longer socket " + std::to_string(inode) + " (the fd was closed and reused)", EBADF});

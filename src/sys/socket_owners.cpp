@@ -10,7 +10,10 @@
 #include <charconv>
 #include <cstdlib>
 
+#include <sys/stat.h>
+
 #include "sys/files.hpp"
+#include "sys/socket_access.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace kt::sys {
@@ -30,11 +33,47 @@ std::size_t open_files_on_system(const std::string& proc_root) {
     return std::max<std::size_t>(n, 1024);
 }
 
+// When /proc/PID/fd cannot be listed (another uid, without CAP_DAC_READ_SEARCH), every fd
+// number below FDSize (from the world-readable /proc/PID/status) is tried with pidfd_getfd,
+// which needs only ptrace access. Returns 0, or the errno that stopped it.
+int scan_process_by_pidfd(const std::string& proc_root, std::int32_t pid, SocketOwnerIndex& index) {
+    auto status = read_text_file(proc_root + "/" + std::to_string(pid) + "/status", 1 << 16);
+    if (!status) return status.error().code ? status.error().code : EACCES;
+    const auto at = status->find("\nFDSize:");
+    if (at == std::string::npos) return EACCES;
+    std::size_t fd_size = 0;
+    const char* p = status->data() + at + 8;
+    while (*p == ' ' || *p == '\t') ++p;
+    std::from_chars(p, status->data() + status->size(), fd_size);
+    fd_size = std::min<std::size_t>(fd_size, 1u << 20);
+    bool owns_socket = false;
+    for (std::size_t fd = 0; fd < fd_size; ++fd) {
+        auto dup = duplicate_socket(pid, static_cast<std::int32_t>(fd), 0);
+        if (!dup) {
+            if (dup.error().code == EBADF) continue;  // not open, or not a socket
+            return dup.error().code ? dup.error().code : EACCES;
+        }
+        struct stat st {};
+        if (::fstat(dup->get(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+            index.insert(static_cast<std::uint32_t>(st.st_ino), SocketOwner{pid, static_cast<std::int32_t>(fd)});
+            owns_socket = true;
+        }
+    }
+    if (owns_socket) index.set_comm(pid, read_comm(proc_root, pid));
+    return 0;
+}
+
 // Reads one process's fd table into the index. Returns 0, or the errno that stopped it.
-int scan_process(const std::string& proc_root, std::int32_t pid, SocketOwnerIndex& index) {
+int scan_process(const std::string& proc_root, std::int32_t pid, SocketOwnerIndex& index, bool named) {
     const std::string dir = proc_root + "/" + std::to_string(pid) + "/fd";
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dfd) return errno;
+    if (!dfd) {
+        const int err = errno;
+        // Only for processes named on the command line: trying every fd of every process on
+        // the system would be slow and would say nothing new.
+        if (named && (err == EACCES || err == EPERM)) return scan_process_by_pidfd(proc_root, pid, index);
+        return err;
+    }
     DIR* d = ::fdopendir(::dup(dfd.get()));
     if (!d) return errno;
     bool owns_socket = false;
@@ -109,7 +148,7 @@ OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
     OwnerScan scan{SocketOwnerIndex(options.pids.empty() ? open_files_on_system(options.proc_root) : 1024), 0, 0, {}};
     auto visit = [&](std::int32_t pid) -> int {
         if (!options.comm.empty() && read_comm(options.proc_root, pid) != options.comm) return 0;
-        const int err = scan_process(options.proc_root, pid, scan.index);
+        const int err = scan_process(options.proc_root, pid, scan.index, !options.pids.empty());
         if (err == 0)
             ++scan.processes;
         else
@@ -125,10 +164,8 @@ OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
             }
             if (const int err = visit(pid); err != 0)
                 scan.problems.push_back(Error{"--pid " + std::to_string(pid),
-                                              "cannot read its file descriptors: " + errno_text(err) +
-                                                  (err == EACCES ? "; another user's process needs root "
-                                                                   "(CAP_DAC_READ_SEARCH)"
-                                                                 : "")});
+                                              "cannot reach its sockets: " + explain_getfd_error(err, pid, options.proc_root),
+                                              err});
         }
         return scan;
     }

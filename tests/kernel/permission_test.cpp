@@ -8,6 +8,7 @@
 #include "support/netns.hpp"
 #include "support/run_binary.hpp"
 #include "support/sockets.hpp"
+#include "support/target_process.hpp"
 
 namespace kt::test {
 namespace {
@@ -28,6 +29,14 @@ public:
     ~NobodyCanRun() {
         std::error_code ec;
         if (!m_dir.empty()) std::filesystem::remove_all(m_dir, ec);
+    }
+    // Copies `file` next to the binary, readable by nobody; returns the new path.
+    std::string share(const std::string& file) const {
+        const std::string to = m_dir + "/" + std::filesystem::path(file).filename().string();
+        std::error_code ec;
+        std::filesystem::copy_file(file, to, std::filesystem::copy_options::overwrite_existing, ec);
+        chmod(to.c_str(), 0644);
+        return to;
     }
     RunResult run(const std::vector<std::string>& args) const {
         std::vector<std::string> argv{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", m_binary};
@@ -60,9 +69,28 @@ TEST(PermissionTest, UnprivilegedExactOnARootProcessExplainsWhatIsNeeded) {
     auto r = nobody.run({"inspect", "--exact", "--pid", std::to_string(getpid())});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.out, "");
+    // /proc/PID/fd is closed to nobody, so the fds are tried with pidfd_getfd, which says why.
     EXPECT_TRUE(r.err.starts_with("keepalive-tune: error: --pid " + std::to_string(getpid()) +
-                                  ": cannot read its file descriptors: Permission denied; another user's process needs root"))
+                                  ": cannot reach its sockets: Operation not permitted; reaching another process's "
+                                  "sockets needs CAP_SYS_PTRACE (run as root), or the same uid as a process that is "
+                                  "still dumpable"))
         << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(PermissionTest, UnprivilegedApplyNamesCapSysPtraceAndChangesNothing) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
+    NobodyCanRun nobody;
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const auto before = target.options();
+    // The source tree may be private to root: the profile goes next to the binary.
+    const auto profile = nobody.share(source_dir() + "/profiles/fast-failover.json");
+    auto r = nobody.run({"apply", profile, "--pid", std::to_string(target.pid())});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("needs CAP_SYS_PTRACE (run as root)"), std::string::npos) << r.err;
+    EXPECT_EQ(target.options(), before);
 }
 
 TEST(PermissionTest, UnprivilegedNetnsSelectionNamesTheCapability) {
