@@ -34,7 +34,7 @@ Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
 
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
                                                                   const sys::SocketSelection& selection) {
-    auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", "/sys/fs/cgroup"});
+    auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", ""});
     if (!pids) return std::unexpected(pids.error());
     auto found = sys::find_target_sockets(*pids, selection);
     if (!found) return found;

@@ -34,6 +34,25 @@ Result<void> cgroup_pids(const std::string& dir, std::vector<std::int32_t>& out)
 }
 }  // namespace
 
+std::string cgroup2_mount(const std::string& mounts) {
+    auto text = read_text_file(mounts, 4 << 20);
+    if (text) {
+        std::size_t start = 0;
+        while (start < text->size()) {
+            auto end = text->find('\n', start);
+            if (end == std::string::npos) end = text->size();
+            const std::string_view line(text->data() + start, end - start);
+            // "cgroup2 /sys/fs/cgroup cgroup2 rw,..." : device, mount point, type.
+            const auto a = line.find(' ');
+            const auto b = a == std::string_view::npos ? a : line.find(' ', a + 1);
+            if (b != std::string_view::npos && line.substr(b + 1).starts_with("cgroup2 "))
+                return std::string(line.substr(a + 1, b - a - 1));
+            start = end + 1;
+        }
+    }
+    return "/sys/fs/cgroup";
+}
+
 std::expected<std::vector<std::int32_t>, Errors> resolve_targets(const TargetSpec& spec) {
     std::vector<std::int32_t> pids;
     Errors errors;
@@ -61,10 +80,11 @@ std::expected<std::vector<std::int32_t>, Errors> resolve_targets(const TargetSpe
         for (std::size_t i = 0; i < spec.comms.size(); ++i)
             if (found[i] == 0) errors.push_back({"--comm " + spec.comms[i], "no process has this name (see /proc/PID/comm, at most 15 characters)"});
     }
+    const std::string root = spec.cgroups.empty() ? std::string() : spec.cgroup_root.empty() ? cgroup2_mount() : spec.cgroup_root;
     for (const auto& cg : spec.cgroups) {
-        const std::string dir = cg.starts_with('/') && cg.starts_with(spec.cgroup_root) ? cg
-                                : cg.starts_with('/')                                ? spec.cgroup_root + cg
-                                                                                     : spec.cgroup_root + "/" + cg;
+        // A full path under the mount as given; otherwise relative to the mount, as
+        // systemd and /proc/PID/cgroup write them ("/system.slice/nginx.service").
+        const std::string dir = cg.starts_with(root + "/") ? cg : cg.starts_with('/') ? root + cg : root + "/" + cg;
         std::vector<std::int32_t> in;
         if (auto r = cgroup_pids(dir, in); !r)
             errors.push_back({"--cgroup " + cg, r.error().why + " (a cgroup v2 directory such as system.slice/nginx.service)"});

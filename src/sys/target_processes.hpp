@@ -14,8 +14,11 @@ struct TargetSpec {
     std::vector<std::string> comms;
     std::vector<std::string> cgroups;  // cgroup v2 directories, absolute or under cgroup_root
     std::string proc_root = "/proc";
-    std::string cgroup_root = "/sys/fs/cgroup";
+    std::string cgroup_root;  // empty: the cgroup2 mount from /proc/self/mounts
 };
+
+// Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).
+std::string cgroup2_mount(const std::string& mounts = "/proc/self/mounts");
 
 // Every process named, sorted and deduplicated. A pid that does not exist, a name no
 // process has, or a cgroup that is missing or empty is an error (nothing is changed).

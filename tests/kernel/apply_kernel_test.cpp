@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,6 +214,32 @@ TEST(ApplyKernelTest, SysctlModeSetsOneNamespacesDefaultsAndUndoPutsThemBack) {
     EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
     EXPECT_EQ(ns.exec("sysctl -n net.ipv4.tcp_keepalive_time net.ipv4.tcp_keepalive_intvl net.ipv4.tcp_keepalive_probes"),
               "7200\n75\n9\n");
+}
+
+}  // namespace
+}  // namespace kt::test
+
+namespace kt::test {
+namespace {
+
+TEST(ApplyKernelTest, CgroupTargetsEveryProcessOfTheCgroup) {
+    KT_REQUIRE_KERNEL_TESTS();
+    const std::string mount = shell("awk '$3 == \"cgroup2\" {print $2; exit}' /proc/self/mounts");
+    if (mount.empty()) GTEST_SKIP() << "no cgroup v2 mount";
+    const std::string root = mount.substr(0, mount.size() - 1);
+    const std::string name = "kt-test-" + std::to_string(getpid());
+    if (mkdir((root + "/" + name).c_str(), 0755) != 0) GTEST_SKIP() << "cannot create a cgroup under " << root;
+    TempDir d;
+    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    {
+        TargetProcess target("127.0.0.1", "", k_upstream_before);
+        ASSERT_TRUE(target.ok());
+        shell("echo " + std::to_string(target.pid()) + " > " + root + "/" + name + "/cgroup.procs");
+        auto r = run_tool({"apply", profile, "--cgroup", name});
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        for (const auto& o : target.options()) EXPECT_EQ(o, k_profile);
+    }
+    rmdir((root + "/" + name).c_str());
 }
 
 }  // namespace
