@@ -21,24 +21,6 @@ struct SysctlChange {
     std::string error;
 };
 
-Result<std::vector<sys::NetnsTarget>> sysctl_namespaces(const ApplySysctlOptions& o) {
-    const int chosen = int(!o.netns.empty()) + int(o.netns_of != 0) + int(o.all_netns);
-    if (chosen > 1) return fail("--netns, --netns-of and --all-netns", "give at most one of them");
-    if (!o.netns.empty()) {
-        auto t = sys::netns_by_name(o.netns);
-        if (!t) return std::unexpected(t.error());
-        return std::vector<sys::NetnsTarget>{*t};
-    }
-    if (o.netns_of) {
-        auto t = sys::netns_of_pid(o.netns_of);
-        if (!t) return std::unexpected(t.error());
-        return std::vector<sys::NetnsTarget>{*t};
-    }
-    if (o.all_netns) return sys::discover_netns().found;
-    auto self = sys::current_netns();
-    if (!self) return std::unexpected(self.error());
-    return std::vector<sys::NetnsTarget>{*self};
-}
 }  // namespace
 
 CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const ApplySysctlOptions& o) {
@@ -49,8 +31,10 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
         {"net.ipv4.tcp_keepalive_intvl", p.keepalive.interval_seconds},
         {"net.ipv4.tcp_keepalive_probes", p.keepalive.count},
     }};
-    auto namespaces = sysctl_namespaces(o);
+    Errors unreadable;
+    auto namespaces = sys::select_netns(o.netns, o.netns_of, o.all_netns, unreadable);
     if (!namespaces) return std::unexpected(Errors{namespaces.error()});
+    for (const auto& e : unreadable) write_warning(e.line());
 
     std::vector<SysctlChange> changes;
     Errors errors;

@@ -52,29 +52,6 @@ private:
     std::string m_path;
 };
 
-Result<std::vector<sys::NetnsTarget>> choose_netns(const InspectOptions& o, Errors& warnings) {
-    const int chosen = int(!o.netns.empty()) + int(o.netns_of != 0) + int(o.all_netns);
-    if (chosen > 1) return fail("--netns, --netns-of and --all-netns", "give at most one of them");
-    if (!o.netns.empty()) {
-        auto t = sys::netns_by_name(o.netns);
-        if (!t) return std::unexpected(t.error());
-        return std::vector<sys::NetnsTarget>{*t};
-    }
-    if (o.netns_of != 0) {
-        auto t = sys::netns_of_pid(o.netns_of);
-        if (!t) return std::unexpected(t.error());
-        return std::vector<sys::NetnsTarget>{*t};
-    }
-    if (o.all_netns) {
-        auto found = sys::discover_netns();
-        for (auto& p : found.problems) warnings.push_back(std::move(p));
-        return found.found;
-    }
-    auto self = sys::current_netns();
-    if (!self) return std::unexpected(self.error());
-    return std::vector<sys::NetnsTarget>{*self};
-}
-
 nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
     return {{"label", t.label},
             {"inode", t.inode},
@@ -100,7 +77,7 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
     Errors warnings;
     std::vector<sys::NetnsTarget> targets;
     if (o.replay.empty()) {
-        auto chosen = choose_netns(o, warnings);
+        auto chosen = sys::select_netns(o.netns, o.netns_of, o.all_netns, warnings);
         if (!chosen) return std::unexpected(Errors{chosen.error()});
         targets = std::move(*chosen);
     } else {

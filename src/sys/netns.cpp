@@ -125,6 +125,30 @@ NetnsDiscovery discover_netns(const std::string& proc_root, const std::string& r
     return out;
 }
 
+Result<std::vector<NetnsTarget>> select_netns(const std::string& name, std::int32_t netns_of, bool all,
+                                              Errors& problems) {
+    const int chosen = int(!name.empty()) + int(netns_of != 0) + int(all);
+    if (chosen > 1) return fail("--netns, --netns-of and --all-netns", "give at most one of them");
+    if (!name.empty()) {
+        auto t = netns_by_name(name);
+        if (!t) return std::unexpected(t.error());
+        return std::vector<NetnsTarget>{*t};
+    }
+    if (netns_of != 0) {
+        auto t = netns_of_pid(netns_of);
+        if (!t) return std::unexpected(t.error());
+        return std::vector<NetnsTarget>{*t};
+    }
+    if (all) {
+        auto found = discover_netns();
+        for (auto& p : found.problems) problems.push_back(std::move(p));
+        return found.found;
+    }
+    auto self = current_netns();
+    if (!self) return std::unexpected(self.error());
+    return std::vector<NetnsTarget>{*self};
+}
+
 Result<void> run_in_netns(const NetnsTarget& target, const std::function<Result<void>()>& body) {
     if (target.path.empty()) return body();
     UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));

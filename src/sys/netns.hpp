@@ -35,6 +35,11 @@ struct NetnsDiscovery {
 // Every distinct netns: /proc/*/ns/net and /run/netns/*, deduplicated by inode.
 NetnsDiscovery discover_netns(const std::string& proc_root = "/proc", const std::string& run_netns = "/run/netns");
 
+// The namespaces chosen by --netns NAME|PATH, --netns-of PID or --all-netns (at most one),
+// or the caller's own. With --all-netns, entries that could not be read go to `problems`.
+Result<std::vector<NetnsTarget>> select_netns(const std::string& name, std::int32_t netns_of, bool all,
+                                              Errors& problems);
+
 // Runs `body` with this thread in `target` (setns needs CAP_SYS_ADMIN), then returns to the
 // netns it came from, whatever `body` returned.
 Result<void> run_in_netns(const NetnsTarget& target, const std::function<Result<void>()>& body);

@@ -18,12 +18,6 @@ namespace kt::test {
 namespace {
 
 // A profile in a temp dir: 2/1/3 with a 4000 ms user timeout.
-std::string write_profile(const TempDir& d, const std::string& name, int idle, int intvl, int cnt, int uto) {
-    return d.write(name + ".json", "{\"name\": \"" + name + "\", \"summary\": \"test\", \"description\": \"test\", " +
-                                       "\"keepalive\": {\"enabled\": true, \"idle_seconds\": " + std::to_string(idle) +
-                                       ", \"interval_seconds\": " + std::to_string(intvl) + ", \"count\": " +
-                                       std::to_string(cnt) + "}, \"user_timeout_ms\": " + std::to_string(uto) + "}");
-}
 
 const Options k_profile{1, 2, 1, 3, 4000};
 const Options k_upstream_before{1, 100, 10, 5, 777};
@@ -31,7 +25,7 @@ const Options k_upstream_before{1, 100, 10, 5, 777};
 TEST(ApplyKernelTest, TheTargetSeesTheProfileOnEverySocketAndNewConnectionsInheritIt) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     TargetProcess target("127.0.0.1", "", k_upstream_before);
     ASSERT_TRUE(target.ok());
     auto r = run_tool({"apply", profile, "--pid", std::to_string(target.pid())});
@@ -53,7 +47,7 @@ TEST(ApplyKernelTest, TheTargetSeesTheProfileOnEverySocketAndNewConnectionsInher
 TEST(ApplyKernelTest, RoleLeavesOtherSocketsUntouched) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     TargetProcess target("127.0.0.1", "", k_upstream_before);
     ASSERT_TRUE(target.ok());
     const auto before = target.options();
@@ -71,7 +65,7 @@ TEST(ApplyKernelTest, RoleLeavesOtherSocketsUntouched) {
 TEST(ApplyKernelTest, DryRunChangesNothingAndUndoRestoresTheExactBeforeValues) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     TargetProcess target("127.0.0.1", "", k_upstream_before);
     ASSERT_TRUE(target.ok());
     const auto before = target.options();
@@ -93,7 +87,7 @@ TEST(ApplyKernelTest, DryRunChangesNothingAndUndoRestoresTheExactBeforeValues) {
 TEST(ApplyKernelTest, UndoNeverTouchesAReusedFdAndReportsGoneSockets) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     const std::string undo = d.path() + "/undo.json";
     {
         TargetProcess target;
@@ -110,7 +104,7 @@ TEST(ApplyKernelTest, UndoNeverTouchesAReusedFdAndReportsGoneSockets) {
 TEST(ApplyKernelTest, JsonPlanListsEverySocketWithBeforeAndTargetValues) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     TargetProcess target("127.0.0.1", "", k_upstream_before);
     ASSERT_TRUE(target.ok());
     auto r = run_tool({"--json", "apply", profile, "--pid", std::to_string(target.pid()), "--dry-run"});
@@ -131,7 +125,7 @@ TEST(ApplyKernelTest, JsonPlanListsEverySocketWithBeforeAndTargetValues) {
 TEST(ApplyKernelTest, BadInputExits2AndChangesNothing) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     const auto broken = d.write("broken.json", "{\"name\": \"broken\"}");
     TargetProcess target("127.0.0.1", "", k_upstream_before);
     ASSERT_TRUE(target.ok());
@@ -165,7 +159,7 @@ TEST(ApplyKernelTest, BadInputExits2AndChangesNothing) {
 TEST(ApplyKernelTest, WatchAppliesToNewConnectionsAndExitsZeroOnSigterm) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     TargetProcess target;
     ASSERT_TRUE(target.ok());
     const std::string out = d.path() + "/watch.out";
@@ -199,7 +193,7 @@ TEST(ApplyKernelTest, WatchAppliesToNewConnectionsAndExitsZeroOnSigterm) {
 TEST(ApplyKernelTest, SysctlModeSetsOneNamespacesDefaultsAndUndoPutsThemBack) {
     KT_REQUIRE_KERNEL_TESTS();
     TempDir d;
-    const auto profile = write_profile(d, "t", 200, 20, 4, 4000);
+    const auto profile = d.write_profile("t", 200, 20, 4, 4000);
     TestNetns ns;
     ASSERT_TRUE(ns.ok());
     const auto host_before = shell("sysctl -n net.ipv4.tcp_keepalive_time");
@@ -230,7 +224,7 @@ TEST(ApplyKernelTest, CgroupTargetsEveryProcessOfTheCgroup) {
     const std::string name = "kt-test-" + std::to_string(getpid());
     if (mkdir((root + "/" + name).c_str(), 0755) != 0) GTEST_SKIP() << "cannot create a cgroup under " << root;
     TempDir d;
-    const auto profile = write_profile(d, "t", 2, 1, 3, 4000);
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
     {
         TargetProcess target("127.0.0.1", "", k_upstream_before);
         ASSERT_TRUE(target.ok());

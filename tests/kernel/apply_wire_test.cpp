@@ -22,14 +22,6 @@
 namespace kt::test {
 namespace {
 
-std::string write_profile(const TempDir& d, const std::string& name, int idle, int intvl, int cnt,
-                          std::optional<int> uto) {
-    return d.write(name + ".json", "{\"name\": \"" + name + "\", \"summary\": \"t\", \"description\": \"t\", " +
-                                       "\"keepalive\": {\"enabled\": true, \"idle_seconds\": " + std::to_string(idle) +
-                                       ", \"interval_seconds\": " + std::to_string(intvl) + ", \"count\": " +
-                                       std::to_string(cnt) + "}" +
-                                       (uto ? ", \"user_timeout_ms\": " + std::to_string(*uto) : std::string()) + "}");
-}
 
 long keepalive_probes_in(const TestNetns& ns) {
     long v = -1;
@@ -42,7 +34,7 @@ TEST(ApplyWireTest, ApplyingAShortIdleToLongIdleConnectionsSendsNoProbeBurst) {
     TestNetns ns;
     ASSERT_TRUE(ns.ok());
     TempDir d;
-    const auto profile = write_profile(d, "short", 2, 1, 3, std::nullopt);
+    const auto profile = d.write_profile("short", 2, 1, 3);
     TargetProcess target("127.0.0.1", ns.name());
     ASSERT_TRUE(target.ok());
     ASSERT_EQ(target.connect_many(100, true), 100);   // keepalive already on: the re-arm case
@@ -136,8 +128,8 @@ TEST(ApplyWireTest, ASilencedPeerIsFoundInTheTimeTheProfilePromises) {
     VethPair net;
     ASSERT_TRUE(net.ok());
     TempDir d;
-    const auto plain = write_profile(d, "plain", 2, 1, 3, std::nullopt);
-    const auto cut = write_profile(d, "cut", 2, 1, 3, 3000);
+    const auto plain = d.write_profile("plain", 2, 1, 3);
+    const auto cut = d.write_profile("cut", 2, 1, 3, 3000);
     TargetProcess server(VethPair::k_server, net.server.name());
     ASSERT_TRUE(server.ok());
     std::vector<int> clients;

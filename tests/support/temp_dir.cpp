@@ -24,4 +24,14 @@ std::string TempDir::write(std::string_view name, std::string_view text) const {
     return full;
 }
 
+std::string TempDir::write_profile(const std::string& name, int idle, int interval, int count,
+                                   int user_timeout_ms) const {
+    return write(name + ".json",
+                 "{\"name\": \"" + name + "\", \"summary\": \"test\", \"description\": \"test\", " +
+                     "\"keepalive\": {\"enabled\": true, \"idle_seconds\": " + std::to_string(idle) +
+                     ", \"interval_seconds\": " + std::to_string(interval) + ", \"count\": " + std::to_string(count) +
+                     "}" + (user_timeout_ms > 0 ? ", \"user_timeout_ms\": " + std::to_string(user_timeout_ms) : std::string()) +
+                     "}");
+}
+
 }  // namespace kt::test
