@@ -1,0 +1,83 @@
+#include "core/timewait.hpp"
+
+#include <algorithm>
+
+#include "core/tcp_state.hpp"
+
+namespace kt {
+
+std::size_t TimewaitCounter::KeyHash::operator()(const Key& k) const {
+    std::size_t h = k.peer.port;
+    for (auto b : k.local.bytes) h = h * 131 + b;
+    for (auto b : k.peer.address.bytes) h = h * 131 + b;
+    return h;
+}
+
+void TimewaitCounter::on_socket(const SocketRecord& s) {
+    if (s.state == static_cast<std::uint8_t>(TcpState::listen)) return;
+    const bool tw = s.state == static_cast<std::uint8_t>(TcpState::time_wait);
+    m_time_wait += tw;
+    if (m_listeners.role_of(s) == SocketRole::accepted) {
+        if (tw) {
+            auto& port = m_servers[s.local.port];
+            port.port = s.local.port;
+            ++port.time_wait;
+        }
+        return;
+    }
+    // IPv4-mapped IPv6 sockets share the IPv4 port space with plain IPv4 ones.
+    Key key{s.local.address.unmapped(), Endpoint{s.peer.address.unmapped(), s.peer.port}};
+    auto& d = m_clients[key];
+    d.local = key.local;
+    d.peer = key.peer;
+    ++d.all_states;
+    d.time_wait += tw;
+}
+
+std::vector<ClientDestination> TimewaitCounter::clients() const {
+    std::vector<ClientDestination> out;
+    for (const auto& [k, d] : m_clients)
+        if (d.time_wait > 0) out.push_back(d);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.time_wait != b.time_wait ? a.time_wait > b.time_wait : a.all_states > b.all_states;
+    });
+    return out;
+}
+
+std::vector<ServerPort> TimewaitCounter::servers() const {
+    std::vector<ServerPort> out;
+    for (const auto& [p, s] : m_servers) out.push_back(s);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.time_wait != b.time_wait ? a.time_wait > b.time_wait : a.port < b.port;
+    });
+    return out;
+}
+
+TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::size_t top) {
+    TopN<ClientDestination> out;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (i < top) {
+            out.top.push_back(all[i]);
+            continue;
+        }
+        if (!out.rest) out.rest = ClientDestination{};
+        out.rest->time_wait += all[i].time_wait;
+        out.rest->all_states += all[i].all_states;
+    }
+    return out;
+}
+
+TopN<ServerPort> top_servers(std::vector<ServerPort> all, std::size_t top) {
+    TopN<ServerPort> out;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (i < top) {
+            out.top.push_back(all[i]);
+            continue;
+        }
+        if (!out.rest) out.rest = ServerPort{};
+        out.rest->time_wait += all[i].time_wait;
+    }
+    return out;
+}
+
+}  // namespace kt

@@ -1,0 +1,76 @@
+// TIME_WAIT by destination: who closes actively, toward where, and how close each
+// destination is to running out of local ports.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/diag_bytecode.hpp"
+#include "core/diag_parse.hpp"
+#include "core/socket_role.hpp"
+
+namespace kt {
+
+// TIME_WAIT lasts 60 s (TCP_TIMEWAIT_LEN): a steady count N is about N/60 closes a second.
+inline constexpr double k_time_wait_seconds = 60.0;
+
+// This host connected out and closed first: one (local ip -> peer ip:port) destination.
+struct ClientDestination {
+    IpAddress local;
+    Endpoint peer;
+    std::uint64_t time_wait = 0;
+    std::uint64_t all_states = 0;  // TIME_WAIT + established + others: the local ports in use toward it
+    double close_rate() const { return static_cast<double>(time_wait) / k_time_wait_seconds; }
+    // Share of the local port range in use toward this destination (connect() picks a free
+    // local port per destination 4-tuple, so this is what runs out).
+    double port_pressure(std::uint32_t port_range_size) const {
+        return port_range_size ? static_cast<double>(all_states) / port_range_size : 0.0;
+    }
+};
+
+// This host accepted and closed first, on one listening port.
+struct ServerPort {
+    std::uint16_t port = 0;
+    std::uint64_t time_wait = 0;
+    double close_rate() const { return static_cast<double>(time_wait) / k_time_wait_seconds; }
+};
+
+// Counts sockets as they stream out of a dump (listeners must already be in `listeners`).
+class TimewaitCounter : public SocketSink {
+public:
+    explicit TimewaitCounter(const ListenerIndex& listeners) : m_listeners(listeners) {}
+    void on_socket(const SocketRecord& s) override;
+
+    std::uint64_t time_wait() const { return m_time_wait; }
+    // Sorted by TIME_WAIT count, highest first.
+    std::vector<ClientDestination> clients() const;
+    std::vector<ServerPort> servers() const;
+
+private:
+    struct Key {
+        IpAddress local;
+        Endpoint peer;
+        friend bool operator==(const Key&, const Key&) = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const;
+    };
+    const ListenerIndex& m_listeners;
+    std::unordered_map<Key, ClientDestination, KeyHash> m_clients;
+    std::unordered_map<std::uint16_t, ServerPort> m_servers;
+    std::uint64_t m_time_wait = 0;
+};
+
+// The first `top` entries, and the rest summed into one (absent when nothing is left).
+template <class T>
+struct TopN {
+    std::vector<T> top;
+    std::optional<T> rest;
+};
+TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::size_t top);
+TopN<ServerPort> top_servers(std::vector<ServerPort> all, std::size_t top);
+
+}  // namespace kt

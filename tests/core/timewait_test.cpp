@@ -1,0 +1,71 @@
+#include "core/timewait.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/ip_text.hpp"
+
+namespace kt {
+namespace {
+
+SocketRecord sock(std::uint8_t state, const char* local, std::uint16_t lport, const char* peer, std::uint16_t pport) {
+    SocketRecord s;
+    s.state = state;
+    s.local = {*parse_ip_address(local), lport};
+    s.peer = {*parse_ip_address(peer), pport};
+    s.family = s.local.address.family;
+    return s;
+}
+
+constexpr std::uint8_t k_est = 1, k_tw = 6, k_listen = 10;
+
+TEST(TimewaitTest, ClientSideClosesAreGroupedByDestinationWithEveryStateCountedForPressure) {
+    ListenerIndex listeners;
+    TimewaitCounter c(listeners);
+    for (std::uint16_t p = 40000; p < 40030; ++p) c.on_socket(sock(k_tw, "10.0.0.1", p, "10.0.0.9", 8080));
+    for (std::uint16_t p = 41000; p < 41010; ++p) c.on_socket(sock(k_est, "10.0.0.1", p, "10.0.0.9", 8080));
+    for (std::uint16_t p = 42000; p < 42005; ++p) c.on_socket(sock(k_tw, "10.0.0.1", p, "10.0.0.7", 5432));
+    c.on_socket(sock(k_est, "10.0.0.1", 43000, "10.0.0.8", 443));  // no TIME_WAIT: not listed
+    EXPECT_EQ(c.time_wait(), 35u);
+    const auto clients = c.clients();
+    ASSERT_EQ(clients.size(), 2u);
+    EXPECT_EQ(endpoint_string(clients[0].peer), "10.0.0.9:8080");
+    EXPECT_EQ(clients[0].time_wait, 30u);
+    EXPECT_EQ(clients[0].all_states, 40u);
+    EXPECT_DOUBLE_EQ(clients[0].close_rate(), 0.5);
+    EXPECT_DOUBLE_EQ(clients[0].port_pressure(80), 0.5);
+    EXPECT_EQ(clients[1].time_wait, 5u);
+}
+
+TEST(TimewaitTest, ServerSideClosesAreGroupedByListeningPort) {
+    ListenerIndex listeners;
+    listeners.add(sock(k_listen, "0.0.0.0", 80, "0.0.0.0", 0));
+    TimewaitCounter c(listeners);
+    for (std::uint16_t p = 50000; p < 50012; ++p) c.on_socket(sock(k_tw, "10.0.0.1", 80, "10.0.0.5", p));
+    c.on_socket(sock(k_est, "10.0.0.1", 80, "10.0.0.5", 60000));
+    EXPECT_TRUE(c.clients().empty());
+    const auto servers = c.servers();
+    ASSERT_EQ(servers.size(), 1u);
+    EXPECT_EQ(servers[0].port, 80);
+    EXPECT_EQ(servers[0].time_wait, 12u);
+}
+
+TEST(TimewaitTest, MappedAndPlainIpv4ShareADestination) {
+    ListenerIndex listeners;
+    TimewaitCounter c(listeners);
+    c.on_socket(sock(k_tw, "127.0.0.1", 40000, "127.0.0.2", 80));
+    c.on_socket(sock(k_tw, "::ffff:127.0.0.1", 40001, "::ffff:127.0.0.2", 80));
+    ASSERT_EQ(c.clients().size(), 1u);
+    EXPECT_EQ(c.clients()[0].time_wait, 2u);
+}
+
+TEST(TimewaitTest, TopNKeepsTheLargestAndSumsTheRest) {
+    std::vector<ServerPort> all = {{80, 10}, {443, 7}, {8080, 3}, {9090, 1}};
+    auto t = top_servers(all, 2);
+    ASSERT_EQ(t.top.size(), 2u);
+    ASSERT_TRUE(t.rest.has_value());
+    EXPECT_EQ(t.rest->time_wait, 4u);
+    EXPECT_FALSE(top_servers(all, 10).rest.has_value());
+}
+
+}  // namespace
+}  // namespace kt
