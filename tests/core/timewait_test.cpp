@@ -69,3 +69,73 @@ TEST(TimewaitTest, TopNKeepsTheLargestAndSumsTheRest) {
 
 }  // namespace
 }  // namespace kt
+
+#include "core/timewait_report.hpp"
+
+namespace kt {
+namespace {
+
+TimewaitTotals totals(std::uint64_t tw) {
+    TimewaitTotals t;
+    t.time_wait = tw;
+    t.max_tw_buckets = 1000;
+    t.tw_reuse = 2;
+    t.port_range = PortRange{40000, 40099};  // 100 ports
+    return t;
+}
+
+ClientDestination dest(std::uint64_t tw, std::uint64_t all) {
+    ClientDestination d;
+    d.local = *parse_ip_address("10.0.0.1");
+    d.peer = {*parse_ip_address("10.0.0.9"), 8080};
+    d.time_wait = tw;
+    d.all_states = all;
+    return d;
+}
+
+TEST(TimewaitReportTest, QuietHostsGetNoAdvice) {
+    auto r = build_timewait_report("host", totals(5), {dest(5, 8)}, {}, 10);
+    EXPECT_TRUE(r.advice.empty());
+    EXPECT_DOUBLE_EQ(r.worst_port_pressure, 0.08);
+}
+
+TEST(TimewaitReportTest, ChurnTowardOneDestinationAdvisesPoolingWithItsRate) {
+    auto r = build_timewait_report("host", totals(120), {dest(120, 300)}, {}, 10);
+    ASSERT_FALSE(r.advice.empty());
+    EXPECT_NE(r.advice[0].action.find("pool or reuse upstream connections toward 10.0.0.9:8080"), std::string::npos);
+    EXPECT_NE(r.advice[0].evidence.find("about 2.0/s"), std::string::npos) << r.advice[0].evidence;
+}
+
+TEST(TimewaitReportTest, PortPressureAdvisesReuseAndAWiderRangeUnlessReuseIsOn) {
+    auto r = build_timewait_report("host", totals(60), {dest(60, 70)}, {}, 10);
+    ASSERT_EQ(r.advice.size(), 2u);
+    EXPECT_NE(r.advice[0].action.find("tcp_tw_reuse=1"), std::string::npos);
+    EXPECT_NE(r.advice[0].evidence.find("uses 70 of 100 local ports (70%)"), std::string::npos) << r.advice[0].evidence;
+    EXPECT_NE(r.advice[1].action.find("widen net.ipv4.ip_local_port_range (now 40000-40099)"), std::string::npos);
+    auto t = totals(60);
+    t.tw_reuse = 1;
+    EXPECT_EQ(build_timewait_report("host", t, {dest(60, 70)}, {}, 10).advice.size(), 1u);
+}
+
+TEST(TimewaitReportTest, FullBucketsAndOverflowsAreAdvisedOn) {
+    auto t = totals(600);
+    t.counters["TCPTimeWaitOverflow"] = 4;
+    auto r = build_timewait_report("host", t, {}, {}, 10);
+    ASSERT_EQ(r.advice.size(), 2u);
+    EXPECT_NE(r.advice[0].evidence.find("600 TIME_WAIT of 1000 buckets (60%)"), std::string::npos);
+    EXPECT_NE(r.advice[1].evidence.find("TCPTimeWaitOverflow = 4"), std::string::npos);
+}
+
+TEST(TimewaitReportTest, ServerSideChurnIsAdvisedOnByPort) {
+    auto r = build_timewait_report("host", totals(150), {}, {ServerPort{443, 150}}, 10);
+    ASSERT_EQ(r.advice.size(), 1u);
+    EXPECT_NE(r.advice[0].action.find("this server closes first on port 443"), std::string::npos);
+}
+
+TEST(TimewaitReportTest, TwReuseValuesAreExplained) {
+    EXPECT_EQ(tw_reuse_meaning(2), "2: loopback only (the default)");
+    EXPECT_NE(tw_reuse_meaning(1).find("outbound"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kt
