@@ -56,5 +56,6 @@ void setup_inspect(CLI::App& command, const GlobalOptions& global, Dispatch& dis
 void setup_apply(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_verify(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_undo(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_timewait(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

@@ -31,7 +31,25 @@ void TimewaitCounter::on_socket(const SocketRecord& s) {
     d.local = key.local;
     d.peer = key.peer;
     ++d.all_states;
+    d.ports_in_use = d.all_states;
     d.time_wait += tw;
+}
+
+std::vector<ClientDestination> by_peer(const std::vector<ClientDestination>& pairs) {
+    std::vector<ClientDestination> out;
+    for (const auto& p : pairs) {
+        auto it = std::find_if(out.begin(), out.end(), [&](const auto& d) { return d.peer == p.peer; });
+        if (it == out.end()) {
+            out.push_back(p);
+            out.back().local = IpAddress{};
+            continue;
+        }
+        it->time_wait += p.time_wait;
+        it->all_states += p.all_states;
+        it->ports_in_use = std::max(it->ports_in_use, p.ports_in_use);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.time_wait > b.time_wait; });
+    return out;
 }
 
 std::vector<ClientDestination> TimewaitCounter::clients() const {
@@ -63,6 +81,7 @@ TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::siz
         if (!out.rest) out.rest = ClientDestination{};
         out.rest->time_wait += all[i].time_wait;
         out.rest->all_states += all[i].all_states;
+        out.rest->ports_in_use = std::max(out.rest->ports_in_use, all[i].ports_in_use);
     }
     return out;
 }

@@ -23,11 +23,14 @@ struct ClientDestination {
     Endpoint peer;
     std::uint64_t time_wait = 0;
     std::uint64_t all_states = 0;  // TIME_WAIT + established + others: the local ports in use toward it
+    // The most local ports one (local ip, peer) pair uses: equal to all_states for one pair,
+    // the busiest pair's when destinations are merged by peer (each local ip has its own ports).
+    std::uint64_t ports_in_use = 0;
     double close_rate() const { return static_cast<double>(time_wait) / k_time_wait_seconds; }
     // Share of the local port range in use toward this destination (connect() picks a free
     // local port per destination 4-tuple, so this is what runs out).
     double port_pressure(std::uint32_t port_range_size) const {
-        return port_range_size ? static_cast<double>(all_states) / port_range_size : 0.0;
+        return port_range_size ? static_cast<double>(ports_in_use) / port_range_size : 0.0;
     }
 };
 
@@ -70,6 +73,9 @@ struct TopN {
     std::vector<T> top;
     std::optional<T> rest;
 };
+// Destinations merged by peer ip:port (local addresses summed), sorted like clients().
+std::vector<ClientDestination> by_peer(const std::vector<ClientDestination>& pairs);
+
 TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::size_t top);
 TopN<ServerPort> top_servers(std::vector<ServerPort> all, std::size_t top);
 

@@ -54,7 +54,12 @@ std::vector<Advice> advise(const TimewaitReport& r, const std::vector<ClientDest
         });
         const std::string evidence = destination(*worst) + " uses " + std::to_string(worst->all_states) + " of " +
                                      std::to_string(size) + " local ports (" + percent(r.worst_port_pressure) + ")";
-        if (!r.totals.tw_reuse || *r.totals.tw_reuse != 1)
+        // 2 (the default) already reuses TIME_WAIT ports toward loopback peers.
+        const IpAddress peer = worst->peer.address.unmapped();
+        const bool loopback = (peer.family == k_family_inet && peer.bytes[0] == 127) ||
+                              (peer.family == k_family_inet6 && peer == *parse_ip_address("::1"));
+        const bool reuse_applies = r.totals.tw_reuse && (*r.totals.tw_reuse == 1 || (*r.totals.tw_reuse == 2 && loopback));
+        if (!reuse_applies)
             out.push_back({"set net.ipv4.tcp_tw_reuse=1 so outbound connections can reuse ports in TIME_WAIT", evidence});
         out.push_back({"widen net.ipv4.ip_local_port_range (now " + std::to_string(r.totals.port_range->lo) + "-" +
                            std::to_string(r.totals.port_range->hi) + ") or spread connections over more source addresses",

@@ -90,6 +90,7 @@ ClientDestination dest(std::uint64_t tw, std::uint64_t all) {
     d.peer = {*parse_ip_address("10.0.0.9"), 8080};
     d.time_wait = tw;
     d.all_states = all;
+    d.ports_in_use = all;
     return d;
 }
 
@@ -115,6 +116,14 @@ TEST(TimewaitReportTest, PortPressureAdvisesReuseAndAWiderRangeUnlessReuseIsOn) 
     auto t = totals(60);
     t.tw_reuse = 1;
     EXPECT_EQ(build_timewait_report("host", t, {dest(60, 70)}, {}, 10).advice.size(), 1u);
+}
+
+TEST(TimewaitReportTest, TheDefaultReuseAlreadyCoversLoopbackPeers) {
+    auto loop = dest(60, 70);
+    loop.peer = {*parse_ip_address("127.0.0.1"), 8080};
+    auto r = build_timewait_report("host", totals(60), {loop}, {}, 10);
+    ASSERT_EQ(r.advice.size(), 1u);
+    EXPECT_NE(r.advice[0].action.find("widen"), std::string::npos);
 }
 
 TEST(TimewaitReportTest, FullBucketsAndOverflowsAreAdvisedOn) {
