@@ -10,7 +10,7 @@ void print_error(const kt::Error& e) { std::fprintf(stderr, "keepalive-tune: err
 
 constexpr const char* k_footer =
     "\nExit codes: 0 success or compliant, 1 a negative result (drift, partial apply, losing budget),\n"
-    "2 usage, input or system error; `check` uses Nagios codes 0-3.\n"
+    "2 usage, input or system error.\n"
     "See keepalive-tune(8).";
 }  // namespace
 
