@@ -71,32 +71,33 @@ std::vector<ServerPort> TimewaitCounter::servers() const {
     return out;
 }
 
-TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::size_t top) {
-    TopN<ClientDestination> out;
+namespace {
+// The first `top` as they are; the rest folded into one entry by `merge`.
+template <class T, class Merge>
+TopN<T> split_top(std::vector<T> all, std::size_t top, Merge merge) {
+    TopN<T> out;
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (i < top) {
             out.top.push_back(all[i]);
             continue;
         }
-        if (!out.rest) out.rest = ClientDestination{};
-        out.rest->time_wait += all[i].time_wait;
-        out.rest->all_states += all[i].all_states;
-        out.rest->ports_in_use = std::max(out.rest->ports_in_use, all[i].ports_in_use);
+        if (!out.rest) out.rest = T{};
+        merge(*out.rest, all[i]);
     }
     return out;
 }
+}  // namespace
+
+TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::size_t top) {
+    return split_top(std::move(all), top, [](ClientDestination& rest, const ClientDestination& d) {
+        rest.time_wait += d.time_wait;
+        rest.all_states += d.all_states;
+        rest.ports_in_use = std::max(rest.ports_in_use, d.ports_in_use);
+    });
+}
 
 TopN<ServerPort> top_servers(std::vector<ServerPort> all, std::size_t top) {
-    TopN<ServerPort> out;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        if (i < top) {
-            out.top.push_back(all[i]);
-            continue;
-        }
-        if (!out.rest) out.rest = ServerPort{};
-        out.rest->time_wait += all[i].time_wait;
-    }
-    return out;
+    return split_top(std::move(all), top, [](ServerPort& rest, const ServerPort& s) { rest.time_wait += s.time_wait; });
 }
 
 }  // namespace kt
