@@ -89,7 +89,12 @@ TimewaitReport build_timewait_report(std::string netns, TimewaitTotals totals, s
     r.netns = std::move(netns);
     r.totals = std::move(totals);
     const auto size = r.totals.port_range_size();
-    for (const auto& d : clients) r.worst_port_pressure = std::max(r.worst_port_pressure, d.port_pressure(size));
+    for (const auto& d : clients) {
+        if (!r.worst_destination || d.port_pressure(size) > r.worst_port_pressure) {
+            r.worst_port_pressure = d.port_pressure(size);
+            r.worst_destination = d;
+        }
+    }
     r.advice = advise(r, clients, servers);
     r.clients = top_clients(std::move(clients), top);
     r.servers = top_servers(std::move(servers), top);

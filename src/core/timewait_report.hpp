@@ -34,6 +34,7 @@ struct TimewaitReport {
     TopN<ClientDestination> clients;
     TopN<ServerPort> servers;
     double worst_port_pressure = 0;  // over every client destination, not only the top N
+    std::optional<ClientDestination> worst_destination;  // the one with that pressure
     std::vector<Advice> advice;
 };
 
