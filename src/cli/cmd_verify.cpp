@@ -2,10 +2,9 @@
 // profile, 1 on drift, 2 on error.
 #include <memory>
 
-#include "cli/apply_sockets.hpp"
+#include "cli/verify_sockets.hpp"
 #include "cli/command.hpp"
 #include "cli/output.hpp"
-#include "core/timer_check.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {
@@ -19,28 +18,12 @@ struct VerifyOptions {
 CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
     if (!o.target.any_process())
         return std::unexpected(Errors{{"verify", "give a target: --pid PID, --comm NAME or --cgroup PATH"}});
-    auto selection = socket_selection(o.target);
-    if (!selection) return std::unexpected(Errors{selection.error()});
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
-    auto found = find_targets(o.target, *selection);
-    if (!found) return std::unexpected(found.error());
-    auto prep = prepare_sockets(*found, *p);
-    if (!prep) return std::unexpected(prep.error());
-
-    std::vector<render::SocketReport> reports;
-    std::size_t drifted = 0, compliant = 0;
-    for (auto& s : prep->sockets) {
-        auto r = s.report;
-        if (auto finding = check_keepalive_timer(s.found.ref.state, static_cast<DiagTimer>(s.found.timer),
-                                                 s.found.expires_ms, *p))
-            r.notes.push_back(*finding);
-        const bool ok = r.item.drift.empty() && r.notes.empty();
-        r.outcome = ok ? render::SocketOutcome::compliant : render::SocketOutcome::drift;
-        (ok ? compliant : drifted)++;
-        reports.push_back(std::move(r));
-    }
-    reports.insert(reports.end(), prep->gone.begin(), prep->gone.end());
+    auto v = verify_sockets(o.target, *p);
+    if (!v) return std::unexpected(v.error());
+    const auto& reports = v->reports;
+    const std::size_t drifted = v->drift, compliant = v->compliant;
 
     if (g.json) {
         nlohmann::json list = nlohmann::json::array();
@@ -49,7 +32,7 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
                     {"profile", p->name},
                     {"compliant", drifted == 0},
                     {"sockets", list},
-                    {"summary", {{"compliant", compliant}, {"drift", drifted}, {"gone", prep->gone.size()}}}});
+                    {"summary", {{"compliant", compliant}, {"drift", drifted}, {"gone", v->gone}}}});
     } else {
         write_out(render::socket_reports_text(reports));
         write_out(drifted == 0 ? "compliant: all " + std::to_string(compliant) + " socket(s) carry profile " + p->name + "\n"

@@ -46,7 +46,11 @@ struct CommandSpec {
     std::string_view name;
     std::string_view summary;
     void (*setup)(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+    // A Nagios plugin (`check`): usage errors exit 3 with an UNKNOWN line on stdout too.
+    bool nagios = false;
 };
+
+inline constexpr int k_exit_nagios_unknown = 3;
 
 std::span<const CommandSpec> command_table();
 
@@ -57,5 +61,6 @@ void setup_apply(CLI::App& command, const GlobalOptions& global, Dispatch& dispa
 void setup_verify(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_undo(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_timewait(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_check(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

@@ -5,7 +5,7 @@
 namespace kt::cli {
 
 std::span<const CommandSpec> command_table() {
-    static const std::array<CommandSpec, 6> table = {{
+    static const std::array<CommandSpec, 7> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"profile", "list, show, validate and check keepalive profiles against middlebox idle timeouts",
          setup_profile},
@@ -13,6 +13,8 @@ std::span<const CommandSpec> command_table() {
         {"verify", "check that running sockets carry a profile (exit 0 compliant, 1 drift)", setup_verify},
         {"undo", "restore the socket options and sysctls an apply recorded in its undo file", setup_undo},
         {"timewait", "TIME_WAIT by destination and listening port, with port-exhaustion risk and advice", setup_timewait},
+        {"check", "health check for cron, Nagios and Prometheus: TIME_WAIT, port pressure, overflow, compliance",
+         setup_check, true},
     }};
     return table;
 }

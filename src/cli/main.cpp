@@ -3,14 +3,25 @@
 
 #include "build_config.hpp"
 #include "cli/command.hpp"
+#include "cli/output.hpp"
 #include "cli/usage_error.hpp"
 
 namespace {
-void print_error(const kt::Error& e) { std::fprintf(stderr, "keepalive-tune: error: %s\n", e.line().c_str()); }
+void print_error(const kt::Error& e) { kt::cli::write_error(e); }
+
+// A usage error of a Nagios plugin command must still be UNKNOWN (3) with a line on stdout.
+int usage_exit(const CLI::App& app, const kt::Error& e) {
+    for (const auto& spec : kt::cli::command_table())
+        if (spec.nagios && app.got_subcommand(std::string(spec.name))) {
+            std::printf("KEEPALIVE-TUNE UNKNOWN - %s\n", e.line().c_str());
+            return kt::cli::k_exit_nagios_unknown;
+        }
+    return kt::cli::k_exit_error;
+}
 
 constexpr const char* k_footer =
     "\nExit codes: 0 success or compliant, 1 a negative result (drift, partial apply, losing budget),\n"
-    "2 usage, input or system error.\n"
+    "2 usage, input or system error. check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios).\n"
     "See keepalive-tune(8).";
 }  // namespace
 
@@ -45,8 +56,9 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        print_error(usage_error(app, e));
-        return k_exit_error;
+        const auto error = usage_error(app, e);
+        print_error(error);
+        return usage_exit(app, error);
     }
 
     const CLI::App* chosen = &app;

@@ -17,4 +17,9 @@ void write_warning(std::string_view text) {
     std::fprintf(stderr, "keepalive-tune: warning: %.*s\n", static_cast<int>(text.size()), text.data());
 }
 
+void write_error(const Error& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "keepalive-tune: error: %s\n", e.line().c_str());
+}
+
 }  // namespace kt::cli

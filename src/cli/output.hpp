@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "core/error.hpp"
+
 namespace kt::cli {
 
 void write_out(std::string_view text);
@@ -11,5 +13,7 @@ void write_out(std::string_view text);
 void write_json(const nlohmann::json& doc);
 // "keepalive-tune: warning: <text>" on stderr: something the user should know, not an error.
 void write_warning(std::string_view text);
+// "keepalive-tune: error: <what>: <why>" on stderr.
+void write_error(const Error& e);
 
 }  // namespace kt::cli

@@ -58,7 +58,23 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
     if (dynamic_cast<const CLI::RequiredError*>(&e) && here->get_subcommands().empty() &&
         !subcommand_names(here).empty() && here->get_require_subcommand_min() > 0)
         return {command_path(here), "a subcommand is required" + help};
-    return {command_path(here), std::string(e.what()) + help};
+    // CLI11 says "Could not convert: --top = abc"; name the flag and the kind of value it takes.
+    const std::string what = e.what();
+    if (const std::string prefix = "Could not convert: "; what.starts_with(prefix)) {
+        const auto eq = what.find(" = ", prefix.size());
+        if (eq != std::string::npos) {
+            const std::string name = what.substr(prefix.size(), eq - prefix.size());
+            std::string kind = "a value of the right type";
+            for (const CLI::App* a = here; a; a = a->get_parent())
+                if (const auto* opt = a->get_option_no_throw(name); opt && !opt->get_type_name().empty()) {
+                    const auto type = opt->get_type_name();
+                    kind = type == "FLOAT" ? "a number" : type == "UINT" || type == "INT" ? "an integer" : type;
+                    break;
+                }
+            return {name + " " + what.substr(eq + 3), "expected " + kind + help};
+        }
+    }
+    return {command_path(here), what + help};
 }
 
 }  // namespace kt::cli

@@ -58,6 +58,19 @@ int connect_to(const std::string& address, std::uint16_t port) {
     return fd;
 }
 
+int try_connect(const std::string& address, std::uint16_t port) {
+    sockaddr_storage ss;
+    const socklen_t len = make_address(address, port, ss);
+    const int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        const int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
 int accept_one(int listener) { return accept4(listener, nullptr, nullptr, SOCK_CLOEXEC); }
 
 void set_int_option(int fd, int level, int name, int value) {

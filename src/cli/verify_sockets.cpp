@@ -1,0 +1,34 @@
+#include "cli/verify_sockets.hpp"
+
+#include "cli/apply_sockets.hpp"
+#include "core/timer_check.hpp"
+
+namespace kt::cli {
+
+std::expected<VerifyOutcome, Errors> verify_sockets(const TargetOptions& target, const Profile& p) {
+    if (!target.any_process())
+        return std::unexpected(Errors{{"target", "give a target: --pid PID, --comm NAME or --cgroup PATH"}});
+    auto selection = socket_selection(target);
+    if (!selection) return std::unexpected(Errors{selection.error()});
+    auto found = find_targets(target, *selection);
+    if (!found) return std::unexpected(found.error());
+    auto prep = prepare_sockets(*found, p);
+    if (!prep) return std::unexpected(prep.error());
+
+    VerifyOutcome out;
+    for (auto& s : prep->sockets) {
+        auto r = s.report;
+        if (auto finding = check_keepalive_timer(s.found.ref.state, static_cast<DiagTimer>(s.found.timer),
+                                                 s.found.expires_ms, p))
+            r.notes.push_back(*finding);
+        const bool ok = r.item.drift.empty() && r.notes.empty();
+        r.outcome = ok ? render::SocketOutcome::compliant : render::SocketOutcome::drift;
+        (ok ? out.compliant : out.drift)++;
+        out.reports.push_back(std::move(r));
+    }
+    out.gone = prep->gone.size();
+    out.reports.insert(out.reports.end(), prep->gone.begin(), prep->gone.end());
+    return out;
+}
+
+}  // namespace kt::cli
