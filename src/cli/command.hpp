@@ -48,6 +48,8 @@ struct CommandSpec {
     void (*setup)(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
     // A Nagios plugin (`check`): usage errors exit 3 with an UNKNOWN line on stdout too.
     bool nagios = false;
+    // Added to this command's usage errors.
+    std::string_view usage_hint = {};
 };
 
 inline constexpr int k_exit_nagios_unknown = 3;
@@ -62,5 +64,6 @@ void setup_verify(CLI::App& command, const GlobalOptions& global, Dispatch& disp
 void setup_undo(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_timewait(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_check(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_exec(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

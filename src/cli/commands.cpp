@@ -5,12 +5,14 @@
 namespace kt::cli {
 
 std::span<const CommandSpec> command_table() {
-    static const std::array<CommandSpec, 7> table = {{
+    static const std::array<CommandSpec, 8> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"profile", "list, show, validate and check keepalive profiles against middlebox idle timeouts",
          setup_profile},
         {"apply", "put a profile on running processes' sockets, or on a network namespace's defaults", setup_apply},
         {"verify", "check that running sockets carry a profile (exit 0 compliant, 1 drift)", setup_verify},
+        {"exec", "run a program with the profile on every listener and upstream socket it opens (LD_PRELOAD)",
+         setup_exec, false, "; the command and its arguments go after --: exec PROFILE -- COMMAND [ARG...]"},
         {"undo", "restore the socket options and sysctls an apply recorded in its undo file", setup_undo},
         {"timewait", "TIME_WAIT by destination and listening port, with port-exhaustion risk and advice", setup_timewait},
         {"check", "health check for cron, Nagios and Prometheus: TIME_WAIT, port pressure, overflow, compliance",

@@ -22,6 +22,7 @@ int usage_exit(const CLI::App& app, const kt::Error& e) {
 constexpr const char* k_footer =
     "\nExit codes: 0 success or compliant, 1 a negative result (drift, partial apply, losing budget),\n"
     "2 usage, input or system error. check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios).\n"
+    "exec: the command's own status (127 not found, 126 not executable).\n"
     "See keepalive-tune(8).";
 }  // namespace
 
@@ -56,7 +57,9 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        const auto error = usage_error(app, e);
+        auto error = usage_error(app, e);
+        for (const auto& spec : command_table())
+            if (!spec.usage_hint.empty() && app.got_subcommand(std::string(spec.name))) error.why += spec.usage_hint;
         print_error(error);
         return usage_exit(app, error);
     }
