@@ -35,6 +35,18 @@ void TimewaitCounter::on_socket(const SocketRecord& s) {
     d.time_wait += tw;
 }
 
+KernelFilter pressure_filter(const std::vector<ClientDestination>& by_time_wait, std::size_t limit) {
+    KernelFilter f;
+    for (std::size_t i = 0; i < by_time_wait.size() && i < limit; ++i) {
+        const auto& d = by_time_wait[i];
+        const Cidr peer{d.peer.address, static_cast<std::uint8_t>(d.peer.address.family == k_family_inet ? 32 : 128)};
+        if (std::find(f.peer.begin(), f.peer.end(), peer) == f.peer.end()) f.peer.push_back(peer);
+        const PortRange port{d.peer.port, d.peer.port};
+        if (std::find(f.dport.begin(), f.dport.end(), port) == f.dport.end()) f.dport.push_back(port);
+    }
+    return f;
+}
+
 std::vector<ClientDestination> by_peer(const std::vector<ClientDestination>& pairs) {
     std::vector<ClientDestination> out;
     for (const auto& p : pairs) {

@@ -76,6 +76,16 @@ struct TopN {
 // Destinations merged by peer ip:port (local addresses summed), sorted like clients().
 std::vector<ClientDestination> by_peer(const std::vector<ClientDestination>& pairs);
 
+// How many destinations get their other states counted for port pressure: the kernel filter
+// grows with each (the request must stay under 8 KiB), and the ones with the most TIME_WAIT are
+// the ones near exhaustion.
+inline constexpr std::size_t k_pressure_destinations = 64;
+
+// A kernel filter that keeps sockets toward the first `limit` destinations of `by_time_wait`
+// (their peer addresses and ports; the cross product is a superset, and the counter keeps only
+// destinations that have TIME_WAIT). Empty when there are none.
+KernelFilter pressure_filter(const std::vector<ClientDestination>& by_time_wait, std::size_t limit);
+
 TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::size_t top);
 TopN<ServerPort> top_servers(std::vector<ServerPort> all, std::size_t top);
 

@@ -14,8 +14,9 @@ struct TimewaitSample {
     std::vector<ServerPort> servers;
 };
 
-// A listener-only dump for roles, then one dump of every state but LISTEN (the kernel's state
-// mask does the filtering), plus /proc/net/sockstat, /proc/net/netstat and the sysctls, all
+// A listener-only dump for roles, a TIME_WAIT-only dump, then the other states toward the
+// k_pressure_destinations destinations with the most TIME_WAIT (state mask and bytecode filter
+// both in the kernel), plus /proc/net/sockstat, /proc/net/netstat and the sysctls, all
 // read inside `ns`.
 Result<TimewaitSample> sample_timewait(const NetnsTarget& ns);
 

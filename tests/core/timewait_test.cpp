@@ -148,3 +148,25 @@ TEST(TimewaitReportTest, TwReuseValuesAreExplained) {
 
 }  // namespace
 }  // namespace kt
+
+namespace kt {
+namespace {
+
+TEST(TimewaitTest, PressureFilterKeepsTheBusiestDestinationsPeersAndPorts) {
+    std::vector<ClientDestination> by_tw(3);
+    by_tw[0].peer = {*parse_ip_address("10.0.0.9"), 5432};
+    by_tw[1].peer = {*parse_ip_address("10.0.0.9"), 6379};
+    by_tw[2].peer = {*parse_ip_address("fd00::7"), 443};
+    const auto two = pressure_filter(by_tw, 2);
+    ASSERT_EQ(two.peer.size(), 1u);
+    EXPECT_EQ(two.peer[0].prefix_len, 32);
+    EXPECT_EQ(two.dport.size(), 2u);
+    const auto all = pressure_filter(by_tw, 10);
+    ASSERT_EQ(all.peer.size(), 2u);
+    EXPECT_EQ(all.peer[1].prefix_len, 128);
+    EXPECT_EQ(all.dport.size(), 3u);
+    EXPECT_TRUE(pressure_filter({}, 10).empty());
+}
+
+}  // namespace
+}  // namespace kt

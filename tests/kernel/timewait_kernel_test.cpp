@@ -60,6 +60,38 @@ TEST(TimewaitKernelTest, TotalsAgreeWithSockstatAndGroupsWithSs) {
     for (int fd : listeners) close(fd);
 }
 
+TEST(TimewaitKernelTest, PortPressureCountsEstablishedConnectionsTowardADestinationWithTimeWait) {
+    KT_REQUIRE_KERNEL_TESTS();
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    ns.exec("sysctl -qw net.ipv4.ip_local_port_range='40000 40099'");
+    std::vector<int> fds;
+    ns.run_inside([&] {
+        const int db = listen_on("127.0.0.5", 5432);
+        const int other = listen_on("127.0.0.6", 6000);
+        fds = {db, other};
+        churn("127.0.0.5", 5432, db, 10, false);
+        for (int i = 0; i < 20; ++i) {  // held open: ports in use toward the same destination
+            fds.push_back(connect_to("127.0.0.5", 5432));
+            fds.push_back(accept_one(db));
+        }
+        for (int i = 0; i < 5; ++i) {  // established elsewhere, no TIME_WAIT: not a destination here
+            fds.push_back(connect_to("127.0.0.6", 6000));
+            fds.push_back(accept_one(other));
+        }
+    });
+    auto r = run_tool({"--json", "timewait", "--netns", ns.name()});
+    for (int fd : fds) close(fd);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    const auto& clients = doc["netns"][0]["clients"];
+    ASSERT_EQ(clients.size(), 1u) << r.out;
+    EXPECT_EQ(clients[0]["peer"], "127.0.0.5:5432");
+    EXPECT_EQ(clients[0]["time_wait"], 10);
+    EXPECT_EQ(clients[0]["ports_in_use"], 30);
+    EXPECT_DOUBLE_EQ(clients[0]["port_pressure"].get<double>(), 0.3);
+}
+
 TEST(TimewaitKernelTest, PrometheusOutputHasHelpTypeAndBoundedDestinations) {
     KT_REQUIRE_KERNEL_TESTS();
     TestNetns ns;
