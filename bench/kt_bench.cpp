@@ -1,0 +1,269 @@
+// kt_bench: keepalive-tune against ss(8) and the kernel floor, side by side in one run.
+//
+//   kt_bench [--quick | --full | --smoke] [--runs N] [--tool PATH] [--floor PATH]
+//
+// For each size it builds a population in a network namespace of its own, times every command
+// alternately (median, spread, peak RSS), adds TIME_WAIT and times the TIME_WAIT commands
+// within the 60 s they last, then removes everything. Then 10,000 sockets of one process are
+// changed and verified by apply/verify. Prints Markdown (BENCHMARKS.md holds a run of it);
+// exits 1 if any command failed, 2 on a usage or setup error, 77 when not root.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "measure.hpp"
+#include "population.hpp"
+
+namespace kt::bench {
+namespace {
+
+struct Size {
+    long established;
+    long time_wait;
+};
+
+struct Options {
+    std::string mode = "quick";
+    std::vector<Size> sizes = {{10000, 2000}, {100000, 20000}};
+    int runs = 5;
+    long apply_sockets = 10000;
+    std::string tool = KT_BENCH_TOOL;
+    std::string floor = KT_BENCH_FLOOR;
+};
+
+std::string grouped(long n) {
+    std::string s = std::to_string(n);
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    return s;
+}
+
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+int g_failures = 0;
+// CTest's SKIP_RETURN_CODE for the smoke run.
+constexpr int k_exit_skipped = 77;
+
+void print_table(const std::vector<Stats>& stats, const std::string& base) {
+    const Stats* floor = nullptr;
+    for (const auto& s : stats)
+        if (s.label == base) floor = &s;
+    std::printf("| command | median ms | min-max ms | peak RSS MiB | vs %s | runs |\n|---|---:|---:|---:|---:|---:|\n",
+                base.c_str());
+    for (const auto& s : stats) {
+        const std::string ratio = floor && floor->median_ms > 0 ? fixed(s.median_ms / floor->median_ms, 2) + "x" : "-";
+        std::printf("| `%s` | %s | %s-%s | %s | %s | %d%s |\n", s.label.c_str(), fixed(s.median_ms, 1).c_str(),
+                    fixed(s.min_ms, 1).c_str(), fixed(s.max_ms, 1).c_str(), fixed(s.peak_rss_mib, 1).c_str(), ratio.c_str(),
+                    s.runs, s.failures ? (" (" + std::to_string(s.failures) + " failed)").c_str() : "");
+        if (s.failures) {
+            ++g_failures;
+            std::fprintf(stderr, "kt_bench: %s failed: %s\n", s.label.c_str(), s.first_error.c_str());
+        }
+    }
+    std::printf("\n");
+}
+
+const Stats& find(const std::vector<Stats>& stats, const std::string& label) {
+    for (const auto& s : stats)
+        if (s.label == label) return s;
+    std::fprintf(stderr, "kt_bench: no result for %s\n", label.c_str());
+    std::exit(2);
+}
+
+// One target line: "faster" targets want a/b <= limit (a is ours), RSS targets want a <= limit.
+void target(const std::string& what, double value, double limit, const std::string& unit, bool at_most) {
+    const bool met = at_most ? value <= limit : value >= limit;
+    std::printf("- %s: %s%s (target %s %s%s): %s\n", what.c_str(), fixed(value, 2).c_str(), unit.c_str(),
+                at_most ? "<=" : ">=", fixed(limit, 2).c_str(), unit.c_str(), met ? "met" : "MISSED");
+}
+
+void bench_size(const Options& o, const Size& size, int index) {
+    Population pop("kt-bench-" + std::to_string(getpid()) + "-" + std::to_string(index));
+    const long est = pop.add_established(size.established, 4);
+    std::printf("## %s established sockets\n\n", grouped(est).c_str());
+    std::printf("Population: %s established sockets (both ends of %s loopback connections, every 4th client with "
+                "keepalive on) in %ld processes, netns %s; sockstat inuse %ld.\n\n",
+                grouped(est).c_str(), grouped(est / 2).c_str(), (est / 2 + 8999) / 9000, pop.netns().c_str(),
+                pop.sockets_in_use());
+    // ss -tanp grows with the square of the socket count: fewer runs at the large sizes.
+    const int slow = size.established >= 200000 ? 3 : 0;
+    const std::string& t = o.tool;
+    std::vector<Command> commands = {
+        {"floor", {o.floor}, 0},
+        {"keepalive-tune inspect --summary", {t, "inspect", "--summary"}, 0},
+        {"keepalive-tune inspect", {t, "inspect"}, 0},
+        {"keepalive-tune inspect --json", {t, "--json", "inspect"}, 0},
+        {"keepalive-tune inspect -p", {t, "inspect", "-p"}, 0},
+        {"ss -s", {"/usr/bin/ss", "-s"}, 0},
+        {"ss -tan", {"/usr/bin/ss", "-tan"}, 0},
+        {"ss -tano", {"/usr/bin/ss", "-tano"}, 0},
+        {"ss -tanp", {"/usr/bin/ss", "-tanp"}, slow},
+    };
+    const auto stats = run_alternating(commands, o.runs);
+    print_table(stats, "floor");
+
+    const long tw = pop.add_time_wait(size.time_wait);
+    std::printf("With %s TIME_WAIT added (sockstat tw, right after creation; they last 60 s, and every run below "
+                "finished within that time):\n\n",
+                grouped(tw).c_str());
+    const std::string pipeline = "/usr/bin/ss -tan state time-wait | awk 'NR > 1 {print $4}' | sort | uniq -c | sort -rn";
+    std::vector<Command> tw_commands = {
+        {"floor", {o.floor}, 0},
+        {"floor, TIME_WAIT only", {o.floor, "0x40"}, 0},
+        {"keepalive-tune timewait", {t, "timewait"}, 0},
+        {"keepalive-tune inspect --summary", {t, "inspect", "--summary"}, 0},
+        shell("ss pipeline", pipeline),
+    };
+    const auto tw_stats = run_alternating(tw_commands, o.runs);
+    const long tw_after = pop.time_wait_now();
+    print_table(tw_stats, "floor");
+    std::printf("ss pipeline: `%s`. TIME_WAIT left after the runs: %s.\n\n", pipeline.c_str(), grouped(tw_after).c_str());
+
+    std::printf("Targets (set for 500k sockets):\n\n");
+    const auto& floor = find(stats, "floor");
+    target("inspect --summary / floor", find(stats, "keepalive-tune inspect --summary").median_ms / floor.median_ms, 1.2, "x", true);
+    target("timewait / floor (with TIME_WAIT)",
+           find(tw_stats, "keepalive-tune timewait").median_ms / find(tw_stats, "floor").median_ms, 1.2, "x", true);
+    target("ss -tan / inspect table", find(stats, "ss -tan").median_ms / find(stats, "keepalive-tune inspect").median_ms, 2.5,
+           "x", false);
+    target("ss -tanp / inspect -p", find(stats, "ss -tanp").median_ms / find(stats, "keepalive-tune inspect -p").median_ms,
+           20, "x", false);
+    target("ss pipeline / timewait",
+           find(tw_stats, "ss pipeline").median_ms / find(tw_stats, "keepalive-tune timewait").median_ms, 3, "x", false);
+    std::printf("  (bound: ss pipeline / TIME_WAIT-only floor = %sx, the most any reader of these sockets could reach)\n",
+                fixed(find(tw_stats, "ss pipeline").median_ms / find(tw_stats, "floor, TIME_WAIT only").median_ms, 2).c_str());
+    target("peak RSS of inspect --summary", find(stats, "keepalive-tune inspect --summary").peak_rss_mib, 16, " MiB", true);
+    target("peak RSS of timewait", find(tw_stats, "keepalive-tune timewait").peak_rss_mib, 16, " MiB", true);
+    std::printf("\n");
+}
+
+void bench_apply(const Options& o) {
+    Population pop("kt-bench-" + std::to_string(getpid()) + "-apply");
+    const pid_t holder = pop.add_single_holder(o.apply_sockets / 2);
+    char dir_template[] = "/tmp/kt-bench-XXXXXX";
+    const std::string dir = mkdtemp(dir_template);
+    // Two profiles, applied in turn, so that every apply changes every socket.
+    for (const auto& [name, values] : std::map<std::string, std::string>{{"bench-a", "300, \"interval_seconds\": 30, \"count\": 5"},
+                                                                         {"bench-b", "310, \"interval_seconds\": 31, \"count\": 6"}}) {
+        std::ofstream(dir + "/" + name + ".json")
+            << "{\"name\": \"" << name << "\", \"summary\": \"benchmark\", \"description\": \"benchmark\", "
+            << "\"keepalive\": {\"enabled\": true, \"idle_seconds\": " << values << "}}\n";
+    }
+    const std::string pid = std::to_string(holder);
+    std::vector<Command> commands;
+    for (const char* name : {"bench-a", "bench-b"}) {
+        const std::string path = dir + "/" + name + ".json";
+        commands.push_back({std::string("apply ") + name, {o.tool, "apply", path, "--pid", pid}, 0});
+        commands.push_back({std::string("verify ") + name, {o.tool, "verify", path, "--pid", pid}, 0});
+    }
+    std::printf("## apply and verify: %s sockets of one process\n\n", grouped(o.apply_sockets).c_str());
+    const auto stats = run_alternating(commands, o.runs);
+    print_table(stats, "apply bench-a");
+    const double worst = std::max(find(stats, "apply bench-a").median_ms + find(stats, "verify bench-a").median_ms,
+                                  find(stats, "apply bench-b").median_ms + find(stats, "verify bench-b").median_ms);
+    target("apply + verify of " + grouped(o.apply_sockets) + " sockets", worst / 1000.0, 1.0, " s", true);
+    std::printf("\n");
+    std::system(("rm -rf " + dir).c_str());
+}
+
+void print_machine(const Options& o) {
+    utsname u{};
+    uname(&u);
+    std::string cpu, ss_version;
+    std::ifstream info("/proc/cpuinfo");
+    for (std::string line; std::getline(info, line);)
+        if (line.starts_with("model name")) {
+            cpu = line.substr(line.find(':') + 2);
+            break;
+        }
+    if (FILE* p = popen("/usr/bin/ss -V 2>&1", "r")) {
+        char buf[256];
+        if (std::fgets(buf, sizeof buf, p)) ss_version = buf;
+        pclose(p);
+        if (!ss_version.empty() && ss_version.back() == '\n') ss_version.pop_back();
+    }
+    std::printf("# kt_bench --%s\n\nMachine: %s, %ld CPUs, kernel %s %s; %s; %d runs per command, alternating.\n\n",
+                o.mode.c_str(), cpu.c_str(), sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, ss_version.c_str(), o.runs);
+}
+
+int usage() {
+    std::fprintf(stderr, "usage: kt_bench [--quick | --full | --smoke] [--runs N] [--tool PATH] [--floor PATH]\n"
+                         "       kt_bench --populate ESTABLISHED TIME_WAIT   (hold a population until Enter)\n");
+    return 2;
+}
+
+// Builds a population and holds it until a line (or EOF) on stdin, for measuring by hand with
+// `ip netns exec NAME ...`; everything is removed on the way out.
+int populate(long established, long time_wait) {
+    if (geteuid() != 0) return k_exit_skipped;
+    try {
+        Population pop("kt-bench-" + std::to_string(getpid()));
+        const long est = pop.add_established(established, 4);
+        const long tw = time_wait > 0 ? pop.add_time_wait(time_wait) : 0;
+        std::printf("netns %s: %ld established, %ld TIME_WAIT (for 60 s); press Enter to remove it\n", pop.netns().c_str(), est, tw);
+        std::fflush(stdout);
+        std::getchar();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kt_bench: error: %s\n", e.what());
+        return 2;
+    }
+    return 0;
+}
+
+}  // namespace
+}  // namespace kt::bench
+
+int main(int argc, char** argv) {
+    using namespace kt::bench;
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--quick") {
+            o = Options{};
+        } else if (a == "--full") {
+            o.mode = "full";
+            o.sizes = {{500000, 100000}};
+        } else if (a == "--smoke") {
+            o.mode = "smoke";
+            o.sizes = {{1000, 200}};
+            o.runs = 1;
+            o.apply_sockets = 1000;
+        } else if (a == "--populate" && i + 2 < argc) {
+            return populate(std::atol(argv[i + 1]), std::atol(argv[i + 2]));
+        } else if (a == "--runs" && i + 1 < argc) {
+            o.runs = std::atoi(argv[++i]);
+            if (o.runs < 1 || o.runs > 100) return usage();
+        } else if (a == "--tool" && i + 1 < argc) {
+            o.tool = argv[++i];
+        } else if (a == "--floor" && i + 1 < argc) {
+            o.floor = argv[++i];
+        } else {
+            return usage();
+        }
+    }
+    if (geteuid() != 0) {
+        std::fprintf(stderr, "kt_bench: skipped: needs root (it creates network namespaces)\n");
+        return k_exit_skipped;
+    }
+    print_machine(o);
+    try {
+        int index = 0;
+        for (const auto& size : o.sizes) bench_size(o, size, index++);
+        bench_apply(o);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kt_bench: error: %s\n", e.what());
+        return 2;
+    }
+    std::fflush(stdout);
+    return g_failures ? 1 : 0;
+}
