@@ -3,6 +3,9 @@
 // reused for every read, count the messages, print nothing.
 //   kt_bench_floor [-v] [STATE_MASK]   -v prints the count; STATE_MASK (1 << TCP state, e.g. 0x40
 //                                      for TIME_WAIT) lets the kernel skip the other states
+// The default mask is every TCP state, 1..12, as `ss -tan` and keepalive-tune ask. Not bit 13
+// (TCP_BOUND_INACTIVE, Linux 6.8+): with it the kernel also walks the bind hash, 17 % more at
+// 200k established sockets here, for sockets no one asked about.
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -27,7 +30,7 @@ int main(int argc, char** argv) {
     request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.nlh.nlmsg_seq = 1;
     request.req.idiag_family = AF_UNSPEC;
-    request.req.idiag_states = mask ? static_cast<__u32>(std::strtoul(mask, nullptr, 0)) : ~0u;
+    request.req.idiag_states = mask ? static_cast<__u32>(std::strtoul(mask, nullptr, 0)) : 0x1ffeu;
     if (send(fd, &request, sizeof request, 0) != static_cast<ssize_t>(sizeof request)) return 2;
     alignas(nlmsghdr) static char buf[32 * 1024];
     long sockets = 0;

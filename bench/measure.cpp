@@ -57,7 +57,7 @@ Command shell(std::string label, std::string pipeline, int max_runs) {
     return {std::move(label), {"/bin/sh", "-c", std::move(pipeline)}, max_runs};
 }
 
-std::vector<Stats> run_alternating(const std::vector<Command>& commands, int runs) {
+std::vector<Stats> run_alternating(const std::vector<Command>& commands, int runs, bool rotate) {
     std::vector<std::vector<Sample>> samples(commands.size());
     for (const auto& c : commands)
         if (c.max_runs == 0) run_once(c);
@@ -66,7 +66,7 @@ std::vector<Stats> run_alternating(const std::vector<Command>& commands, int run
     const std::size_t n = commands.size();
     for (int r = 0; r < runs; ++r)
         for (std::size_t k = 0; k < n; ++k) {
-            const std::size_t i = (k + static_cast<std::size_t>(r)) % n;
+            const std::size_t i = rotate ? (k + static_cast<std::size_t>(r)) % n : k;
             if (commands[i].max_runs == 0 || r < commands[i].max_runs) samples[i].push_back(run_once(commands[i]));
         }
 

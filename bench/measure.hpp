@@ -24,7 +24,8 @@ struct Stats {
 
 // One unmeasured warm-up of each command (except those limited to fewer runs), then `runs`
 // rounds, each running every command once, starting one command further on each round.
-std::vector<Stats> run_alternating(const std::vector<Command>& commands, int runs);
+// `rotate` false keeps the order in every round (for commands that depend on the one before).
+std::vector<Stats> run_alternating(const std::vector<Command>& commands, int runs, bool rotate = true);
 
 // A shell pipeline as one command.
 Command shell(std::string label, std::string pipeline, int max_runs = 0);

@@ -5,13 +5,12 @@
 
 #include "cli/command.hpp"
 #include "cli/output.hpp"
+#include "cli/timewait_reports.hpp"
 #include "cli/verify_sockets.hpp"
 #include "core/check_state.hpp"
 #include "render/check_view.hpp"
 #include "sys/files.hpp"
-#include "sys/netns.hpp"
 #include "sys/profile_store.hpp"
-#include "sys/timewait_source.hpp"
 
 namespace kt::cli {
 
@@ -122,20 +121,10 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     }
 
     Errors warnings;
-    auto namespaces = sys::select_netns(o.netns, o.netns_of, o.all_netns, warnings);
-    if (!namespaces) return std::unexpected(Errors{namespaces.error()});
     CheckInput in;
-    for (const auto& ns : *namespaces) {
-        auto sample = sys::sample_timewait(ns);
-        if (!sample) {
-            if (namespaces->size() == 1) return std::unexpected(Errors{sample.error()});
-            warnings.push_back(sample.error());
-            continue;
-        }
-        in.reports.push_back(build_timewait_report(ns.label, std::move(sample->totals), std::move(sample->clients),
-                                                   std::move(sample->servers), o.top));
-    }
-    if (in.reports.empty()) return std::unexpected(warnings);
+    auto reports = timewait_reports({o.netns, o.netns_of, o.all_netns}, o.top, false, warnings);
+    if (!reports) return std::unexpected(reports.error());
+    in.reports = std::move(*reports);
     if (profile) {
         auto v = verify_sockets(o.target, *profile);
         if (!v) return std::unexpected(v.error());

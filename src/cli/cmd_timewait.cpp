@@ -3,9 +3,8 @@
 
 #include "cli/command.hpp"
 #include "cli/output.hpp"
+#include "cli/timewait_reports.hpp"
 #include "render/timewait_view.hpp"
-#include "sys/netns.hpp"
-#include "sys/timewait_source.hpp"
 
 namespace kt::cli {
 
@@ -29,22 +28,9 @@ CommandResult run_timewait(const GlobalOptions& g, const TimewaitOptions& o) {
         return std::unexpected(Errors{{"--by " + o.by, "must be pair, peer or local-port"}});
     if (g.json && o.prometheus) return std::unexpected(Errors{{"--json and --prometheus", "give at most one of them"}});
     Errors warnings;
-    auto namespaces = sys::select_netns(o.netns, o.netns_of, o.all_netns, warnings);
-    if (!namespaces) return std::unexpected(Errors{namespaces.error()});
-
-    std::vector<TimewaitReport> reports;
-    for (const auto& ns : *namespaces) {
-        auto sample = sys::sample_timewait(ns);
-        if (!sample) {
-            if (namespaces->size() == 1) return std::unexpected(Errors{sample.error()});
-            warnings.push_back(sample.error());
-            continue;
-        }
-        auto clients = by == render::TimewaitGrouping::peer ? by_peer(sample->clients) : std::move(sample->clients);
-        reports.push_back(build_timewait_report(ns.label, std::move(sample->totals), std::move(clients),
-                                                std::move(sample->servers), o.top));
-    }
-    if (reports.empty()) return std::unexpected(warnings);
+    auto found = timewait_reports({o.netns, o.netns_of, o.all_netns}, o.top, by == render::TimewaitGrouping::peer, warnings);
+    if (!found) return std::unexpected(found.error());
+    const auto& reports = *found;
     if (o.prometheus) {
         write_out(render::timewait_prometheus(reports));
     } else if (g.json) {

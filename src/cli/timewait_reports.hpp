@@ -1,0 +1,22 @@
+// The timewait report of each chosen network namespace, shared by `timewait` and `check`.
+#pragma once
+
+#include <vector>
+
+#include "cli/command.hpp"
+#include "core/timewait_report.hpp"
+
+namespace kt::cli {
+
+struct NetnsChoice {
+    std::string name;         // --netns NAME|PATH
+    std::int32_t pid = 0;     // --netns-of PID
+    bool all = false;         // --all-netns
+};
+
+// One report per namespace. With several namespaces, one that cannot be read becomes a warning;
+// with one, its error is the result. `merge_by_peer` merges local addresses (--by peer).
+std::expected<std::vector<TimewaitReport>, Errors> timewait_reports(const NetnsChoice& choice, std::size_t top,
+                                                                    bool merge_by_peer, Errors& warnings);
+
+}  // namespace kt::cli
