@@ -44,6 +44,25 @@ Result<void> walk_attributes(const std::uint8_t* at, std::size_t len, std::size_
 }
 }  // namespace
 
+bool chunk_ends_dump(std::span<const std::uint8_t> bytes) {
+    std::size_t offset = 0;
+    while (offset < bytes.size()) {
+        nlmsghdr hdr;
+        if (bytes.size() - offset < sizeof hdr) return true;
+        std::memcpy(&hdr, bytes.data() + offset, sizeof hdr);
+        if (hdr.nlmsg_len < sizeof hdr || hdr.nlmsg_len > bytes.size() - offset) return true;
+        if (hdr.nlmsg_type == NLMSG_DONE) return true;
+        if (hdr.nlmsg_type == NLMSG_ERROR) {
+            std::int32_t error = 0;
+            if (hdr.nlmsg_len < NLMSG_HDRLEN + sizeof error) return true;
+            std::memcpy(&error, bytes.data() + offset + NLMSG_HDRLEN, sizeof error);
+            if (error != 0) return true;
+        }
+        offset += NLMSG_ALIGN(hdr.nlmsg_len);
+    }
+    return false;
+}
+
 Result<void> parse_diag_chunk(std::span<const std::uint8_t> bytes, const DiagExpect& expect, SocketSink& sink,
                               DiagProgress& progress) {
     std::size_t offset = 0;

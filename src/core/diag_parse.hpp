@@ -36,6 +36,11 @@ struct DiagProgress {
 Result<void> parse_diag_chunk(std::span<const std::uint8_t> bytes, const DiagExpect& expect, SocketSink& sink,
                               DiagProgress& progress);
 
+// True when `bytes` holds the last reply of a dump: NLMSG_DONE, or an NLMSG_ERROR that is not
+// an ACK, or a malformed message (the parser will say what). Reads only the headers, so the
+// receiving thread can stop without parsing.
+bool chunk_ends_dump(std::span<const std::uint8_t> bytes);
+
 // Errno carried by an NLMSG_ERROR, for callers that react to particular kernels' errors;
 // 0 when `e` did not come from the kernel.
 int kernel_errno_of(const Error& e);

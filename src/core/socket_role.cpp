@@ -40,8 +40,15 @@ void ListenerIndex::add(const SocketRecord& listener) {
         m_wildcard_ports.set(listener.local.port);
     else {
         m_bound_ports.set(listener.local.port);
-        m_bound.push_back(Endpoint{a, listener.local.port});
+        m_bound.insert(Endpoint{a, listener.local.port});
     }
+}
+
+std::size_t ListenerIndex::EndpointHash::operator()(const Endpoint& e) const {
+    // FNV-1a over the address bytes, then the port.
+    std::uint64_t h = 1469598103934665603ull ^ e.address.family;
+    for (auto b : e.address.bytes) h = (h ^ b) * 1099511628211ull;
+    return static_cast<std::size_t>((h ^ e.port) * 1099511628211ull);
 }
 
 void ListenerIndex::clear() {
@@ -56,9 +63,7 @@ SocketRole ListenerIndex::role_of(const SocketRecord& s) const {
     if (m_wildcard_ports.test(s.local.port)) return SocketRole::accepted;
     // Most sockets are on ephemeral ports no listener has: one bit test decides them.
     if (m_bound_ports.test(s.local.port)) {
-        const Endpoint local{s.local.address.unmapped(), s.local.port};
-        for (const auto& e : m_bound)
-            if (e == local) return SocketRole::accepted;
+        if (m_bound.contains(Endpoint{s.local.address.unmapped(), s.local.port})) return SocketRole::accepted;
     }
     return SocketRole::upstream;
 }

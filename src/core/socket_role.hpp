@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bitset>
+#include <unordered_set>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -38,7 +39,12 @@ public:
 private:
     std::bitset<65536> m_wildcard_ports;  // listeners on 0.0.0.0 or ::
     std::bitset<65536> m_bound_ports;     // ports with a listener on one address
-    std::vector<Endpoint> m_bound;        // those listeners (few), unmapped
+    struct EndpointHash {
+        std::size_t operator()(const Endpoint& e) const;
+    };
+    // Those listeners, unmapped. A set, not a list: a server listening on each of many
+    // addresses with one port would otherwise compare every accepted socket with all of them.
+    std::unordered_set<Endpoint, EndpointHash> m_bound;
     std::size_t m_count = 0;
 };
 

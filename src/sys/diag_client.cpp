@@ -5,8 +5,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 #include "sys/files.hpp"
@@ -16,9 +20,10 @@ namespace kt::sys {
 namespace {
 // The kernel hands over about 32 KiB per read; larger buffers buy nothing (PERFORMANCE.md).
 constexpr std::size_t k_recv_buffer = 32 * 1024;
+constexpr std::size_t k_slots = 4;  // parts in flight between the receiving and the parsing thread
 }  // namespace
 
-DiagSocket::DiagSocket(mnl_socket* nl) : m_nl(nl), m_buf(k_recv_buffer) {
+DiagSocket::DiagSocket(mnl_socket* nl) : m_nl(nl), m_buf(k_recv_buffer * k_slots) {
     m_portid = mnl_socket_get_portid(nl);
     m_seq = static_cast<std::uint32_t>(::time(nullptr));
 }
@@ -49,8 +54,94 @@ Result<DiagSocket> DiagSocket::open() {
         mnl_socket_close(nl);
         return fail("sock_diag", "cannot bind the netlink socket: " + errno_text(err));
     }
+    // The kernel builds a dump's next part inside recv(), so a read never waits long; a reply
+    // that never ends (it cannot, but a receiving thread must not hang on it) times out.
+    const timeval timeout{10, 0};
+    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     return DiagSocket(nl);
 }
+
+namespace {
+// Receiving and parsing overlap: a second thread makes the recv() calls, in which the kernel
+// builds each part of the reply, while the caller parses and renders the part before. On two
+// cores a dump then costs about what the kernel alone costs, whatever is done per socket.
+// `slots` (k_slots buffers of k_recv_buffer bytes) belong to the DiagSocket and are reused.
+class ReplyPipe {
+public:
+    ReplyPipe(mnl_socket* nl, std::vector<std::uint8_t>& slots) : m_nl(nl), m_slots(slots) {
+        m_receiver = std::thread([this] { receive(); });
+    }
+    ~ReplyPipe() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_changed.notify_all();
+        m_receiver.join();
+    }
+    ReplyPipe(const ReplyPipe&) = delete;
+    ReplyPipe& operator=(const ReplyPipe&) = delete;
+
+    // The next part of the reply, in order; valid until release().
+    Result<std::span<const std::uint8_t>> next() {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [this] { return m_filled > m_taken; });
+        const Part& p = m_parts[m_taken % k_slots];
+        if (p.size > 0) return std::span<const std::uint8_t>(slot(m_taken), static_cast<std::size_t>(p.size));
+        if (p.size == 0) return fail("sock_diag", "the kernel closed the dump before it was complete");
+        if (p.error == ENOBUFS) return fail("sock_diag", "the kernel dropped part of the reply (ENOBUFS): the dump is incomplete");
+        if (p.error == ENOSPC) return fail("sock_diag", "a reply message was larger than the receive buffer");
+        return fail("sock_diag", "receiving the dump: " + errno_text(p.error));
+    }
+    void release() {
+        {
+            std::lock_guard lock(m_mutex);
+            ++m_taken;
+        }
+        m_changed.notify_all();
+    }
+
+private:
+    struct Part {
+        ssize_t size = 0;
+        int error = 0;
+    };
+    std::uint8_t* slot(std::uint64_t n) { return m_slots.data() + (n % k_slots) * k_recv_buffer; }
+
+    void receive() {
+        for (std::uint64_t n = 0;; ++n) {
+            {
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_stop || n - m_taken < k_slots; });
+                if (m_stop) return;
+            }
+            Part p;
+            do {
+                p.size = mnl_socket_recvfrom(m_nl, slot(n), k_recv_buffer);
+                p.error = p.size < 0 ? errno : 0;
+            } while (p.size < 0 && p.error == EINTR);
+            const bool last = p.size <= 0 || chunk_ends_dump({slot(n), static_cast<std::size_t>(p.size)});
+            {
+                std::lock_guard lock(m_mutex);
+                m_parts[n % k_slots] = p;
+                m_filled = n + 1;
+            }
+            m_changed.notify_all();
+            if (last) return;
+        }
+    }
+
+    mnl_socket* m_nl;
+    std::vector<std::uint8_t>& m_slots;
+    std::array<Part, k_slots> m_parts{};
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::uint64_t m_filled = 0;  // parts received
+    std::uint64_t m_taken = 0;   // parts the caller is done with
+    bool m_stop = false;
+    std::thread m_receiver;
+};
+}  // namespace
 
 Result<DiagProgress> DiagSocket::dump(const DumpRequest& request, SocketSink& sink, ChunkObserver* observer) {
     // Requests are small: a header, the request struct and at most a few hundred bytes of bytecode.
@@ -78,26 +169,19 @@ Result<DiagProgress> DiagSocket::dump(const DumpRequest& request, SocketSink& si
 
     const DiagExpect expect{m_seq, m_portid, true};
     DiagProgress progress;
+    ReplyPipe pipe(m_nl, m_buf);
     while (!progress.done) {
-        const ssize_t n = mnl_socket_recvfrom(m_nl, m_buf.data(), m_buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == ENOBUFS)
-                return fail("sock_diag", "the kernel dropped part of the reply (ENOBUFS): the dump is incomplete");
-            if (errno == ENOSPC)
-                return fail("sock_diag", "a reply message was larger than the receive buffer");
-            return fail("sock_diag", "receiving the dump: " + errno_text(errno));
-        }
-        if (n == 0) return fail("sock_diag", "the kernel closed the dump before it was complete");
-        const std::span<const std::uint8_t> chunk(m_buf.data(), static_cast<std::size_t>(n));
+        const auto chunk = pipe.next();
+        if (!chunk) return std::unexpected(chunk.error());
         if (observer)
-            if (auto r = observer->on_chunk(chunk); !r) return std::unexpected(r.error());
-        if (auto r = parse_diag_chunk(chunk, expect, sink, progress); !r) {
+            if (auto r = observer->on_chunk(*chunk); !r) return std::unexpected(r.error());
+        if (auto r = parse_diag_chunk(*chunk, expect, sink, progress); !r) {
             Error e = r.error();
             if (kernel_errno_of(e) == EINVAL && !request.bytecode.empty())
                 e.why += "; the kernel refused the filter bytecode";
             return std::unexpected(e);
         }
+        pipe.release();
     }
     return progress;
 }

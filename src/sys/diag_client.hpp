@@ -39,7 +39,8 @@ public:
     DiagSocket& operator=(DiagSocket&&) noexcept;
     ~DiagSocket();
 
-    // Sends the request and parses the reply into `sink` with a reused 32 KiB buffer.
+    // Sends the request and parses the reply into `sink`: a second thread receives the next
+    // 32 KiB parts (reused buffers) while this one parses, so `sink` runs on this thread.
     // EINTR is retried; NLMSG_ERROR, ENOBUFS and truncated replies are errors.
     Result<DiagProgress> dump(const DumpRequest& request, SocketSink& sink, ChunkObserver* observer = nullptr);
 

@@ -195,3 +195,23 @@ TEST(DiagParseTest, EmptyInputIsNotDone) {
 
 }  // namespace
 }  // namespace kt
+
+namespace kt {
+namespace {
+
+TEST(DiagParseTest, OnlyTheLastPartOfADumpEndsIt) {
+    const auto sock = test::message({SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, 0, test::socket_payload(1, 1, 2)});
+    EXPECT_FALSE(chunk_ends_dump(test::concat({sock, sock})));
+    EXPECT_TRUE(chunk_ends_dump(test::concat({sock, test::done_message()})));
+    EXPECT_TRUE(chunk_ends_dump(test::error_message(-EINVAL)));
+    EXPECT_FALSE(chunk_ends_dump(test::error_message(0)));  // an ACK
+    auto truncated = test::concat({sock, sock});
+    truncated.resize(truncated.size() - 3);
+    EXPECT_TRUE(chunk_ends_dump(truncated));  // the parser will say what is wrong
+    const auto saved = test::saved_mixed_dump();
+    EXPECT_TRUE(chunk_ends_dump(saved));
+    EXPECT_FALSE(chunk_ends_dump({}));
+}
+
+}  // namespace
+}  // namespace kt
