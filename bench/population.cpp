@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -71,6 +72,29 @@ long hold_connections(const sockaddr_in& a, long n, int keepalive_every) {
     return made * 2;
 }
 
+// Interrupted (Ctrl-C, SIGTERM): delete the namespace, then die of the signal. Workers and
+// TIME_WAIT makers die with this process (PR_SET_PDEATHSIG), so nothing is left running.
+char g_netns_to_delete[128];
+
+void delete_netns_and_die(int sig) {
+    if (g_netns_to_delete[0]) {
+        const pid_t p = fork();
+        if (p == 0) {
+            execl("/usr/sbin/ip", "ip", "netns", "del", g_netns_to_delete, static_cast<char*>(nullptr));
+            execl("/sbin/ip", "ip", "netns", "del", g_netns_to_delete, static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        if (p > 0) waitpid(p, nullptr, 0);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+// In a child: die when the benchmark does, however it ends.
+void die_with_parent() {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) _exit(73);
+}
+
 long read_sockstat(const char* key) {
     std::ifstream f("/proc/net/sockstat");
     std::string line;
@@ -87,7 +111,10 @@ long read_sockstat(const char* key) {
 }  // namespace
 
 Population::Population(const std::string& name) : m_name(name) {
+    if (name.size() >= sizeof g_netns_to_delete) throw std::runtime_error("netns name too long: " + name);
     run("ip netns add " + name);
+    std::snprintf(g_netns_to_delete, sizeof g_netns_to_delete, "%s", name.c_str());
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, delete_netns_and_die);
     run("ip -n " + name + " link set lo up");
     m_home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     const int ns = open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
@@ -113,6 +140,8 @@ Population::~Population() {
         close(m_home_netns);
     }
     std::system(("ip netns del " + m_name + " 2>/dev/null").c_str());
+    g_netns_to_delete[0] = '\0';
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
 }
 
 Population::Worker Population::spawn_worker(long connections, int keepalive_every) {
@@ -125,6 +154,7 @@ Population::Worker Population::spawn_worker(long connections, int keepalive_ever
                            8000);
     const pid_t pid = fork();
     if (pid == 0) {
+        die_with_parent();
         close(fds[0]);
         const long got = hold_connections(a, connections, keepalive_every);
         if (write(fds[1], &got, sizeof got) != sizeof got) _exit(71);
@@ -168,6 +198,7 @@ long Population::add_time_wait(long count) {
         if (n <= 0) break;
         const pid_t pid = fork();
         if (pid == 0) {
+            die_with_parent();
             const auto a = address((127u << 24) | (2u << 16) | static_cast<std::uint32_t>(d + 1), 9000);
             const int l = listener_at(a);
             for (long i = 0; i < n; ++i) {
