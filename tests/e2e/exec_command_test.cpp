@@ -1,10 +1,13 @@
 // `exec` end to end: real programs started under the tool, their sockets read from outside with
 // `inspect --exact` (pidfd_getfd on our own child), loopback only.
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -186,6 +189,28 @@ TEST_F(ExecCommandTest, AGoBinaryGetsAWarning) {
     auto r = run_tool({"exec", profile, "--strict", "--", go, "--version"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("is a Go program"), std::string::npos) << r.err;
+}
+
+TEST_F(ExecCommandTest, SetuidAndFileCapabilityBinariesAreRefusedWithStrict) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to set file capabilities";
+    const auto copy = [&](const std::string& name) {
+        const std::string path = dir.path() + "/" + name;
+        EXPECT_EQ(run_program({"/bin/cp", KT_PRELOAD_TARGET, path}).exit_code, 0);
+        return path;
+    };
+    const auto setuid_copy = copy("setuid_target");
+    ASSERT_EQ(chmod(setuid_copy.c_str(), 04755), 0);
+    auto r = run_tool({"exec", profile, "--strict", "--", setuid_copy, "-1", "exit", "0"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("is set-uid (the loader ignores LD_PRELOAD"), std::string::npos) << r.err;
+
+    // security.capability, revision 2: cap_net_bind_service permitted.
+    const auto caps_copy = copy("caps_target");
+    const std::uint32_t caps[5] = {0x02000000u, 1u << 10, 0, 0, 0};
+    ASSERT_EQ(setxattr(caps_copy.c_str(), "security.capability", caps, sizeof caps, 0), 0) << std::strerror(errno);
+    r = run_tool({"exec", profile, "--strict", "--", caps_copy, "-1", "exit", "0"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("has file capabilities"), std::string::npos) << r.err;
 }
 
 TEST_F(ExecCommandTest, ScriptsAreJudgedByTheirInterpreter) {
