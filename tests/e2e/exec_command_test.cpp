@@ -71,6 +71,8 @@ public:
     }
     pid_t pid() const { return m_child.pid(); }
     int ready() const { return m_ready; }
+    // The next int the target reports (at most 5 s).
+    int next_ready() { return m_child.wait_ready(); }
 
 private:
     ChildProcess m_child;
@@ -134,6 +136,25 @@ TEST_F(ExecCommandTest, TheProgramsOwnValuesStandUnlessEnforced) {
         expect_profile(e["upstream"][0], std::string("--enforce, set ") + when + " connect");
     }
     close(listener);
+}
+
+TEST_F(ExecCommandTest, EnforceAlsoCoversWhatTheProgramSetsOnAcceptedConnections) {
+    ExecChild own({profile}, {"serve", "own", "99"}, err);
+    ASSERT_GT(own.ready(), 0);
+    const int c1 = connect_to("127.0.0.1", static_cast<std::uint16_t>(own.ready()));
+    ASSERT_EQ(own.next_ready(), 2);  // accepted, and its own TCP_KEEPIDLE set
+    auto s = sockets_of(own.pid());
+    ASSERT_EQ(s["accepted"].size(), 1u);
+    EXPECT_EQ(s["accepted"][0].idle, 99);
+    ExecChild enforced({profile, "--enforce"}, {"serve", "own", "99"}, err);
+    ASSERT_GT(enforced.ready(), 0);
+    const int c2 = connect_to("127.0.0.1", static_cast<std::uint16_t>(enforced.ready()));
+    ASSERT_EQ(enforced.next_ready(), 2);
+    s = sockets_of(enforced.pid());
+    ASSERT_EQ(s["accepted"].size(), 1u);
+    EXPECT_EQ(s["accepted"][0].idle, 41);
+    close(c1);
+    close(c2);
 }
 
 TEST_F(ExecCommandTest, PythonHttpServerGetsTheProfileOnItsListener) {

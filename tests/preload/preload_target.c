@@ -2,13 +2,15 @@
  * `exec` tests: it opens sockets the way servers and clients do, then waits to be inspected from
  * outside and killed by PID.
  *
- *   preload_target READY_FD serve                         listen on 127.0.0.1:0, report the port, accept
+ *   preload_target READY_FD serve [own S]                 listen on 127.0.0.1:0, report the port, accept;
+ *                                                         with own S, set TCP_KEEPIDLE=S on each accepted one
  *   preload_target READY_FD connect PORT [before|after S] connect to 127.0.0.1:PORT, optionally setting
  *                                                         TCP_KEEPIDLE=S itself before or after connect
  *   preload_target READY_FD others                        print SO_KEEPALIVE of a UDP and a UNIX socket
  *   preload_target READY_FD exit CODE | kill SIGNAL       exit with CODE, or die by SIGNAL
  *
- * READY_FD (-1 for none) receives one int once the sockets are set up: the port, or 1. */
+ * READY_FD (-1 for none) receives one int once the sockets are set up: the port, or 1; serve
+ * then sends 2 after each connection it accepted (and configured). */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -53,8 +55,13 @@ int main(int argc, char** argv) {
             getsockname(l, (struct sockaddr*)&a, &len) != 0)
             return 72;
         ready(ready_fd, ntohs(a.sin_port));
-        for (int i = 0; i < 64; ++i)
-            if (accept(l, NULL, NULL) < 0) return 73;
+        const int own = argc >= 5 && strcmp(argv[3], "own") == 0 ? atoi(argv[4]) : 0;
+        for (int i = 0; i < 64; ++i) {
+            const int c = accept(l, NULL, NULL);
+            if (c < 0) return 73;
+            if (own) set_idle(c, own);
+            ready(ready_fd, 2); /* this connection is set up */
+        }
         pause();
         return 0;
     }
