@@ -25,7 +25,7 @@ public:
     // `keepalive_every`-th client with SO_KEEPALIVE on. Returns the number made.
     long add_established(long sockets, int keepalive_every);
     // Adds `count` sockets in TIME_WAIT (client-side closes toward 16 destinations). They last
-    // 60 s. Returns the number made.
+    // 60 s. Returns the namespace's TIME_WAIT count afterwards (/proc/net/sockstat).
     long add_time_wait(long count);
     // One process holding `connections` connections (both ends): for apply/verify timing.
     pid_t add_single_holder(long connections);

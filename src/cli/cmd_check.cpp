@@ -32,11 +32,6 @@ struct CheckOptions {
     TargetOptions target;
 };
 
-struct Prepared {
-    CheckFormat format = CheckFormat::nagios;
-    CheckThresholds thresholds;
-};
-
 Result<CheckFormat> parse_format(const GlobalOptions& g, const CheckOptions& o) {
     if (g.json && o.format != "nagios" && o.format != "json")
         return fail("--json and --format " + o.format, "give one of them");

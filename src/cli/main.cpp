@@ -5,15 +5,14 @@
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "cli/usage_error.hpp"
+#include "render/check_view.hpp"
 
 namespace {
-void print_error(const kt::Error& e) { kt::cli::write_error(e); }
-
 // A usage error of a Nagios plugin command must still be UNKNOWN (3) with a line on stdout.
 int usage_exit(const CLI::App& app, const kt::Error& e) {
     for (const auto& spec : kt::cli::command_table())
         if (spec.nagios && app.got_subcommand(std::string(spec.name))) {
-            std::printf("KEEPALIVE-TUNE UNKNOWN - %s\n", e.line().c_str());
+            kt::cli::write_out(kt::render::check_nagios_unknown(e.line()));
             return kt::cli::k_exit_nagios_unknown;
         }
     return kt::cli::k_exit_error;
@@ -60,7 +59,7 @@ int main(int argc, char** argv) {
         auto error = usage_error(app, e);
         for (const auto& spec : command_table())
             if (!spec.usage_hint.empty() && app.got_subcommand(std::string(spec.name))) error.why += spec.usage_hint;
-        print_error(error);
+        write_error(error);
         return usage_exit(app, error);
     }
 
@@ -68,18 +67,18 @@ int main(int argc, char** argv) {
     while (!chosen->get_subcommands().empty()) chosen = chosen->get_subcommands().front();
     const Runner* run = dispatch.find(chosen);
     if (!run) {
-        print_error({chosen->get_name(), "nothing to run; see --help"});
+        write_error({chosen->get_name(), "nothing to run; see --help"});
         return k_exit_error;
     }
     try {
         auto result = (*run)();
         std::fflush(stdout);
         if (result) return *result;
-        for (const auto& e : result.error()) print_error(e);
+        for (const auto& e : result.error()) write_error(e);
         return k_exit_error;
     } catch (const std::exception& e) {
         // Only bugs reach here; still one line and the error exit code, never an abort.
-        print_error({"internal error", e.what()});
+        write_error({"internal error", e.what()});
         return k_exit_error;
     }
 }

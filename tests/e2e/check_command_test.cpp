@@ -28,6 +28,8 @@ TEST(CheckCommandTest, OkOnThisHostWithPerfdata) {
 
 TEST(CheckCommandTest, BadThresholdFlagsAreUnknown) {
     expect_unknown(run_tool({"check", "--ports-warn", "abc"}), "--ports-warn abc: expected a number");
+    // A '|' in the message would start Nagios perfdata: the stdout line replaces it.
+    expect_unknown(run_tool({"check", "--ports-warn", "a|b"}), "--ports-warn a|b: expected a number");
     expect_unknown(run_tool({"check", "--ports-warn", "90", "--ports-crit", "80"}), "--ports-warn: 90 is above ports-crit 80");
     expect_unknown(run_tool({"check", "--buckets-crit", "150"}), "--buckets-crit: 150 is out of range 0..100");
     expect_unknown(run_tool({"check", "--portz-warn", "1"}), "--portz-warn: unknown option (did you mean \"--ports-warn\"?)");
