@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "core/ip_text.hpp"
 #include "core/json_document.hpp"
 #include "core/nearest.hpp"
+#include "core/number_text.hpp"
 
 namespace kt {
 
@@ -30,11 +30,6 @@ std::optional<double>* threshold_slot(CheckThresholds& t, std::string_view name)
     return nullptr;
 }
 
-std::string number(double v, int decimals = 0) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
 
 std::string shortest(double v) {
     char buf[48];
@@ -43,14 +38,14 @@ std::string shortest(double v) {
 }
 
 // Percentages read best with one decimal below 10% and none above.
-std::string percent(double p) { return number(p, p < 10 ? 1 : 0) + "%"; }
+std::string percent(double p) { return fixed_text(p, p < 10 ? 1 : 0) + "%"; }
 
 void check_limits(const Limits& l, std::string_view name, double max, Errors& out) {
     const std::string n(name);
     for (auto [v, suffix] : {std::pair{l.warn, "-warn"}, std::pair{l.crit, "-crit"}}) {
         if (!v) continue;
         if (*v < 0 || *v > max)
-            out.push_back({n + suffix, shortest(*v) + " is out of range 0.." + number(max)});
+            out.push_back({n + suffix, shortest(*v) + " is out of range 0.." + fixed_text(max, 0)});
     }
     if (l.warn && l.crit && *l.warn > *l.crit)
         out.push_back({n + "-warn", shortest(*l.warn) + " is above " + n + "-crit " + shortest(*l.crit) +
@@ -66,12 +61,9 @@ CheckStatus judge(double value, const Limits& l) {
 
 std::string limit_text(CheckStatus s, const Limits& l, bool as_percent) {
     const double v = s == CheckStatus::critical ? *l.crit : *l.warn;
-    return std::string(s == CheckStatus::critical ? " (crit " : " (warn ") + (as_percent ? percent(v) : number(v)) + ")";
+    return std::string(s == CheckStatus::critical ? " (crit " : " (warn ") + (as_percent ? percent(v) : fixed_text(v, 0)) + ")";
 }
 
-std::string destination_text(const ClientDestination& d) {
-    return (d.local.is_unspecified() ? std::string("*") : ip_string(d.local)) + " -> " + endpoint_string(d.peer);
-}
 }  // namespace
 
 void set_threshold(CheckThresholds& t, std::string_view name, std::optional<double> value) {
@@ -133,10 +125,10 @@ CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t) {
         max_ports = std::max(max_ports, ports);
 
         auto s = judge(tw, t.time_wait);
-        if (s != CheckStatus::ok) add(s, rep.netns, number(tw) + " TIME_WAIT" + limit_text(s, t.time_wait, false));
+        if (s != CheckStatus::ok) add(s, rep.netns, fixed_text(tw, 0) + " TIME_WAIT" + limit_text(s, t.time_wait, false));
         s = judge(ports, t.ports);
         if (s != CheckStatus::ok && rep.worst_destination)
-            add(s, rep.netns, "port pressure " + percent(ports) + " toward " + destination_text(*rep.worst_destination) + " (" +
+            add(s, rep.netns, "port pressure " + percent(ports) + " toward " + destination_string(*rep.worst_destination) + " (" +
                                   std::to_string(rep.worst_destination->ports_in_use) + " of " +
                                   std::to_string(rep.totals.port_range_size()) + " local ports)" + limit_text(s, t.ports, true));
         if (const auto share = rep.totals.bucket_share()) {
@@ -155,7 +147,7 @@ CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t) {
                 overflow += static_cast<double>(it->second);
                 if (it->second > 0)
                     add(CheckStatus::warning, rep.netns,
-                        "TIME_WAIT table overflowed " + std::to_string(it->second) + " times in the last " + number(d.seconds) +
+                        "TIME_WAIT table overflowed " + std::to_string(it->second) + " times in the last " + fixed_text(d.seconds, 0) +
                             " s (TcpExt TCPTimeWaitOverflow): raise net.ipv4.tcp_max_tw_buckets or reduce churn");
             }
             // TcpExt TW counts sockets entering TIME_WAIT: its rate is the active-close rate.
@@ -163,9 +155,9 @@ CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t) {
                 tw_new_per_s = std::max(tw_new_per_s, static_cast<double>(it->second) / d.seconds);
         }
         if (!summary.empty()) summary += "; ";
-        summary += (several ? "netns " + rep.netns + ": " : std::string()) + number(tw) + " TIME_WAIT";
+        summary += (several ? "netns " + rep.netns + ": " : std::string()) + fixed_text(tw, 0) + " TIME_WAIT";
         if (rep.worst_destination)
-            summary += ", worst port pressure " + percent(ports) + " toward " + destination_text(*rep.worst_destination);
+            summary += ", worst port pressure " + percent(ports) + " toward " + destination_string(*rep.worst_destination);
         else
             summary += ", no client-side TIME_WAIT";
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ip_text.hpp"
 #include "core/tcp_state.hpp"
 
 namespace kt {
@@ -33,6 +34,10 @@ void TimewaitCounter::on_socket(const SocketRecord& s) {
     ++d.all_states;
     d.ports_in_use = d.all_states;
     d.time_wait += tw;
+}
+
+std::string destination_string(const ClientDestination& d) {
+    return (d.local.is_unspecified() ? std::string("*") : ip_string(d.local)) + " -> " + endpoint_string(d.peer);
 }
 
 KernelFilter pressure_filter(const std::vector<ClientDestination>& by_time_wait, std::size_t limit) {

@@ -86,6 +86,9 @@ inline constexpr std::size_t k_pressure_destinations = 64;
 // destinations that have TIME_WAIT). Empty when there are none.
 KernelFilter pressure_filter(const std::vector<ClientDestination>& by_time_wait, std::size_t limit);
 
+// "10.0.0.1 -> 10.0.0.9:5432" ("*" for the local side of destinations merged by peer).
+std::string destination_string(const ClientDestination& d);
+
 TopN<ClientDestination> top_clients(std::vector<ClientDestination> all, std::size_t top);
 TopN<ServerPort> top_servers(std::vector<ServerPort> all, std::size_t top);
 

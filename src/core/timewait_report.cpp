@@ -1,9 +1,9 @@
 #include "core/timewait_report.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/ip_text.hpp"
+#include "core/number_text.hpp"
 
 namespace kt {
 
@@ -22,19 +22,8 @@ std::string tw_reuse_meaning(std::int64_t value) {
 }
 
 namespace {
-std::string percent(double share) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f%%", share * 100);
-    return buf;
-}
-
-std::string per_second(double rate) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f/s", rate);
-    return buf;
-}
-
-std::string destination(const ClientDestination& d) { return ip_string(d.local) + " -> " + endpoint_string(d.peer); }
+std::string percent(double share) { return fixed_text(share * 100, 0) + "%"; }
+std::string per_second(double rate) { return fixed_text(rate, 1) + "/s"; }
 
 std::vector<Advice> advise(const TimewaitReport& r, const std::vector<ClientDestination>& clients,
                            const std::vector<ServerPort>& servers) {
@@ -45,14 +34,14 @@ std::vector<Advice> advise(const TimewaitReport& r, const std::vector<ClientDest
         out.push_back({"pool or reuse upstream connections toward " + endpoint_string(d.peer) +
                            " (nginx: an upstream block with keepalive, proxy_http_version 1.1, proxy_set_header "
                            "Connection \"\", and a higher keepalive_requests)",
-                       std::to_string(d.time_wait) + " TIME_WAIT from " + destination(d) + ": about " +
+                       std::to_string(d.time_wait) + " TIME_WAIT from " + destination_string(d) + ": about " +
                            per_second(d.close_rate()) + " new connections closed by this host"});
     }
     if (size && r.worst_port_pressure >= k_pressure_advice) {
         const auto worst = std::max_element(clients.begin(), clients.end(), [size](const auto& a, const auto& b) {
             return a.port_pressure(size) < b.port_pressure(size);
         });
-        const std::string evidence = destination(*worst) + " uses " + std::to_string(worst->all_states) + " of " +
+        const std::string evidence = destination_string(*worst) + " uses " + std::to_string(worst->all_states) + " of " +
                                      std::to_string(size) + " local ports (" + percent(r.worst_port_pressure) + ")";
         // 2 (the default) already reuses TIME_WAIT ports toward loopback peers.
         const IpAddress peer = worst->peer.address.unmapped();

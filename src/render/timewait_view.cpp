@@ -1,20 +1,13 @@
 #include "render/timewait_view.hpp"
 
-#include <cstdio>
-
 #include "core/ip_text.hpp"
+#include "core/number_text.hpp"
 #include "render/table.hpp"
 
 namespace kt::render {
 
 namespace {
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string pct(double share) { return fixed(share * 100, 1) + "%"; }
+std::string pct(double share) { return fixed_text(share * 100, 1) + "%"; }
 
 std::string local_text(const ClientDestination& d) { return d.local.is_unspecified() ? "*" : ip_string(d.local); }
 }  // namespace
@@ -43,7 +36,7 @@ std::string timewait_text(const TimewaitReport& r, TimewaitGrouping by) {
         out += "\nclosed by this host as a client (" + std::string(by == TimewaitGrouping::peer ? "by peer" : "by local -> peer") + "):\n";
         Table tab({"LOCAL", "PEER", "TIME_WAIT", "CLOSES/S", "PORTS-IN-USE", "PRESSURE"});
         auto row = [&](const ClientDestination& d, std::string local, std::string peer) {
-            tab.add({std::move(local), std::move(peer), std::to_string(d.time_wait), fixed(d.close_rate(), 1),
+            tab.add({std::move(local), std::move(peer), std::to_string(d.time_wait), fixed_text(d.close_rate(), 1),
                      std::to_string(d.ports_in_use), size ? pct(d.port_pressure(size)) : "-"});
         };
         for (const auto& d : r.clients.top) row(d, local_text(d), endpoint_string(d.peer));
@@ -52,8 +45,8 @@ std::string timewait_text(const TimewaitReport& r, TimewaitGrouping by) {
     }
     out += "\nclosed by this host as a server (by listening port):\n";
     Table servers({"PORT", "TIME_WAIT", "CLOSES/S"});
-    for (const auto& s : r.servers.top) servers.add({std::to_string(s.port), std::to_string(s.time_wait), fixed(s.close_rate(), 1)});
-    if (r.servers.rest) servers.add({"(other)", std::to_string(r.servers.rest->time_wait), fixed(r.servers.rest->close_rate(), 1)});
+    for (const auto& s : r.servers.top) servers.add({std::to_string(s.port), std::to_string(s.time_wait), fixed_text(s.close_rate(), 1)});
+    if (r.servers.rest) servers.add({"(other)", std::to_string(r.servers.rest->time_wait), fixed_text(r.servers.rest->close_rate(), 1)});
     out += r.servers.top.empty() ? "  none\n" : servers.str();
     if (!r.advice.empty()) {
         out += "\nadvice:\n";
@@ -118,7 +111,7 @@ std::string timewait_prometheus(const std::vector<TimewaitReport>& reports) {
         for (const auto& r : reports) each(r, std::string("keepalive_tune_") + name, "netns=\"" + prometheus_label(r.netns) + "\"");
     };
     auto line = [&](const std::string& name, const std::string& labels, double v) {
-        out += name + "{" + labels + "} " + fixed(v, v == static_cast<double>(static_cast<long long>(v)) ? 0 : 6) + "\n";
+        out += name + "{" + labels + "} " + fixed_text(v, v == static_cast<double>(static_cast<long long>(v)) ? 0 : 6) + "\n";
     };
     metric("time_wait_sockets", "gauge", "TCP sockets in TIME_WAIT now.",
            [&](const TimewaitReport& r, const std::string& n, const std::string& l) { line(n, l, static_cast<double>(r.totals.time_wait)); });
