@@ -29,6 +29,7 @@ std::expected<Preparation, Errors> prepare_sockets(const std::vector<sys::FoundS
                 render::SocketReport r;
                 r.item.socket = f.ref;
                 r.outcome = render::SocketOutcome::gone;
+                r.before_read = false;
                 r.error = before.error();
                 out.gone.push_back(std::move(r));
             } else {
@@ -91,8 +92,7 @@ void add_to_undo(UndoRecord& undo, const std::vector<PreparedSocket>& sockets) {
     for (const auto& s : sockets) {
         if (s.report.outcome != render::SocketOutcome::planned) continue;
         const auto& ref = s.report.item.socket;
-        undo.sockets.push_back({ref.pid, ref.fd, ref.inode, ref.role == SocketRole::listener, endpoint_string(ref.local),
-                                endpoint_string(ref.peer), s.report.item.before});
+        undo.sockets.push_back({ref, true, s.report.item.before});
     }
 }
 
@@ -112,7 +112,7 @@ nlohmann::json pass_json(const Profile& p, bool dry_run, const std::vector<rende
                          const PassCounts& c, const std::vector<std::string>& notes) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : reports) list.push_back(render::socket_report_json(r));
-    return {{"schema", "keepalive-tune.apply.v1"},
+    return {{"schema", "keepalive-tune.apply.v2"},
             {"profile", p.name},
             {"dry_run", dry_run},
             {"sockets", list},
@@ -142,12 +142,30 @@ bool wait_for_stop_signal(unsigned seconds) {
     }
 }
 
+// --pid targets cannot come back once they exit (a pid is not reused for the same program);
+// --comm and --cgroup may match a restarted service, so for them the watch waits.
+bool pids_left(TargetOptions& target) {
+    if (!target.comms.empty() || !target.cgroups.empty()) return true;
+    std::erase_if(target.pids, [](std::int32_t pid) {
+        if (sys::process_exists(pid)) return false;
+        write_out("pid " + std::to_string(pid) + " exited\n");
+        return true;
+    });
+    return !target.pids.empty();
+}
+
 CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o,
                     const sys::SocketSelection& selection, std::set<std::uint32_t> handled, UndoRecord undo) {
+    TargetOptions target = o.target;
     for (unsigned pass = 2;; ++pass) {
         if (wait_for_stop_signal(o.watch_seconds)) return k_exit_ok;
-        auto found = find_targets(o.target, selection);
-        if (!found) continue;  // the processes may be between connections, or gone for now
+        if (!pids_left(target)) {
+            write_out("every --pid target has exited: nothing left to watch\n");
+            std::fflush(stdout);
+            return k_exit_ok;
+        }
+        auto found = find_targets(target, selection, true);
+        if (!found) continue;  // a --comm or --cgroup service between restarts
         std::vector<sys::FoundSocket> fresh;
         for (const auto& f : *found)
             if (!handled.count(f.ref.inode)) fresh.push_back(f);
@@ -160,7 +178,7 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
         for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
         if (!o.undo_file.empty()) {
             add_to_undo(undo, prep->sockets);
-            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo)); !w) {
+            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo), k_undo_file_mode); !w) {
                 write_warning("pass " + std::to_string(pass) + ": " + w.error().line() + "; nothing changed in this pass");
                 continue;
             }
@@ -192,8 +210,11 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         sigaddset(&set, SIGTERM);
         sigprocmask(SIG_BLOCK, &set, nullptr);
     }
-    auto found = find_targets(o.target, *selection);
+    // A pool that connects lazily has nothing at the first pass; --watch is there to wait for it.
+    auto found = find_targets(o.target, *selection, o.watch_seconds != 0);
     if (!found) return std::unexpected(found.error());
+    if (found->empty())
+        write_out("note: no matching socket yet; watching every " + std::to_string(o.watch_seconds) + " s\n");
     auto prep = prepare_sockets(*found, p);
     if (!prep) return std::unexpected(prep.error());
     const auto notes = apply_notes(prep->sockets, p);
@@ -205,7 +226,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         add_to_undo(undo, prep->sockets);
         // The undo file is on disk before the first setsockopt, or nothing changes.
         if (!o.undo_file.empty())
-            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo)); !w)
+            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo), k_undo_file_mode); !w)
                 return std::unexpected(Errors{{"--undo-file " + o.undo_file, w.error().why + "; nothing was changed"}});
         counts = change_all(prep->sockets);
     }

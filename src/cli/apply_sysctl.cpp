@@ -1,6 +1,7 @@
 #include "cli/apply_sysctl.hpp"
 
 #include <array>
+#include <charconv>
 
 #include "cli/output.hpp"
 #include "core/undo_record.hpp"
@@ -15,21 +16,28 @@ namespace {
 struct SysctlChange {
     sys::NetnsTarget ns;
     std::string name;
-    std::string before;
-    std::string after;
+    std::int64_t before = 0;  // the sysctls take negative values too
+    std::uint32_t after = 0;
     bool done = false;
     std::string error;
 };
+
+Result<std::int64_t> sysctl_number(const std::string& text) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) return fail("", "\"" + text + "\" is not a number");
+    return v;
+}
 
 }  // namespace
 
 CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const ApplySysctlOptions& o) {
     // The sysctls take anything (0, -1, values past the socket limits; _probes is a u8), so the
     // values come only from a validated profile, whose ranges are the socket options' own.
-    const std::array<std::pair<const char*, std::uint32_t>, 3> values = {{
-        {"net.ipv4.tcp_keepalive_time", p.keepalive.idle_seconds},
-        {"net.ipv4.tcp_keepalive_intvl", p.keepalive.interval_seconds},
-        {"net.ipv4.tcp_keepalive_probes", p.keepalive.count},
+    const std::array<std::pair<const KeepaliveSysctl&, std::uint32_t>, 3> values = {{
+        {k_keepalive_sysctls[0], p.keepalive.idle_seconds},
+        {k_keepalive_sysctls[1], p.keepalive.interval_seconds},
+        {k_keepalive_sysctls[2], p.keepalive.count},
     }};
     Errors unreadable;
     auto namespaces = sys::select_netns(o.netns, o.netns_of, o.all_netns, unreadable);
@@ -39,13 +47,21 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
     std::vector<SysctlChange> changes;
     Errors errors;
     for (const auto& ns : *namespaces) {
-        for (const auto& [name, value] : values) {
-            auto before = sys::read_sysctl(ns, name);
+        for (const auto& [sysctl, value] : values) {
+            const std::string name(sysctl.name);
+            auto text = sys::read_sysctl(ns, name);
+            auto before = text ? sysctl_number(*text) : Result<std::int64_t>(std::unexpected(text.error()));
             if (!before) {
                 errors.push_back({"netns " + ns.label, before.error().line()});
                 continue;
             }
-            changes.push_back({ns, name, *before, std::to_string(value), false, ""});
+            // undo accepts only values a profile could hold; one it would refuse is not recorded.
+            if (!o.undo_file.empty() && !o.dry_run && (*before < sysctl.min || *before > sysctl.max))
+                errors.push_back({"netns " + ns.label + ": " + name,
+                                  "is " + std::to_string(*before) + ", outside " + std::to_string(sysctl.min) + ".." +
+                                      std::to_string(sysctl.max) + ", which undo would refuse to write back; nothing "
+                                      "was changed (run without --undo-file, or set it in range first)"});
+            changes.push_back({ns, name, *before, value, false, ""});
         }
     }
     if (!errors.empty()) return std::unexpected(errors);
@@ -55,13 +71,14 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
         if (!o.undo_file.empty()) {
             UndoRecord undo;
             undo.profile = p.name;
-            for (const auto& c : changes) undo.sysctls.push_back({c.ns.path, c.ns.inode, c.name, c.before});
-            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo)); !w)
+            for (const auto& c : changes)
+                undo.sysctls.push_back({c.ns.label, c.ns.path, c.ns.inode, c.name, static_cast<std::uint32_t>(c.before)});
+            if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo), k_undo_file_mode); !w)
                 return std::unexpected(Errors{{"--undo-file " + o.undo_file, w.error().why + "; nothing was changed"}});
         }
         for (auto& c : changes) {
             if (c.before == c.after) continue;
-            if (auto w = sys::write_sysctl(c.ns, c.name, c.after); !w) {
+            if (auto w = sys::write_sysctl(c.ns, c.name, std::to_string(c.after)); !w) {
                 c.error = w.error().line();
                 ++failed;
             } else {
@@ -86,7 +103,7 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
             list.push_back({{"netns", c.ns.label}, {"netns_inode", c.ns.inode}, {"name", c.name}, {"before", c.before},
                             {"after", c.after}, {"changed", c.done},
                             {"error", c.error.empty() ? nlohmann::json() : nlohmann::json(c.error)}});
-        write_json({{"schema", "keepalive-tune.apply-sysctl.v1"},
+        write_json({{"schema", "keepalive-tune.apply-sysctl.v2"},
                     {"profile", p.name},
                     {"dry_run", o.dry_run},
                     {"sysctls", list},
@@ -96,7 +113,7 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
                   " as network namespace defaults\n");
         render::Table t({"NETNS", "SYSCTL", "BEFORE", "AFTER", "RESULT"});
         for (const auto& c : changes)
-            t.add({c.ns.label, c.name, c.before, c.after,
+            t.add({c.ns.label, c.name, std::to_string(c.before), std::to_string(c.after),
                    c.before == c.after ? "compliant" : !c.error.empty() ? "FAILED: " + c.error : o.dry_run ? "change" : "changed"});
         write_out(t.str());
         for (const auto& n : notes) write_out("note: " + n + "\n");

@@ -5,6 +5,8 @@
 #include "cli/apply_sockets.hpp"
 #include "cli/apply_sysctl.hpp"
 #include "cli/command.hpp"
+#include "cli/output.hpp"
+#include "cli/number_option.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {
@@ -39,6 +41,8 @@ CommandResult run_apply(const GlobalOptions& g, ApplyOptions& o) {
     }
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
+    if (o.sockets.dry_run && !o.sockets.undo_file.empty())
+        write_warning("--undo-file " + o.sockets.undo_file + ": not written in a dry run (nothing changes)");
     return o.sysctl ? run_apply_sysctl(g, *p, o.ns) : run_apply_sockets(g, *p, o.sockets);
 }
 }  // namespace
@@ -52,11 +56,12 @@ void setup_apply(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
                    "record the values before the change here (written before anything changes) for `undo`");
     cmd.add_option("--watch", o->sockets.watch_seconds,
                    "after the first pass, apply to new matching sockets every SECONDS until SIGINT/SIGTERM")
-        ->check(CLI::Range(1u, 86400u));
+        ->check(whole_number(1, 86400))
+        ->type_name("SECONDS");
     cmd.add_flag("--sysctl", o->sysctl,
                  "set the network namespace defaults net.ipv4.tcp_keepalive_time/intvl/probes instead of sockets");
     cmd.add_option("--netns", o->ns.netns, "with --sysctl: the namespace NAME (/run/netns) or PATH");
-    cmd.add_option("--netns-of", o->ns.netns_of, "with --sysctl: the namespace of process PID")->check(CLI::PositiveNumber);
+    as_pid(cmd.add_option("--netns-of", o->ns.netns_of, "with --sysctl: the namespace of process PID"));
     cmd.add_flag("--all-netns", o->ns.all_netns, "with --sysctl: every network namespace on the host");
     dispatch.on(&cmd, [&global, o] { return run_apply(global, *o); });
 }

@@ -4,10 +4,12 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "cli/timewait_reports.hpp"
 #include "cli/verify_sockets.hpp"
 #include "core/check_state.hpp"
+#include "core/number_parse.hpp"
 #include "render/check_view.hpp"
 #include "sys/files.hpp"
 #include "sys/profile_store.hpp"
@@ -18,7 +20,9 @@ namespace {
 enum class CheckFormat { nagios, json, prometheus };
 
 struct CheckOptions {
-    std::map<std::string, double, std::less<>> thresholds;  // bound to the flags; used only when given
+    // Bound to the flags as typed and parsed in run, so a bad value is UNKNOWN in the chosen
+    // --format like every other failure; used only when given.
+    std::map<std::string, std::string, std::less<>> thresholds;
     const CLI::App* command = nullptr;
     std::string config;
     std::string format = "nagios";
@@ -33,8 +37,10 @@ struct CheckOptions {
 };
 
 Result<CheckFormat> parse_format(const GlobalOptions& g, const CheckOptions& o) {
-    if (g.json && o.format != "nagios" && o.format != "json")
-        return fail("--json and --format " + o.format, "give one of them");
+    // --json is the same as --format json; with any other --format the two conflict.
+    const bool format_given = o.command->get_option("--format")->count() > 0;
+    if (g.json && format_given && o.format != "json")
+        return fail("--json and --format " + o.format, "give at most one of them");
     if (g.json || o.format == "json") return CheckFormat::json;
     if (o.format == "nagios") return CheckFormat::nagios;
     if (o.format == "prometheus") return CheckFormat::prometheus;
@@ -51,9 +57,22 @@ std::expected<CheckThresholds, Errors> thresholds(const CheckOptions& o) {
         if (!parsed) return std::unexpected(parsed.error());
         t = *parsed;
     }
-    for (const auto& [name, value] : o.thresholds)
-        if (o.command->get_option("--" + name)->count() > 0) set_threshold(t, name, value);
     Errors problems;
+    for (const auto& [name, text] : o.thresholds) {
+        if (o.command->get_option("--" + name)->count() == 0) continue;
+        // TIME_WAIT thresholds are socket counts; the others percentages.
+        Result<double> value = parse_decimal(text, 0, 100);
+        if (name.starts_with("timewait")) {
+            auto count = parse_whole_number(text, 0, k_max_timewait_threshold);
+            value = count ? Result<double>(static_cast<double>(*count)) : std::unexpected(count.error());
+        }
+        if (value)
+            set_threshold(t, name, *value);
+        else
+            problems.push_back(Error{"--" + name, value.error().why});
+    }
+    // A value already refused is not judged again against its partner.
+    if (!problems.empty()) return std::unexpected(problems);
     for (auto& e : validate_thresholds(t)) problems.push_back({"--" + e.what, e.why});
     if (!problems.empty()) return std::unexpected(problems);
     return t;
@@ -197,16 +216,17 @@ void setup_check(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     std::size_t i = 0;
     for (auto name : k_threshold_names) {
         auto& slot = o->thresholds[std::string(name)];
-        cmd.add_option("--" + std::string(name), slot, help[i++]);
+        cmd.add_option("--" + std::string(name), slot, help[i++])->type_name(name.starts_with("timewait") ? "N" : "PCT");
     }
     cmd.add_option("--config", o->config, "read thresholds from a JSON file with the same names as the flags; flags win");
     cmd.add_option("--format", o->format, "nagios (default: one line and exit 0/1/2/3), json or prometheus");
     cmd.add_option("--output", o->output, "write the result to FILE atomically (for node_exporter's textfile collector)");
     cmd.add_option("--state-file", o->state_file, "keep counters here between runs and report their growth per interval");
-    cmd.add_option("--top", o->top, "destinations and ports labelled in Prometheus output; the rest are summed (default 10)")
-        ->check(CLI::Range(1, 1000));
+    cmd.add_option("--top", o->top, "destinations and ports labelled in Prometheus output (1..1000); the rest are summed (default 10)")
+        ->check(whole_number(1, k_max_top))
+        ->type_name("N");
     cmd.add_option("--netns", o->netns, "the network namespace NAME (/run/netns) or PATH");
-    cmd.add_option("--netns-of", o->netns_of, "the network namespace of process PID")->check(CLI::PositiveNumber);
+    as_pid(cmd.add_option("--netns-of", o->netns_of, "the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "every network namespace on the host");
     cmd.add_option("--profile", o->profile, "also check that the target's sockets carry this profile (drift: WARNING)");
     add_target_options(cmd, o->target);

@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "cli/fd_sink.hpp"
 #include "cli/inspect_sink.hpp"
+#include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "render/inspect_summary_view.hpp"
 #include "sys/diag_client.hpp"
@@ -19,6 +20,7 @@ namespace kt::cli {
 namespace {
 struct InspectOptions {
     InspectFlags flags;
+    const CLI::Option* state_option = nullptr;
     bool processes = false;
     std::vector<std::int32_t> pids;
     std::string comm;
@@ -60,7 +62,31 @@ nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
             {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}};
 }
 
-CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
+// The namespaces of the processes --pid and --comm chose, each once: sockets are looked for
+// where their owners are, as apply does. The caller's own namespace needs no setns.
+std::vector<sys::NetnsTarget> namespaces_of(const std::vector<std::int32_t>& pids, Errors& warnings) {
+    std::vector<sys::NetnsTarget> out;
+    auto self = sys::current_netns();
+    for (const auto pid : pids) {
+        auto ns = sys::netns_of_pid(pid);
+        if (!ns) {
+            warnings.push_back({"pid " + std::to_string(pid), "cannot see its network namespace (" + ns.error().why +
+                                                                  "); looking for its sockets in this one"});
+            if (!self) continue;
+            ns = *self;
+        } else if (self && ns->inode == self->inode) {
+            ns = *self;
+        }
+        bool seen = false;
+        for (const auto& t : out) seen = seen || t.inode == ns->inode;
+        if (!seen) out.push_back(std::move(*ns));
+    }
+    if (out.empty() && self) out.push_back(*self);
+    return out;
+}
+
+CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
+    o.flags.states_given = o.state_option && o.state_option->count() > 0;
     auto query = build_inspect_query(o.flags);
     if (!query) return std::unexpected(Errors{query.error()});
     if (!o.replay.empty() && (!o.netns.empty() || o.netns_of || o.all_netns))
@@ -74,23 +100,6 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
     if (o.exact && o.summary)
         return std::unexpected(Errors{{"--exact", "adds per-socket columns; it has no effect with --summary"}});
 
-    Errors warnings;
-    std::vector<sys::NetnsTarget> targets;
-    if (o.replay.empty()) {
-        auto chosen = sys::select_netns(o.netns, o.netns_of, o.all_netns, warnings);
-        if (!chosen) return std::unexpected(Errors{chosen.error()});
-        targets = std::move(*chosen);
-    } else {
-        targets.push_back(sys::NetnsTarget{"replay", "", 0, 0, ""});
-    }
-
-    std::unique_ptr<RawFileObserver> raw;
-    if (!o.dump_raw.empty()) {
-        sys::UniqueFd fd(::open(o.dump_raw.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-        if (!fd) return std::unexpected(Errors{{"--dump-raw " + o.dump_raw, sys::errno_text(errno)}});
-        raw = std::make_unique<RawFileObserver>(std::move(fd), o.dump_raw);
-    }
-
     // One /proc scan serves every netns: socket inodes are unique system-wide.
     const bool need_owners = o.processes || !o.pids.empty() || !o.comm.empty() || o.exact;
     std::unique_ptr<sys::OwnerScan> owners;
@@ -99,13 +108,33 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
         if (!owners->problems.empty()) return std::unexpected(owners->problems);
     }
 
+    Errors warnings;
+    std::vector<sys::NetnsTarget> targets;
+    const bool netns_given = !o.netns.empty() || o.netns_of || o.all_netns;
+    if (!o.replay.empty()) {
+        targets.push_back(sys::NetnsTarget{"replay", "", 0, 0, ""});
+    } else if (!netns_given && owners && !owners->selected.empty()) {
+        targets = namespaces_of(owners->selected, warnings);
+    } else {
+        auto chosen = sys::select_netns(o.netns, o.netns_of, o.all_netns, warnings);
+        if (!chosen) return std::unexpected(Errors{chosen.error()});
+        targets = std::move(*chosen);
+    }
+    const bool elsewhere = targets.size() > 1 || (targets.size() == 1 && !targets[0].path.empty());
+
+    std::unique_ptr<RawFileObserver> raw;
+    if (!o.dump_raw.empty()) {
+        sys::UniqueFd fd(::open(o.dump_raw.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!fd) return std::unexpected(Errors{{"--dump-raw " + o.dump_raw, sys::errno_text(errno)}});
+        raw = std::make_unique<RawFileObserver>(std::move(fd), o.dump_raw);
+    }
+
     // SIGPIPE would kill us mid-table on `| head`; FdSink stops writing instead.
     ::signal(SIGPIPE, SIG_IGN);
     FdSink stdout_sink(1);
     render::ChunkWriter out(stdout_sink);
     const InspectOutput mode = o.summary ? InspectOutput::summary : g.json ? InspectOutput::json : InspectOutput::table;
-    render::SocketTable table(out, {targets.size() > 1 || o.all_netns || !o.netns.empty() || o.netns_of != 0,
-                                    need_owners, o.exact});
+    render::SocketTable table(out, {elsewhere || o.all_netns || !o.netns.empty() || o.netns_of != 0, need_owners, o.exact});
     InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
                              need_owners, o.exact, !o.replay.empty(), &out, &table};
     InspectSink sink(config);
@@ -143,7 +172,8 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
                 InspectSink check(dry);
                 const std::span<const std::uint8_t> bytes{reinterpret_cast<const std::uint8_t*>(replay_bytes.data()),
                                                           replay_bytes.size()};
-                if (auto r = sys::replay_dump(bytes, check); !r) return std::unexpected(r.error());
+                if (auto r = sys::replay_dump(bytes, check); !r)
+                    return fail(o.replay, "not a reply saved with --dump-raw (" + r.error().why + ")");
                 start_output();
                 auto progress = sys::replay_dump(bytes, sink);
                 if (!progress) return std::unexpected(progress.error());
@@ -203,7 +233,7 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
         warnings.push_back({"-p", "the file descriptors of " + std::to_string(owners->unreadable) +
                                       " process(es) could not be read, so their sockets show no owner" +
                                       (o.exact ? " and no exact values" : "") +
-                                      "; reading other users' processes needs root (CAP_SYS_PTRACE)"});
+                                      sys::refusal_hint("reading other users' processes needs CAP_SYS_PTRACE")});
     const auto& exact = sink.exact_report();
     if (exact.failed > 0)
         warnings.push_back({"--exact", "could not read the options of " + std::to_string(exact.failed) + " socket(s), " +
@@ -228,6 +258,7 @@ CommandResult run_inspect(const GlobalOptions& g, const InspectOptions& o) {
         else
             out.put(summary_text);
     }
+    if (mode == InspectOutput::table) table.finish();
     out.flush();
     for (const auto& w : warnings) write_warning(w.line());
     return k_exit_ok;
@@ -255,18 +286,17 @@ void setup_inspect(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatc
     cmd.add_option("--keepalive", f.keepalive, "on (timer armed), off (connected, no timer) or unknown "
                                                "(hidden by a retransmit or zero-window timer)");
     cmd.add_flag("-p,--processes", o->processes, "show the owning pid, fd and command name");
-    cmd.add_option("--pid", o->pids, "only sockets of this process (repeatable); scans only these")
-        ->check(CLI::PositiveNumber);
+    as_pid(cmd.add_option("--pid", o->pids, "only sockets of this process (repeatable); scans only these"));
     cmd.add_option("--comm", o->comm, "only sockets of processes with this command name");
     cmd.add_flag("--exact", o->exact, "read configured SO_KEEPALIVE, idle, interval, count and user timeout "
                                       "with getsockopt on a pidfd_getfd copy (needs CAP_SYS_PTRACE)");
     cmd.add_option("--netns", o->netns, "inspect network namespace NAME (/run/netns) or PATH");
-    cmd.add_option("--netns-of", o->netns_of, "inspect the network namespace of process PID")
-        ->check(CLI::PositiveNumber);
+    as_pid(cmd.add_option("--netns-of", o->netns_of, "inspect the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "inspect every network namespace on the host");
     cmd.add_flag("--summary", o->summary, "counts by state, role, and keepalive among established sockets");
     cmd.add_option("--dump-raw", o->dump_raw, "also save the kernel's raw reply to FILE");
     cmd.add_option("--replay", o->replay, "read a reply saved with --dump-raw instead of asking the kernel");
+    o->state_option = cmd.get_option("--state");
     dispatch.on(&cmd, [&global, o] { return run_inspect(global, *o); });
 }
 

@@ -16,7 +16,7 @@ namespace {
 struct ProfileOptions {
     std::string profile;
     std::vector<std::string> files;
-    std::string path_ids;
+    std::vector<std::string> path_ids;  // --path, repeatable, each comma-separated
 };
 
 CommandResult run_list(const GlobalOptions& g) {
@@ -71,24 +71,28 @@ CommandResult run_validate(const GlobalOptions& g, const ProfileOptions& o) {
     return k_exit_ok;
 }
 
-Result<std::vector<std::string>> parse_path_ids(const std::string& list) {
+// Every unknown id is reported, each with its nearest known id.
+std::expected<std::vector<std::string>, Errors> parse_path_ids(const std::vector<std::string>& lists) {
     std::vector<std::string> ids, known;
+    Errors unknown;
     for (const auto& m : middlebox_catalogue()) known.push_back(m.id);
-    for (const auto word : split_words(list)) {
-        std::string id(word);
-        if (!find_middlebox(middlebox_catalogue(), id))
-            return fail("--path " + id, "unknown middlebox" + did_you_mean(id, known) +
-                                            "; `keepalive-tune profile middleboxes` lists them");
-        ids.push_back(std::move(id));
-    }
-    if (ids.empty()) return fail("--path", "give at least one middlebox id");
+    for (const auto& list : lists)
+        for (const auto word : split_words(list)) {
+            std::string id(word);
+            if (!find_middlebox(middlebox_catalogue(), id))
+                unknown.push_back({"--path " + id, "unknown middlebox" + did_you_mean(id, known) +
+                                                       "; `keepalive-tune profile middleboxes` lists them"});
+            ids.push_back(std::move(id));
+        }
+    if (!unknown.empty()) return std::unexpected(unknown);
+    if (ids.empty()) return std::unexpected(Errors{{"--path", "give at least one middlebox id"}});
     return ids;
 }
 
 CommandResult run_check(const GlobalOptions& g, const ProfileOptions& o) {
     // Check the flag before reading the profile so a typo is reported even with a bad profile name.
     auto ids = parse_path_ids(o.path_ids);
-    if (!ids) return std::unexpected(Errors{ids.error()});
+    if (!ids) return std::unexpected(ids.error());
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
     const auto budget = path_budget(p->keepalive, *ids, middlebox_catalogue());
@@ -143,7 +147,7 @@ void setup_profile(CLI::App& command, const GlobalOptions& global, Dispatch& dis
 
     auto* check = command.add_subcommand("check", "check a profile against any path of middleboxes (exit 1 if it loses)");
     check->add_option("profile", o->profile, "profile name or path to a .json file")->required();
-    check->add_option("--path", o->path_ids, "middlebox ids, comma-separated (see `profile middleboxes`)")->required();
+    check->add_option("--path", o->path_ids, "middlebox ids, comma-separated or repeated (see `profile middleboxes`)")->required();
     dispatch.on(check, [&global, o] { return run_check(global, *o); });
 
     auto* boxes = command.add_subcommand("middleboxes", "list the middlebox catalogue: idle timeouts and whether keepalive refreshes them");

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "cli/timewait_reports.hpp"
 #include "render/timewait_view.hpp"
@@ -50,9 +51,11 @@ CommandResult run_timewait(const GlobalOptions& g, const TimewaitOptions& o) {
 void setup_timewait(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
     auto o = std::make_shared<TimewaitOptions>();
     cmd.add_option("--by", o->by, "group client-side closes by pair (local ip -> peer ip:port), peer, or show only local-port (server side)");
-    cmd.add_option("--top", o->top, "show the N largest groups; the rest are summed (default 10)")->check(CLI::Range(1, 100000));
+    cmd.add_option("--top", o->top, "show the N largest groups (1..1000); the rest are summed (default 10)")
+        ->check(whole_number(1, k_max_top))
+        ->type_name("N");
     cmd.add_option("--netns", o->netns, "the network namespace NAME (/run/netns) or PATH");
-    cmd.add_option("--netns-of", o->netns_of, "the network namespace of process PID")->check(CLI::PositiveNumber);
+    as_pid(cmd.add_option("--netns-of", o->netns_of, "the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "every network namespace on the host");
     cmd.add_flag("--prometheus", o->prometheus, "print Prometheus text exposition (for node_exporter's textfile collector)");
     dispatch.on(&cmd, [&global, o] { return run_timewait(global, *o); });

@@ -20,24 +20,36 @@ struct UndoOptions {
     std::string file;
 };
 
+// Sockets and sysctls are counted apart: a script reads either.
+struct UndoCounts {
+    std::size_t restored = 0, gone = 0, failed = 0;
+    void add(render::SocketOutcome o) {
+        restored += o == render::SocketOutcome::restored;
+        gone += o == render::SocketOutcome::gone;
+        failed += o == render::SocketOutcome::failed;
+    }
+    nlohmann::json json() const { return {{"restored", restored}, {"gone", gone}, {"failed", failed}}; }
+};
+
 render::SocketReport restore_socket(const SocketBefore& b) {
     render::SocketReport r;
-    r.item.socket.pid = b.pid;
-    r.item.socket.fd = b.fd;
-    r.item.socket.inode = b.inode;
-    r.item.socket.role = b.listener ? SocketRole::listener : SocketRole::upstream;
+    r.item.socket = b.socket;
+    r.role_known = b.role_known;
     r.item.after = b.before;
-    // Matched by pid, fd and inode: a closed and reused fd number is never touched.
-    auto dup = sys::duplicate_socket(b.pid, b.fd, b.inode);
+    // Matched by pid, fd and inode (never 0 in a file undo accepts): a closed and reused fd
+    // number is never touched.
+    auto dup = sys::duplicate_socket(b.socket.pid, b.socket.fd, b.socket.inode);
     auto current = dup ? sys::read_socket_options(dup->get()) : Result<SocketOptions>(std::unexpected(dup.error()));
     if (!current) {
         r.outcome = sys::is_gone(current.error()) ? render::SocketOutcome::gone : render::SocketOutcome::failed;
         r.error = current.error();
+        r.before_read = false;
         return r;
     }
     r.item.before = *current;
     sys::SocketOptionWriter writer(dup->get());
-    const auto change = change_socket(writer, write_sequence(*current, b.before, b.listener), *current);
+    const auto change =
+        change_socket(writer, write_sequence(*current, b.before, b.socket.role == SocketRole::listener), *current);
     if (change.ok()) {
         r.outcome = render::SocketOutcome::restored;
     } else {
@@ -47,57 +59,85 @@ render::SocketReport restore_socket(const SocketBefore& b) {
     return r;
 }
 
+struct SysctlReport {
+    const SysctlBefore* entry;
+    render::SocketOutcome outcome = render::SocketOutcome::restored;
+    std::string detail;  // why gone or failed
+};
+
+SysctlReport restore_sysctl(const SysctlBefore& s) {
+    SysctlReport r{&s, render::SocketOutcome::restored, {}};
+    sys::NetnsTarget ns{s.netns_label, s.netns_path, s.netns_inode, 0, ""};
+    if (!s.netns_path.empty()) {
+        // Deleted, or deleted and made again under the same name: not the namespace apply changed.
+        auto now = sys::netns_by_name(s.netns_path);
+        if (!now || now->inode != s.netns_inode) {
+            r.outcome = render::SocketOutcome::gone;
+            r.detail = "the namespace no longer exists";
+            return r;
+        }
+    }
+    if (auto w = sys::write_sysctl(ns, s.name, std::to_string(s.value)); !w) {
+        r.outcome = render::SocketOutcome::failed;
+        r.detail = w.error().line();
+    }
+    return r;
+}
+
+std::string counts_text(const UndoCounts& c, const char* what, const char* gone_means) {
+    return std::to_string(c.restored) + " " + what + " restored, " + std::to_string(c.gone) + " gone (" + gone_means +
+           "), " + std::to_string(c.failed) + " failed";
+}
+
 CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
     auto text = sys::read_text_file(o.file, 64 << 20);
     if (!text) return std::unexpected(Errors{text.error()});
+    // The whole file is checked before the first write: a bad entry anywhere changes nothing.
     auto record = undo_from_json(*text, o.file);
     if (!record) return std::unexpected(Errors{record.error()});
 
     std::vector<render::SocketReport> sockets;
-    render::Table socket_table({"PID", "FD", "INODE", "LOCAL", "PEER", "RESULT", "DETAILS"});
-    std::size_t failed = 0, gone = 0;
+    UndoCounts socket_counts, sysctl_counts;
     for (const auto& b : record->sockets) {
         sockets.push_back(restore_socket(b));
-        const auto& r = sockets.back();
-        failed += r.outcome == render::SocketOutcome::failed;
-        gone += r.outcome == render::SocketOutcome::gone;
-        socket_table.add({std::to_string(b.pid), std::to_string(b.fd), std::to_string(b.inode), b.local.empty() ? "-" : b.local,
-                          b.peer.empty() ? "-" : b.peer, render::outcome_name(r.outcome),
-                          r.error ? r.error->line() : "-"});
+        socket_counts.add(sockets.back().outcome);
     }
-    nlohmann::json sysctls = nlohmann::json::array();
-    render::Table sysctl_table({"NETNS", "SYSCTL", "VALUE", "RESULT"});
+    std::vector<SysctlReport> sysctls;
     for (const auto& s : record->sysctls) {
-        sys::NetnsTarget ns{s.netns_path.empty() ? "current" : s.netns_path, s.netns_path, s.netns_inode, 0, ""};
-        std::string result = "restored";
-        if (!s.netns_path.empty()) {
-            auto now = sys::netns_by_name(s.netns_path);
-            if (!now || now->inode != s.netns_inode) result = "gone (the namespace no longer exists)";
-        }
-        if (result == "restored")
-            if (auto w = sys::write_sysctl(ns, s.name, s.value); !w) {
-                result = "FAILED: " + w.error().line();
-                ++failed;
-            }
-        sysctls.push_back({{"netns", ns.label}, {"name", s.name}, {"value", s.value}, {"result", result}});
-        sysctl_table.add({ns.label, s.name, s.value, result});
+        sysctls.push_back(restore_sysctl(s));
+        sysctl_counts.add(sysctls.back().outcome);
     }
 
     if (g.json) {
-        nlohmann::json list = nlohmann::json::array();
-        for (const auto& r : sockets) list.push_back(render::socket_report_json(r));
-        write_json({{"schema", "keepalive-tune.undo-result.v1"},
+        nlohmann::json socket_list = nlohmann::json::array(), sysctl_list = nlohmann::json::array();
+        for (const auto& r : sockets) socket_list.push_back(render::socket_report_json(r));
+        for (const auto& r : sysctls)
+            sysctl_list.push_back({{"netns", r.entry->netns_label},
+                                   {"netns_inode", r.entry->netns_inode},
+                                   {"name", r.entry->name},
+                                   {"target", r.entry->value},
+                                   {"result", render::outcome_json_name(r.outcome)},
+                                   {"error", r.detail.empty() ? nlohmann::json() : nlohmann::json(r.detail)}});
+        write_json({{"schema", "keepalive-tune.undo-result.v2"},
                     {"profile", record->profile},
-                    {"sockets", list},
-                    {"sysctls", sysctls},
-                    {"summary", {{"restored", sockets.size() - failed - gone}, {"gone", gone}, {"failed", failed}}}});
+                    {"sockets", socket_list},
+                    {"sysctls", sysctl_list},
+                    {"summary", {{"sockets", socket_counts.json()}, {"sysctls", sysctl_counts.json()}}}});
     } else {
-        if (!sockets.empty()) write_out(socket_table.str());
-        if (!record->sysctls.empty()) write_out(sysctl_table.str());
-        write_out(std::to_string(sockets.size() - failed - gone) + " socket(s) restored, " + std::to_string(gone) +
-                  " gone (closed, or the process exited), " + std::to_string(failed) + " failed\n");
+        if (!sockets.empty()) write_out(render::socket_reports_text(sockets));
+        if (!sysctls.empty()) {
+            render::Table t({"NETNS", "SYSCTL", "VALUE", "RESULT"});
+            for (const auto& r : sysctls)
+                t.add({r.entry->netns_label, r.entry->name, std::to_string(r.entry->value),
+                       std::string(render::outcome_name(r.outcome)) + (r.detail.empty() ? "" : ": " + r.detail)});
+            write_out(t.str());
+        }
+        if (!sockets.empty() || sysctls.empty())
+            write_out(counts_text(socket_counts, "socket(s)", "closed, or the process exited") + "\n");
+        if (!sysctls.empty())
+            write_out(counts_text(sysctl_counts, "sysctl(s)", "the namespace no longer exists") + "\n");
     }
-    return failed ? k_exit_negative : k_exit_ok;
+    return socket_counts.failed + sysctl_counts.failed ? k_exit_negative : k_exit_ok;
 }
 }  // namespace
 

@@ -27,8 +27,8 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
 
     if (g.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& r : reports) list.push_back(render::socket_report_json(r));
-        write_json({{"schema", "keepalive-tune.verify.v1"},
+        for (const auto& r : reports) list.push_back(render::socket_report_json(r, "current"));
+        write_json({{"schema", "keepalive-tune.verify.v2"},
                     {"profile", p->name},
                     {"compliant", drifted == 0},
                     {"sockets", list},

@@ -1,9 +1,11 @@
 #include "cli/target_options.hpp"
 
+#include "cli/number_option.hpp"
+
 namespace kt::cli {
 
 void add_target_options(CLI::App& cmd, TargetOptions& t) {
-    cmd.add_option("--pid", t.pids, "target process (repeatable)")->check(CLI::PositiveNumber);
+    as_pid(cmd.add_option("--pid", t.pids, "target process (repeatable)"));
     cmd.add_option("--comm", t.comms, "every process with this command name (repeatable)");
     cmd.add_option("--cgroup", t.cgroups,
                    "every process of a cgroup v2 directory and its children, e.g. system.slice/nginx.service (repeatable)");
@@ -33,12 +35,12 @@ Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
 }
 
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
-                                                                  const sys::SocketSelection& selection) {
+                                                                  const sys::SocketSelection& selection, bool allow_none) {
     auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", ""});
     if (!pids) return std::unexpected(pids.error());
     auto found = sys::find_target_sockets(*pids, selection);
     if (!found) return found;
-    if (found->empty())
+    if (found->empty() && !allow_none)
         return std::unexpected(Errors{{"target", "no matching TCP sockets (listeners or connections) in " +
                                                      std::to_string(pids->size()) + " process(es)" +
                                                      "; `keepalive-tune inspect -p --pid PID` shows what they hold"}});

@@ -27,8 +27,10 @@ void add_target_options(CLI::App& cmd, TargetOptions& t);
 // Validates the selection flags (roles, ports, CIDRs).
 Result<sys::SocketSelection> socket_selection(const TargetOptions& t);
 
-// Resolves the processes, then their matching sockets. No matching socket is an error.
+// Resolves the processes, then their matching sockets. No matching socket is an error unless
+// `allow_none` (apply --watch waits for a pool's first connection).
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
-                                                                  const sys::SocketSelection& selection);
+                                                                  const sys::SocketSelection& selection,
+                                                                  bool allow_none = false);
 
 }  // namespace kt::cli

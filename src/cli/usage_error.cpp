@@ -56,22 +56,38 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
         return {word, "unexpected argument" + help};
     }
     if (dynamic_cast<const CLI::RequiredError*>(&e) && here->get_subcommands().empty() &&
-        !subcommand_names(here).empty() && here->get_require_subcommand_min() > 0)
-        return {command_path(here), "a subcommand is required" + help};
-    // CLI11 says "Could not convert: --top = abc"; name the flag and the kind of value it takes.
+        !subcommand_names(here).empty() && here->get_require_subcommand_min() > 0) {
+        // At the top the program's name is already the line's prefix.
+        const auto subs = subcommand_names(here);
+        std::string list;
+        for (const auto& s : subs) list += (list.empty() ? "" : ", ") + s;
+        if (here == &app) return {"command", "none given; give one of " + list + help};
+        return {command_path(here), "give a subcommand: " + list + help};
+    }
     const std::string what = e.what();
+    // CLI11 words these "NAME: MESSAGE"; our validators (number_option.hpp) write MESSAGE.
+    const auto colon = what.find(": ");
+    const std::string name = colon == std::string::npos ? std::string() : what.substr(0, colon);
+    const std::string message = colon == std::string::npos ? what : what.substr(colon + 2);
+    if (dynamic_cast<const CLI::ValidationError*>(&e) && !name.empty()) return {name, message + help};
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) && !name.empty()) {
+        if (message.find("missing") != std::string::npos) return {name, "needs a value" + help};
+        if (message.starts_with("At Most"))
+            return {name, "given more than once; give it once (a list takes commas: a,b)" + help};
+    }
+    // CLI11 says "Could not convert: --top = abc"; name the flag and the kind of value it takes.
     if (const std::string prefix = "Could not convert: "; what.starts_with(prefix)) {
         const auto eq = what.find(" = ", prefix.size());
         if (eq != std::string::npos) {
-            const std::string name = what.substr(prefix.size(), eq - prefix.size());
+            const std::string option = what.substr(prefix.size(), eq - prefix.size());
             std::string kind = "a value of the right type";
             for (const CLI::App* a = here; a; a = a->get_parent())
-                if (const auto* opt = a->get_option_no_throw(name); opt && !opt->get_type_name().empty()) {
+                if (const auto* opt = a->get_option_no_throw(option); opt && !opt->get_type_name().empty()) {
                     const auto type = opt->get_type_name();
                     kind = type == "FLOAT" ? "a number" : type == "UINT" || type == "INT" ? "an integer" : type;
                     break;
                 }
-            return {name + " " + what.substr(eq + 3), "expected " + kind + help};
+            return {option + " " + what.substr(eq + 3), "expected " + kind + help};
         }
     }
     return {command_path(here), what + help};

@@ -1,6 +1,7 @@
 #include "core/check_policy.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/json_document.hpp"
@@ -42,12 +43,17 @@ std::string percent(double p) { return fixed_text(p, p < 10 ? 1 : 0) + "%"; }
 
 void check_limits(const Limits& l, std::string_view name, double max, Errors& out) {
     const std::string n(name);
+    bool in_range = true;
     for (auto [v, suffix] : {std::pair{l.warn, "-warn"}, std::pair{l.crit, "-crit"}}) {
         if (!v) continue;
-        if (*v < 0 || *v > max)
+        // Written so that NaN fails too: it compares false with everything.
+        if (!(*v >= 0 && *v <= max)) {
             out.push_back({n + suffix, shortest(*v) + " is out of range 0.." + fixed_text(max, 0)});
+            in_range = false;
+        }
     }
-    if (l.warn && l.crit && *l.warn > *l.crit)
+    // An out-of-range value is reported once, not again as above or below its partner.
+    if (in_range && l.warn && l.crit && *l.warn > *l.crit)
         out.push_back({n + "-warn", shortest(*l.warn) + " is above " + n + "-crit " + shortest(*l.crit) +
                                         ": a warning must come before the critical state"});
 }
@@ -72,7 +78,7 @@ void set_threshold(CheckThresholds& t, std::string_view name, std::optional<doub
 
 Errors validate_thresholds(const CheckThresholds& t) {
     Errors out;
-    check_limits(t.time_wait, "timewait", 4294967295.0, out);
+    check_limits(t.time_wait, "timewait", static_cast<double>(k_max_timewait_threshold), out);
     check_limits(t.ports, "ports", 100, out);
     check_limits(t.buckets, "buckets", 100, out);
     return out;
@@ -94,7 +100,13 @@ std::expected<CheckThresholds, Errors> parse_check_config(std::string_view text,
         if (value.is_null()) {
             set_threshold(base, key, std::nullopt);
         } else if (value.is_number()) {
-            set_threshold(base, key, value.get<double>());
+            const double v = value.get<double>();
+            // TIME_WAIT thresholds count sockets: 1.5 sockets would be reported as 2.
+            if (key.starts_with("timewait") && std::floor(v) != v) {
+                problems.push_back({where, "expected a whole number of sockets, got " + value.dump()});
+                continue;
+            }
+            set_threshold(base, key, v);
         } else {
             problems.push_back({where, std::string("expected a number or null, got ") + value.type_name() + " " + value.dump()});
         }

@@ -30,6 +30,9 @@ struct CheckThresholds {
     Limits buckets{50.0, 80.0};        // percent of net.ipv4.tcp_max_tw_buckets
 };
 
+// TIME_WAIT thresholds are socket counts up to this (u32, like the kernel's counters).
+inline constexpr std::uint64_t k_max_timewait_threshold = 4294967295;
+
 // The names shared by the flags (--timewait-warn) and the config file's keys ("timewait-warn").
 inline constexpr std::string_view k_threshold_names[] = {"timewait-warn", "timewait-crit", "ports-warn",
                                                          "ports-crit",    "buckets-warn",  "buckets-crit"};

@@ -21,7 +21,7 @@ Result<InspectQuery> build_inspect_query(const InspectFlags& flags) {
     if (flags.ipv4_only && flags.ipv6_only) return fail("-4 and -6", "give at most one of them");
     if (flags.ipv4_only) q.family = k_family_inet;
     if (flags.ipv6_only) q.family = k_family_inet6;
-    if (!flags.states.empty()) {
+    if (flags.states_given || !flags.states.empty()) {
         auto mask = parse_state_list(flags.states);
         if (!mask) return std::unexpected(mask.error());
         q.states = *mask;

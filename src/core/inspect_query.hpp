@@ -23,6 +23,7 @@ inline constexpr StateMask k_default_inspect_states =
 // The flags as typed.
 struct InspectFlags {
     std::string states;
+    bool states_given = false;  // --state '' is an error, not the default set
     std::vector<std::string> sports, dports, ports, peers, locals;
     bool ipv4_only = false;
     bool ipv6_only = false;

@@ -24,6 +24,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 namespace {
+// "cnt" for "count", "intvl" for "interval": the letters in order, starting alike.
+bool abbreviates(std::string_view word, std::string_view candidate) {
+    if (word.size() < 2 || word.size() >= candidate.size() || word.front() != candidate.front()) return false;
+    std::size_t at = 0;
+    for (const char c : candidate)
+        if (at < word.size() && word[at] == c) ++at;
+    return at == word.size();
+}
+
 template <class Name>
 std::optional<std::string> nearest_of(std::string_view word, std::span<const Name> candidates) {
     std::optional<std::string> best;
@@ -35,7 +44,9 @@ std::optional<std::string> nearest_of(std::string_view word, std::span<const Nam
         const std::size_t limit = std::max<std::size_t>(1, std::max(word.size(), candidate.size()) / 3);
         const bool prefix = word.size() >= 2 && candidate.starts_with(word);
         if (prefix) d = std::min<std::size_t>(d, 1);
-        if (d > limit && !prefix) continue;
+        const bool abbreviation = !prefix && abbreviates(word, candidate);
+        if (abbreviation) d = std::min<std::size_t>(d, limit + 1);
+        if (d > limit && !prefix && !abbreviation) continue;
         if (!best || d < best_distance) {
             best = std::string(candidate);
             best_distance = d;

@@ -1,6 +1,7 @@
 #include "core/profile.hpp"
 
 #include <array>
+#include <cmath>
 #include <limits>
 
 #include "core/json_document.hpp"
@@ -60,17 +61,22 @@ public:
         const auto* v = member(object, path, key, required);
         if (!v) return std::nullopt;
         const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
-        if (!v->is_number_integer()) {
+        // 1e1 and 10.0 are the integer 10 in JSON's number model; 1.5 is not an integer.
+        const bool whole_float = v->is_number_float() && std::isfinite(v->get<double>()) &&
+                                 std::floor(v->get<double>()) == v->get<double>();
+        if (!v->is_number_integer() && !whole_float) {
             problem(json_path(path, key), "expected an integer in " + range + ", got " + describe(*v));
             return std::nullopt;
         }
         // A negative number is out of range too, and says so with its value.
-        const bool negative = v->is_number_integer() && !v->is_number_unsigned() && v->get<std::int64_t>() < 0;
-        if (negative || v->get<std::uint64_t>() < lo || v->get<std::uint64_t>() > hi) {
+        const double value = v->is_number_unsigned() ? static_cast<double>(v->get<std::uint64_t>())
+                             : v->is_number_integer() ? static_cast<double>(v->get<std::int64_t>())
+                                                      : v->get<double>();
+        if (value < lo || value > hi) {
             problem(json_path(path, key), v->dump() + " is out of range " + range);
             return std::nullopt;
         }
-        return static_cast<std::uint32_t>(v->get<std::uint64_t>());
+        return static_cast<std::uint32_t>(value);
     }
 
     static std::string describe(const nlohmann::json& v) {
@@ -111,13 +117,15 @@ void read_keepalive(ProfileReader& r, const nlohmann::json& doc, Profile& p) {
         else
             r.problem("/keepalive/enabled", "expected true or false, got " + ProfileReader::describe(*en));
     }
+    // A profile that turns keepalive off needs no values; given anyway, they are checked.
+    const bool required = p.keepalive.enabled || !ka->contains("enabled") || !(*ka)["enabled"].is_boolean();
     auto seconds = [&](const char* key, std::uint32_t& out) {
-        if (auto v = r.integer(*ka, "/keepalive", key, k_keepalive_seconds_min, k_keepalive_seconds_max, true))
+        if (auto v = r.integer(*ka, "/keepalive", key, k_keepalive_seconds_min, k_keepalive_seconds_max, required))
             out = *v;
     };
     seconds("idle_seconds", p.keepalive.idle_seconds);
     seconds("interval_seconds", p.keepalive.interval_seconds);
-    if (auto v = r.integer(*ka, "/keepalive", "count", k_keepalive_count_min, k_keepalive_count_max, true))
+    if (auto v = r.integer(*ka, "/keepalive", "count", k_keepalive_count_min, k_keepalive_count_max, required))
         p.keepalive.count = *v;
 }
 

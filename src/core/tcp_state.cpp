@@ -51,6 +51,12 @@ std::string_view tcp_state_name(std::uint8_t state) {
     return state <= k_tcp_state_max ? k_names[state] : k_names[0];
 }
 
+std::optional<std::uint8_t> tcp_state_from_name(std::string_view name) {
+    for (std::uint8_t s = 1; s <= k_tcp_state_max; ++s)
+        if (k_names[s] == name) return s;
+    return std::nullopt;
+}
+
 Result<StateMask> parse_state_list(std::string_view list) {
     StateMask mask = 0;
     for (const auto word : split_words(list)) {

@@ -32,6 +32,8 @@ inline constexpr StateMask k_all_states = 0x1ffe;  // states 1..12
 
 // ss's name ("established", "time-wait", "listening", ...); "unknown" outside 1..12.
 std::string_view tcp_state_name(std::uint8_t state);
+// The inverse of tcp_state_name for one state ("established" -> 1); nullopt for anything else.
+std::optional<std::uint8_t> tcp_state_from_name(std::string_view name);
 
 // Parses a comma-separated list of ss state names, plus ss's groups ("all", "connected",
 // "synchronized", "bucket", "big") and "listen" for "listening". Errors name the bad word

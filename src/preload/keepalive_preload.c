@@ -72,12 +72,17 @@ static void say(const char* s) {
 __attribute__((constructor)) static void kt_preload_init(void) {
     resolve();
     const char* env = getenv(KT_PRELOAD_ENV);
+    /* "off": a malformed setting was already reported by an ancestor of this process. */
+    if (env && strcmp(env, KT_PRELOAD_OFF) == 0) return;
     const char* why = kt_preload_parse(env, &g_config);
     if (why) {
-        /* One line, then the program runs untouched. */
+        /* One line, then the program runs untouched. The setting becomes "off" so that the
+         * programs this one starts (a shell shim runs dozens) do not say it again. The
+         * constructor runs before main(), while nothing else reads the environment. */
         say("keepalive-tune preload: warning: " KT_PRELOAD_ENV ": ");
         say(why);
         say("; sockets are left as they are (start the program with `keepalive-tune exec`)\n");
+        setenv(KT_PRELOAD_ENV, KT_PRELOAD_OFF, 1);
         return;
     }
     g_active = 1;

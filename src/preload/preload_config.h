@@ -9,6 +9,8 @@ extern "C" {
 #endif
 
 #define KT_PRELOAD_ENV "KEEPALIVE_TUNE_PRELOAD"
+/* The value that makes the library do nothing, silently (set after one warning). */
+#define KT_PRELOAD_OFF "off"
 #define KT_ROLE_LISTENER 1u /* listen(): the listener, and the connections it accepts inherit */
 #define KT_ROLE_UPSTREAM 2u /* connect(): outbound connections */
 

@@ -1,5 +1,6 @@
 #include "render/apply_view.hpp"
 
+#include "core/endpoint_json.hpp"
 #include "core/ip_text.hpp"
 #include "core/tcp_state.hpp"
 #include "render/table.hpp"
@@ -29,11 +30,17 @@ std::string socket_reports_text(const std::vector<SocketReport>& reports) {
         for (const auto& n : r.notes) details += (details.empty() ? "" : ", ") + n;
         if (r.error) details += (details.empty() ? "" : "; ") + r.error->line();
         if (details.empty()) details = "-";
-        t.add({std::to_string(s.pid), std::to_string(s.fd), std::string(role_name(s.role)),
+        t.add({std::to_string(s.pid), std::to_string(s.fd), r.role_known ? std::string(role_name(s.role)) : "-",
                std::string(tcp_state_name(s.state)), endpoint_string(s.local), endpoint_string(s.peer),
                outcome_name(r.outcome), details});
     }
     return t.str();
+}
+
+const char* outcome_json_name(SocketOutcome o) {
+    static constexpr const char* k_results[] = {"planned", "compliant", "changed", "failed",
+                                                "rolled-back", "gone",      "drift",   "restored"};
+    return k_results[static_cast<int>(o)];
 }
 
 nlohmann::json options_json(const SocketOptions& o) {
@@ -44,22 +51,20 @@ nlohmann::json options_json(const SocketOptions& o) {
             {"user_timeout_ms", o.user_timeout_ms}};
 }
 
-nlohmann::json socket_report_json(const SocketReport& r) {
+nlohmann::json socket_report_json(const SocketReport& r, std::string_view current_key) {
     const auto& s = r.item.socket;
-    static constexpr const char* k_results[] = {"planned", "compliant", "changed", "failed",
-                                                "rolled-back", "gone",      "drift",   "restored"};
     return {{"pid", s.pid},
             {"fd", s.fd},
             {"inode", s.inode},
-            {"role", std::string(role_name(s.role))},
+            {"role", r.role_known ? nlohmann::json(std::string(role_name(s.role))) : nlohmann::json()},
             {"state", std::string(tcp_state_name(s.state))},
-            {"local", endpoint_string(s.local)},
-            {"peer", endpoint_string(s.peer)},
-            {"before", options_json(r.item.before)},
+            {"local", endpoint_json(s.local)},
+            {"peer", endpoint_json(s.peer)},
+            {std::string(current_key), r.before_read ? options_json(r.item.before) : nlohmann::json()},
             {"target", options_json(r.item.after)},
             {"drift", r.item.drift},
             {"notes", r.notes},
-            {"result", k_results[static_cast<int>(r.outcome)]},
+            {"result", outcome_json_name(r.outcome)},
             {"error", r.error ? nlohmann::json(r.error->line()) : nlohmann::json()}};
 }
 

@@ -1,5 +1,7 @@
 #include "render/socket_rows.hpp"
 
+#include <algorithm>
+
 #include "core/duration.hpp"
 #include "core/ip_text.hpp"
 #include "core/tcp_state.hpp"
@@ -8,19 +10,59 @@ namespace kt::render {
 
 namespace {
 constexpr std::size_t k_w_netns = 16, k_w_state = 11, k_w_role = 8, k_w_endpoint = 23, k_w_keepalive = 14,
-                      k_w_next = 8, k_w_probes = 6, k_w_pid = 7, k_w_fd = 5, k_w_comm = 15, k_w_num = 6;
+                      k_w_next = 8, k_w_probes = 7, k_w_pid = 7, k_w_fd = 5, k_w_comm = 15, k_w_num = 6;
 
 std::string_view uint_text(char* buf, std::uint64_t v) {
     return {buf, static_cast<std::size_t>(std::to_chars(buf, buf + 24, v).ptr - buf)};
 }
 }  // namespace
 
-void SocketTable::header() {
+void SocketTable::header() { m_header = true; }
+
+void SocketTable::row(const SocketRow& r) {
+    if (m_settled) {
+        write_row(r);
+        return;
+    }
+    HeldRow h{*r.record, r.role, r.keepalive, r.owner != nullptr, {}, {}, r.exact != nullptr, {}, std::string(r.netns)};
+    if (r.owner) {
+        h.owner = *r.owner;
+        h.comm = std::string(r.owner->comm);
+    }
+    if (r.exact) h.exact = *r.exact;
+    m_held.push_back(std::move(h));
+    if (m_held.size() >= k_settle_rows) settle();
+}
+
+void SocketTable::finish() {
+    if (!m_settled) settle();
+}
+
+void SocketTable::settle() {
+    m_settled = true;
+    char buf[k_max_endpoint_text];
+    m_local_width = m_peer_width = k_w_endpoint;
+    for (const auto& h : m_held) {
+        m_local_width = std::max(m_local_width, format_endpoint(buf, h.record.local));
+        m_peer_width = std::max(m_peer_width, format_endpoint(buf, h.record.peer));
+    }
+    if (m_header) write_header();
+    for (auto& h : m_held) {
+        h.owner.comm = h.comm;
+        const SocketRow r{&h.record, h.role, h.keepalive, h.has_owner ? &h.owner : nullptr, h.has_exact ? &h.exact : nullptr,
+                          {}, h.netns};
+        write_row(r);
+    }
+    m_held.clear();
+    m_held.shrink_to_fit();
+}
+
+void SocketTable::write_header() {
     if (m_columns.netns) m_out.cell("NETNS", k_w_netns);
     m_out.cell("STATE", k_w_state);
     m_out.cell("ROLE", k_w_role);
-    m_out.cell("LOCAL", k_w_endpoint);
-    m_out.cell("PEER", k_w_endpoint);
+    m_out.cell("LOCAL", m_local_width);
+    m_out.cell("PEER", m_peer_width);
     m_out.cell("KEEPALIVE", k_w_keepalive);
     m_out.cell("NEXT", k_w_next);
     m_out.cell("PROBES", k_w_probes);
@@ -39,14 +81,14 @@ void SocketTable::header() {
     m_out.end_row();
 }
 
-void SocketTable::row(const SocketRow& r) {
+void SocketTable::write_row(const SocketRow& r) {
     const SocketRecord& s = *r.record;
     char buf[k_max_endpoint_text];
     if (m_columns.netns) m_out.cell(r.netns, k_w_netns);
     m_out.cell(tcp_state_name(s.state), k_w_state);
     m_out.cell(role_name(r.role), k_w_role);
-    m_out.cell({buf, format_endpoint(buf, s.local)}, k_w_endpoint);
-    m_out.cell({buf, format_endpoint(buf, s.peer)}, k_w_endpoint);
+    m_out.cell({buf, format_endpoint(buf, s.local)}, m_local_width);
+    m_out.cell({buf, format_endpoint(buf, s.peer)}, m_peer_width);
     m_out.cell(keepalive_observed_name(r.keepalive), k_w_keepalive);
     if (r.keepalive == KeepaliveObserved::armed) {
         m_out.cell({buf, format_duration_ms_to(buf, s.expires_ms)}, k_w_next);

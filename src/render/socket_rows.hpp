@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/keepalive_observed.hpp"
 #include "core/socket_options.hpp"
@@ -36,15 +38,42 @@ struct TableColumns {
     bool exact = false;
 };
 
+// The table is streamed, but its first k_settle_rows rows are held back so the LOCAL and PEER
+// columns can be as wide as the widest address among them (IPv6 and v4-mapped addresses are
+// wider than the IPv4 default); later rows keep those widths. finish() releases what is held.
 class SocketTable {
 public:
+    static constexpr std::size_t k_settle_rows = 4096;
+
     SocketTable(ChunkWriter& out, TableColumns columns) : m_out(out), m_columns(columns) {}
     void header();
     void row(const SocketRow& r);
+    void finish();
 
 private:
+    // A copy of a held row: a SocketRow points into buffers that the next message reuses.
+    struct HeldRow {
+        SocketRecord record;
+        SocketRole role;
+        KeepaliveObserved keepalive;
+        bool has_owner;
+        SocketOwnerView owner;
+        std::string comm;
+        bool has_exact;
+        SocketOptions exact;
+        std::string netns;
+    };
+    void write_header();
+    void write_row(const SocketRow& r);
+    void settle();
+
     ChunkWriter& m_out;
     TableColumns m_columns;
+    bool m_header = false;
+    bool m_settled = false;
+    std::size_t m_local_width = 23;  // fits IPv4 "255.255.255.255:65535"
+    std::size_t m_peer_width = 23;
+    std::vector<HeldRow> m_held;
 };
 
 // One socket object of the "sockets" array (no separator; the caller writes commas).

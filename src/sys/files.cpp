@@ -81,6 +81,12 @@ Result<void> write_file_atomically(const std::string& path, std::string_view tex
     return {};
 }
 
+std::string refusal_hint(std::string_view needs) {
+    if (::geteuid() != 0) return "; " + std::string(needs) + " (run as root)";
+    return "; the kernel refused although this runs as root: the target holds capabilities this process lacks "
+           "(a reduced capability set or a container), or an LSM (SELinux, AppArmor), Yama or seccomp policy refused";
+}
+
 std::string read_comm(const std::string& proc_root, std::int32_t pid) {
     auto text = read_text_file(proc_root + "/" + std::to_string(pid) + "/comm", 4096);
     if (!text) return {};

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -29,6 +30,12 @@ bool is_pid_name(const char* name);
 
 // /proc/self/exe resolved, or empty.
 std::string self_executable();
+
+// Appended to a refusal (EPERM, EACCES): for a caller that is not root, what it needs
+// ("; reaching ... needs CAP_SYS_PTRACE (run as root)"); for root, that root was not enough
+// and what refuses root (capabilities the target holds and the caller lacks, an LSM, Yama,
+// seccomp), since "run as root" would send a root user in circles.
+std::string refusal_hint(std::string_view needs);
 
 // "<strerror>" for errno values, without the locale surprises of strerror().
 std::string errno_text(int err);

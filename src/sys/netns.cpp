@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,21 +21,69 @@ Result<std::uint64_t> netns_inode(const std::string& path) {
     if (::stat(path.c_str(), &st) != 0) {
         const int err = errno;
         std::string why = errno_text(err);
-        if (err == EACCES) why += "; reading another user's namespaces needs root";
+        if (err == EACCES || err == EPERM) why += refusal_hint("reading another process's namespace needs CAP_SYS_PTRACE");
         return fail(path, why);
     }
     return static_cast<std::uint64_t>(st.st_ino);
 }
 
+// init_net's inode where the kernel gives it a fixed one (PROC_NET_INIT_INO, 0xEFFFFFF9);
+// the fallback when /proc/1/ns/net cannot be read (a caller without CAP_SYS_PTRACE over pid 1).
+constexpr std::uint64_t k_init_net_fixed_inode = 0xEFFFFFF9u;
+constexpr decltype(statfs::f_type) k_nsfs_magic = 0x6e736673;  // NSFS_MAGIC, include/uapi/linux/magic.h
+
+std::uint64_t host_netns_inode(const std::string& proc_root) {
+    if (auto init = netns_inode(proc_root + "/1/ns/net")) return *init;
+    return k_init_net_fixed_inode;
+}
+
+// The name under run_netns that is this namespace, or empty.
+std::string run_netns_name(std::uint64_t inode, const std::string& run_netns) {
+    std::string name;
+    if (DIR* d = ::opendir(run_netns.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            struct stat st {};
+            if (::stat((run_netns + "/" + e->d_name).c_str(), &st) == 0 && st.st_ino == inode) {
+                name = e->d_name;
+                break;
+            }
+        }
+        ::closedir(d);
+    }
+    return name;
+}
+
+std::vector<std::int32_t> sorted_pids(const std::string& proc_root) {
+    std::vector<std::int32_t> pids;
+    if (DIR* d = ::opendir(proc_root.c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (is_pid_name(e->d_name)) pids.push_back(static_cast<std::int32_t>(std::atoi(e->d_name)));
+        ::closedir(d);
+    }
+    std::sort(pids.begin(), pids.end());
+    return pids;
+}
+
 }  // namespace
+
+std::string netns_label(std::uint64_t inode, const std::string& proc_root, const std::string& run_netns) {
+    if (auto name = run_netns_name(inode, run_netns); !name.empty()) return name;
+    if (inode == host_netns_inode(proc_root)) return "host";
+    for (const std::int32_t pid : sorted_pids(proc_root)) {
+        struct stat st {};
+        if (::stat((proc_root + "/" + std::to_string(pid) + "/ns/net").c_str(), &st) == 0 && st.st_ino == inode)
+            return "pid:" + std::to_string(pid);
+    }
+    return "netns:" + std::to_string(inode);
+}
 
 Result<NetnsTarget> current_netns(const std::string& proc_root) {
     auto inode = netns_inode(proc_root + "/self/ns/net");
     if (!inode) return std::unexpected(inode.error());
     NetnsTarget t;
     t.inode = *inode;
-    auto init = netns_inode(proc_root + "/1/ns/net");
-    t.label = (init && *init == *inode) ? "host" : "netns:" + std::to_string(*inode);
+    t.label = netns_label(*inode, proc_root);
     return t;
 }
 
@@ -51,8 +100,13 @@ Result<NetnsTarget> netns_by_name(const std::string& name_or_path, const std::st
         if (!is_path) e.why += " (`ip netns list` shows the names in " + run_netns + ")";
         return std::unexpected(e);
     }
+    // nsfs files only: anything else would fail later at setns with a bare EINVAL.
+    struct statfs fs {};
+    if (is_path && ::statfs(t.path.c_str(), &fs) == 0 && fs.f_type != k_nsfs_magic)
+        return fail("--netns " + name_or_path, "is not a namespace file (a name from `ip netns list`, or a path "
+                                               "such as /proc/PID/ns/net or /run/netns/NAME)");
     t.inode = *inode;
-    t.label = is_path ? "netns:" + std::to_string(*inode) : name_or_path;
+    t.label = is_path ? netns_label(*inode, "/proc", run_netns) : name_or_path;
     return t;
 }
 
@@ -68,16 +122,14 @@ Result<NetnsTarget> netns_of_pid(std::int32_t pid, const std::string& proc_root)
     t.inode = *inode;
     t.pid = pid;
     t.comm = read_comm(proc_root, pid);
-    auto init = netns_inode(proc_root + "/1/ns/net");
-    t.label = (init && *init == *inode) ? "host" : "pid:" + std::to_string(pid);
+    t.label = netns_label(*inode, proc_root);
     return t;
 }
 
 NetnsDiscovery discover_netns(const std::string& proc_root, const std::string& run_netns) {
     NetnsDiscovery out;
     std::map<std::uint64_t, NetnsTarget> by_inode;
-    std::uint64_t host_inode = 0;
-    if (auto init = netns_inode(proc_root + "/1/ns/net")) host_inode = *init;
+    const std::uint64_t host_inode = host_netns_inode(proc_root);
 
     // Named namespaces first, so a namespace with a name is labelled by it.
     if (DIR* d = ::opendir(run_netns.c_str())) {
@@ -92,16 +144,9 @@ NetnsDiscovery discover_netns(const std::string& proc_root, const std::string& r
         }
         ::closedir(d);
     }
-    // In pid order, so each namespace is labelled by its oldest process (pid 1 for the host).
-    std::vector<std::int32_t> pids;
-    if (DIR* d = ::opendir(proc_root.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (is_pid_name(e->d_name)) pids.push_back(static_cast<std::int32_t>(std::atoi(e->d_name)));
-        ::closedir(d);
-    }
-    std::sort(pids.begin(), pids.end());
+    // In pid order, so each namespace is labelled by its oldest process, as netns_label does.
     {
-        for (const std::int32_t pid : pids) {
+        for (const std::int32_t pid : sorted_pids(proc_root)) {
             const std::string pid_text = std::to_string(pid);
             const std::string path = proc_root + "/" + pid_text + "/ns/net";
             auto inode = netns_inode(path);
@@ -157,8 +202,10 @@ Result<void> run_in_netns(const NetnsTarget& target, const std::function<Result<
     if (!there) return fail("netns " + target.label, errno_text(errno));
     if (::setns(there.get(), CLONE_NEWNET) != 0) {
         const int err = errno;
-        return fail("netns " + target.label, "cannot enter: " + errno_text(err) +
-                                                 (err == EPERM ? "; entering a network namespace needs CAP_SYS_ADMIN (run as root)" : ""));
+        std::string why = "cannot enter: " + errno_text(err);
+        if (err == EPERM) why += refusal_hint("entering a network namespace needs CAP_SYS_ADMIN");
+        if (err == EINVAL) why = "is not a network namespace (setns: " + errno_text(err) + ")";
+        return fail("netns " + target.label, why);
     }
     auto result = body();
     if (::setns(home.get(), CLONE_NEWNET) != 0)

@@ -11,12 +11,19 @@
 namespace kt::sys {
 
 struct NetnsTarget {
-    std::string label;        // "host", a /run/netns name, or "netns:<inode>"
+    std::string label;        // netns_label(): "host", a /run/netns name, "pid:N" or "netns:<inode>"
     std::string path;         // what to setns() to; empty for the caller's own netns
     std::uint64_t inode = 0;  // the nsfs inode, which identifies a netns
     std::int32_t pid = 0;     // one process inside, when known
     std::string comm;         // that process's name
 };
+
+// The one label a namespace gets in every mode (so a check state file keyed by it holds):
+// its /run/netns name, "host" for the initial namespace (found through /proc/1, or by
+// init_net's fixed inode when /proc/1 cannot be read), "pid:N" after the oldest process in
+// it, or "netns:<inode>" when none can be seen.
+std::string netns_label(std::uint64_t inode, const std::string& proc_root = "/proc",
+                        const std::string& run_netns = "/run/netns");
 
 // The netns this process is in.
 Result<NetnsTarget> current_netns(const std::string& proc_root = "/proc");

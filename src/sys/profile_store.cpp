@@ -51,6 +51,15 @@ ProfileListing list_profiles(const std::vector<std::string>& dirs) {
     ProfileListing out;
     std::set<std::string> seen;
     for (const auto& dir : dirs) {
+        // What `profile validate` would refuse is named here too, not skipped in silence.
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            const auto name = entry.path().filename().string();
+            if (name.starts_with('.') || !name.ends_with(".json") || entry.is_regular_file(ec)) continue;
+            out.problems.push_back({entry.path().string(), entry.is_directory(ec)
+                                                               ? "is a directory, not a profile file"
+                                                               : "is not a regular file (a link to nothing?)"});
+        }
         for (const auto& file : files_in_dir(dir, ".json")) {
             const auto stem = std::filesystem::path(file).stem().string();
             if (!seen.insert(stem).second) continue;

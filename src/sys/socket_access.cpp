@@ -39,8 +39,11 @@ std::string explain_getfd_error(int err, std::int32_t pid, const std::string& pr
     if (err == ESRCH) return "the process has exited";
     if (err == EBADF) return "the file descriptor is no longer open";
     if (err != EPERM && err != EACCES) return why;
-    why += "; reaching another process's sockets needs CAP_SYS_PTRACE (run as root)";
-    why += ", or the same uid as a process that is still dumpable (daemons that changed uid are not)";
+    if (::geteuid() != 0)
+        why += "; reaching another process's sockets needs CAP_SYS_PTRACE (run as root), or the same uid as a "
+               "process that is still dumpable (daemons that changed uid are not)";
+    else
+        why += refusal_hint("");
     if (auto scope = read_text_file(proc_root + "/sys/kernel/yama/ptrace_scope", 64)) {
         const char level = scope->empty() ? '0' : (*scope)[0];
         if (level == '1') why += "; Yama ptrace_scope=1 also refuses processes that are not descendants";

@@ -145,9 +145,11 @@ std::string_view SocketOwnerIndex::comm(std::int32_t pid) const {
 }
 
 OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
-    OwnerScan scan{SocketOwnerIndex(options.pids.empty() ? open_files_on_system(options.proc_root) : 1024), 0, 0, {}};
+    OwnerScan scan{SocketOwnerIndex(options.pids.empty() ? open_files_on_system(options.proc_root) : 1024), 0, 0, {}, {}};
+    const bool selecting = !options.pids.empty() || !options.comm.empty();
     auto visit = [&](std::int32_t pid) -> int {
         if (!options.comm.empty() && read_comm(options.proc_root, pid) != options.comm) return 0;
+        if (selecting) scan.selected.push_back(pid);
         const int err = scan_process(options.proc_root, pid, scan.index, !options.pids.empty());
         if (err == 0)
             ++scan.processes;
@@ -167,16 +169,21 @@ OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
                                               "cannot reach its sockets: " + explain_getfd_error(err, pid, options.proc_root),
                                               err});
         }
-        return scan;
+    } else {
+        DIR* d = ::opendir(options.proc_root.c_str());
+        if (!d) {
+            scan.problems.push_back(Error{options.proc_root, errno_text(errno)});
+            return scan;
+        }
+        while (dirent* e = ::readdir(d))
+            if (is_pid_name(e->d_name)) visit(static_cast<std::int32_t>(std::atoi(e->d_name)));
+        ::closedir(d);
     }
-    DIR* d = ::opendir(options.proc_root.c_str());
-    if (!d) {
-        scan.problems.push_back(Error{options.proc_root, errno_text(errno)});
-        return scan;
-    }
-    while (dirent* e = ::readdir(d))
-        if (is_pid_name(e->d_name)) visit(static_cast<std::int32_t>(std::atoi(e->d_name)));
-    ::closedir(d);
+    // As apply and verify say it: an empty table would read as "this process has no sockets".
+    if (!options.comm.empty() && scan.selected.empty() && scan.problems.empty())
+        scan.problems.push_back(Error{"--comm " + options.comm,
+                                      "no process has this name" + std::string(options.pids.empty() ? "" : " among the --pid processes") +
+                                          " (see /proc/PID/comm, at most 15 characters)"});
     return scan;
 }
 

@@ -48,7 +48,8 @@ struct OwnerScan {
     SocketOwnerIndex index;
     std::size_t processes = 0;   // processes whose fds were read
     std::size_t unreadable = 0;  // processes whose fd directory could not be read
-    Errors problems;             // a named --pid that does not exist or cannot be read
+    std::vector<std::int32_t> selected;  // with --pid or --comm: the processes they chose
+    Errors problems;  // a named --pid that does not exist or cannot be read; a --comm nobody has
 };
 
 OwnerScan scan_socket_owners(const OwnerScanOptions& options);

@@ -33,7 +33,10 @@ Result<std::string> read_sysctl(const NetnsTarget& ns, const std::string& name) 
 Result<void> write_sysctl(const NetnsTarget& ns, const std::string& name, const std::string& value) {
     return run_in_netns(ns, [&]() -> Result<void> {
         UniqueFd fd(::open(sysctl_path(name).c_str(), O_WRONLY | O_CLOEXEC));
-        if (!fd) return fail(name, errno_text(errno) + (errno == EACCES ? "; writing sysctls needs root" : ""));
+        if (!fd) {
+            const int err = errno;
+            return fail(name, errno_text(err) + (err == EACCES || err == EPERM ? refusal_hint("writing sysctls needs root") : ""));
+        }
         const std::string line = value + "\n";
         if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
             return fail(name + "=" + value, errno_text(errno));

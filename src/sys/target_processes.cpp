@@ -53,11 +53,20 @@ std::string cgroup2_mount(const std::string& mounts) {
     return "/sys/fs/cgroup";
 }
 
+bool process_exists(std::int32_t pid, const std::string& proc_root) {
+    if (pid <= 0) return false;
+    auto stat = read_text_file(proc_root + "/" + std::to_string(pid) + "/stat", 4096);
+    if (!stat) return ::access((proc_root + "/" + std::to_string(pid)).c_str(), F_OK) == 0;
+    // "pid (comm) S ...": the state follows the last ')', since comm may hold one.
+    const auto paren = stat->rfind(')');
+    return paren == std::string::npos || paren + 2 >= stat->size() || (*stat)[paren + 2] != 'Z';
+}
+
 std::expected<std::vector<std::int32_t>, Errors> resolve_targets(const TargetSpec& spec) {
     std::vector<std::int32_t> pids;
     Errors errors;
     for (auto pid : spec.pids) {
-        if (pid <= 0 || ::access((spec.proc_root + "/" + std::to_string(pid)).c_str(), F_OK) != 0)
+        if (!process_exists(pid, spec.proc_root))
             errors.push_back({"--pid " + std::to_string(pid), "no such process"});
         else
             pids.push_back(pid);

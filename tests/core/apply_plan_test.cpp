@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "core/option_io.hpp"
-#include "core/undo_record.hpp"
 
 namespace kt {
 namespace {
@@ -107,28 +106,6 @@ TEST(OptionIoTest, AFailedRollbackIsReported) {
     EXPECT_FALSE(change.ok());
     EXPECT_FALSE(change.rolled_back);
     ASSERT_TRUE(change.rollback_error.has_value());
-}
-
-TEST(UndoRecordTest, RoundTripsThroughJson) {
-    UndoRecord r;
-    r.profile = "aws-nlb";
-    r.sockets.push_back({1234, 7, 99887, true, "*:8080", "*:*", {true, 60, 20, 2, 5000}});
-    r.sysctls.push_back({"/run/netns/blue", 4026532000u, "net.ipv4.tcp_keepalive_time", "7200"});
-    auto back = undo_from_json(undo_to_json(r), "undo.json");
-    ASSERT_TRUE(back.has_value()) << back.error().line();
-    EXPECT_EQ(back->profile, "aws-nlb");
-    ASSERT_EQ(back->sockets.size(), 1u);
-    EXPECT_EQ(back->sockets[0].inode, 99887u);
-    EXPECT_EQ(back->sockets[0].before, (SocketOptions{true, 60, 20, 2, 5000}));
-    ASSERT_EQ(back->sysctls.size(), 1u);
-    EXPECT_EQ(back->sysctls[0].value, "7200");
-}
-
-TEST(UndoRecordTest, OtherFilesAreRefused) {
-    EXPECT_EQ(undo_from_json(R"({"name": "aws-nlb"})", "p.json").error().why,
-              "not a keepalive-tune undo file (schema keepalive-tune.undo.v1)");
-    EXPECT_FALSE(undo_from_json(R"({"schema": "keepalive-tune.undo.v1", "sockets": [{"pid": 1}], "sysctls": []})", "u.json")
-                     .has_value());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <regex>
 
 #include "support/run_binary.hpp"
@@ -27,13 +28,43 @@ TEST(CheckCommandTest, OkOnThisHostWithPerfdata) {
 }
 
 TEST(CheckCommandTest, BadThresholdFlagsAreUnknown) {
-    expect_unknown(run_tool({"check", "--ports-warn", "abc"}), "--ports-warn abc: expected a number");
+    expect_unknown(run_tool({"check", "--ports-warn", "abc"}), "--ports-warn: abc is not a number in 0..100");
     // A '|' in the message would start Nagios perfdata: the stdout line replaces it.
-    expect_unknown(run_tool({"check", "--ports-warn", "a|b"}), "--ports-warn a|b: expected a number");
+    expect_unknown(run_tool({"check", "--ports-warn", "a|b"}), "--ports-warn: a|b is not a number in 0..100");
     expect_unknown(run_tool({"check", "--ports-warn", "90", "--ports-crit", "80"}), "--ports-warn: 90 is above ports-crit 80");
     expect_unknown(run_tool({"check", "--buckets-crit", "150"}), "--buckets-crit: 150 is out of range 0..100");
+    expect_unknown(run_tool({"check", "--top", "0"}), "--top: 0 is out of range 1..1000");
     expect_unknown(run_tool({"check", "--portz-warn", "1"}), "--portz-warn: unknown option (did you mean \"--ports-warn\"?)");
     expect_unknown(run_tool({"check", "--format", "xml"}), "--format xml: must be nagios, json or prometheus");
+}
+
+// NaN compares false with every bound: it passed each range check, turned the alert off and
+// put "nan" into perfdata. Hex, exponents, signs and fractions of counts are refused too.
+TEST(CheckCommandTest, NanInfinityHexAndFractionalCountsAreUnknown) {
+    expect_unknown(run_tool({"check", "--ports-warn", "nan", "--ports-crit", "nan"}), "--ports-warn: nan is not a number in 0..100");
+    expect_unknown(run_tool({"check", "--timewait-crit", "nan", "--timewait-warn", "5"}),
+                   "--timewait-crit: nan is not a whole number in 0..4294967295");
+    expect_unknown(run_tool({"check", "--buckets-warn", "inf"}), "--buckets-warn: inf is not a number in 0..100");
+    expect_unknown(run_tool({"check", "--timewait-warn", "1.5"}), "--timewait-warn: 1.5 is not a whole number");
+    expect_unknown(run_tool({"check", "--timewait-warn", "0x10"}), "--timewait-warn: 0x10 is not a whole number");
+    expect_unknown(run_tool({"check", "--timewait-warn", "1e3"}), "--timewait-warn: 1e3 is not a whole number");
+    expect_unknown(run_tool({"check", "--buckets-crit", "-0"}), "--buckets-crit: -0 is not a number in 0..100");
+}
+
+// 150 is out of range; saying again that it is above ports-crit 80 added nothing.
+TEST(CheckCommandTest, AnOutOfRangeThresholdIsReportedOnce) {
+    auto r = run_tool({"check", "--ports-warn", "150"});
+    expect_unknown(r, "--ports-warn: 150 is out of range 0..100");
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(CheckCommandTest, JsonAndAnotherFormatConflict) {
+    expect_unknown(run_tool({"--json", "check", "--format", "nagios"}), "--json and --format nagios: give at most one of them");
+    expect_unknown(run_tool({"--json", "check", "--format", "prometheus"}), "--json and --format prometheus: give at most one");
+    auto same = run_tool({"--json", "check", "--format", "json", "--ports-warn", "100", "--ports-crit", "100",
+                          "--buckets-warn", "100", "--buckets-crit", "100"});
+    EXPECT_EQ(same.exit_code, 0) << same.err;
+    EXPECT_EQ(nlohmann::json::parse(same.out)["status"], "OK");
 }
 
 TEST(CheckCommandTest, BadConfigFilesAreUnknownWithFileAndPath) {

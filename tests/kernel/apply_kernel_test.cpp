@@ -97,8 +97,9 @@ TEST(ApplyKernelTest, UndoNeverTouchesAReusedFdAndReportsGoneSockets) {
     auto u = run_tool({"--json", "undo", undo});
     EXPECT_EQ(u.exit_code, 0) << u.err;
     auto doc = nlohmann::json::parse(u.out);
-    EXPECT_EQ(doc["summary"]["gone"], 3);
-    EXPECT_EQ(doc["summary"]["restored"], 0);
+    EXPECT_EQ(doc["summary"]["sockets"]["gone"], 3);
+    EXPECT_EQ(doc["summary"]["sockets"]["restored"], 0);
+    for (const auto& s : doc["sockets"]) EXPECT_TRUE(s["before"].is_null()) << s;
 }
 
 TEST(ApplyKernelTest, JsonPlanListsEverySocketWithBeforeAndTargetValues) {
@@ -110,7 +111,7 @@ TEST(ApplyKernelTest, JsonPlanListsEverySocketWithBeforeAndTargetValues) {
     auto r = run_tool({"--json", "apply", profile, "--pid", std::to_string(target.pid()), "--dry-run"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto doc = nlohmann::json::parse(r.out);
-    EXPECT_EQ(doc["schema"], "keepalive-tune.apply.v1");
+    EXPECT_EQ(doc["schema"], "keepalive-tune.apply.v2");
     EXPECT_EQ(doc["dry_run"], true);
     ASSERT_EQ(doc["sockets"].size(), 3u);
     for (const auto& s : doc["sockets"]) {
@@ -132,7 +133,9 @@ TEST(ApplyKernelTest, BadInputExits2AndChangesNothing) {
     const auto before = target.options();
     const std::string pid = std::to_string(target.pid());
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"apply", profile, "--pid", "999999999"}, "--pid 999999999: no such process"},
+        // PID_MAX_LIMIT: the kernel hands out pids below it.
+        {{"apply", profile, "--pid", "4194304"}, "--pid 4194304: no such process"},
+        {{"apply", profile, "--pid", "999999999"}, "--pid: 999999999 is out of range 1..4194304"},
         {{"apply", broken, "--pid", pid}, "/summary: required key is missing"},
         {{"apply", profile}, "give a target"},
         {{"apply", profile, "--pid", pid, "--sysctl"}, "--sysctl: sets namespace defaults"},
