@@ -3,7 +3,7 @@
 #include <bit>
 #include <nlohmann/json.hpp>
 
-#include "core/endpoint_json.hpp"
+#include "core/json_shapes.hpp"
 #include "core/json_document.hpp"
 #include "core/number_parse.hpp"
 #include "core/profile.hpp"
@@ -18,14 +18,6 @@ const KeepaliveSysctl* find_keepalive_sysctl(std::string_view name) {
 }
 
 namespace {
-nlohmann::json options_to_json(const SocketOptions& o) {
-    return {{"so_keepalive", o.keepalive},
-            {"idle_seconds", o.idle_seconds},
-            {"interval_seconds", o.interval_seconds},
-            {"count", o.count},
-            {"user_timeout_ms", o.user_timeout_ms}};
-}
-
 // The first problem ends the read: a file that is wrong anywhere is not trusted anywhere.
 struct Malformed {
     std::string path;
@@ -145,7 +137,7 @@ std::string undo_to_json(const UndoRecord& r) {
                            {"state", std::string(tcp_state_name(s.state))},
                            {"local", endpoint_json(s.local)},
                            {"peer", endpoint_json(s.peer)},
-                           {"before", options_to_json(b.before)}});
+                           {"before", options_json(b.before)}});
     }
     nlohmann::json sysctls = nlohmann::json::array();
     for (const auto& s : r.sysctls)

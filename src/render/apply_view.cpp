@@ -1,6 +1,6 @@
 #include "render/apply_view.hpp"
 
-#include "core/endpoint_json.hpp"
+#include "core/json_shapes.hpp"
 #include "core/ip_text.hpp"
 #include "core/tcp_state.hpp"
 #include "render/table.hpp"
@@ -41,14 +41,6 @@ const char* outcome_json_name(SocketOutcome o) {
     static constexpr const char* k_results[] = {"planned", "compliant", "changed", "failed",
                                                 "rolled-back", "gone",      "drift",   "restored"};
     return k_results[static_cast<int>(o)];
-}
-
-nlohmann::json options_json(const SocketOptions& o) {
-    return {{"so_keepalive", o.keepalive},
-            {"idle_seconds", o.idle_seconds},
-            {"interval_seconds", o.interval_seconds},
-            {"count", o.count},
-            {"user_timeout_ms", o.user_timeout_ms}};
 }
 
 nlohmann::json socket_report_json(const SocketReport& r, std::string_view current_key) {

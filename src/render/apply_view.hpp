@@ -28,6 +28,5 @@ std::string socket_reports_text(const std::vector<SocketReport>& reports);
 // `current_key` names item.before in the document: "before" where the command changes the
 // socket (apply, undo), "current" where it only reads it (verify). item.after is "target".
 nlohmann::json socket_report_json(const SocketReport& r, std::string_view current_key = "before");
-nlohmann::json options_json(const SocketOptions& o);
 
 }  // namespace kt::render

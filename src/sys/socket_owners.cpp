@@ -77,10 +77,12 @@ int scan_process(const std::string& proc_root, std::int32_t pid, SocketOwnerInde
     DIR* d = ::fdopendir(::dup(dfd.get()));
     if (!d) return errno;
     bool owns_socket = false;
+    int refused = 0;
     char link[64];
     while (dirent* e = ::readdir(d)) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
         const ssize_t n = ::readlinkat(dfd.get(), e->d_name, link, sizeof link);
+        if (n < 0 && (errno == EACCES || errno == EPERM)) refused = errno;
         if (n <= 0) continue;
         const std::uint32_t inode = socket_inode_of_link({link, static_cast<std::size_t>(n)});
         if (inode == 0) continue;
@@ -88,6 +90,9 @@ int scan_process(const std::string& proc_root, std::int32_t pid, SocketOwnerInde
         owns_socket = true;
     }
     ::closedir(d);
+    // Root without CAP_SYS_PTRACE lists a root process's fd directory (it owns it) but may not
+    // read the links: that is a refusal, not a process without sockets.
+    if (refused && !owns_socket) return named ? scan_process_by_pidfd(proc_root, pid, index) : refused;
     if (owns_socket) index.set_comm(pid, read_comm(proc_root, pid));
     return 0;
 }

@@ -28,6 +28,36 @@ Errors errors_of(const std::string& text) {
     return p ? Errors{} : p.error();
 }
 
+TEST(ProfileTest, AnAbbreviatedKeyGetsASuggestion) {
+    const auto e = errors_of(with(k_valid, "\"count\": 2", "\"cnt\": 2"));
+    ASSERT_FALSE(e.empty());
+    EXPECT_EQ(e[0].line(), "profiles/x.json: /keepalive/cnt: unknown key (did you mean \"count\"?)");
+}
+
+TEST(ProfileTest, AWholeNumberWrittenWithAnExponentIsThatInteger) {
+    auto p = parse_profile(with(k_valid, "\"interval_seconds\": 20", "\"interval_seconds\": 1e1"), "profiles/x.json",
+                           middlebox_catalogue());
+    ASSERT_TRUE(p.has_value()) << p.error()[0].line();
+    EXPECT_EQ(p->keepalive.interval_seconds, 10u);
+    EXPECT_EQ(errors_of(with(k_valid, "\"interval_seconds\": 20", "\"interval_seconds\": 1.5"))[0].line(),
+              "profiles/x.json: /keepalive/interval_seconds: expected an integer in 1..32767, got number 1.5");
+    EXPECT_EQ(errors_of(with(k_valid, "\"interval_seconds\": 20", "\"interval_seconds\": 4e4"))[0].line(),
+              "profiles/x.json: /keepalive/interval_seconds: 40000.0 is out of range 1..32767");
+}
+
+TEST(ProfileTest, KeepaliveOffNeedsNoValuesButChecksTheOnesGiven) {
+    auto off = parse_profile(with(k_valid, R"("enabled": true, "idle_seconds": 60, "interval_seconds": 20, "count": 2)",
+                                  R"("enabled": false)"),
+                             "profiles/x.json", middlebox_catalogue());
+    ASSERT_TRUE(off.has_value()) << off.error()[0].line();
+    EXPECT_FALSE(off->keepalive.enabled);
+    const auto e = errors_of(with(k_valid, R"("enabled": true, "idle_seconds": 60)", R"("enabled": false, "idle_seconds": 0)"));
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].line(), "profiles/x.json: /keepalive/idle_seconds: 0 is out of range 1..32767");
+    const auto on = errors_of(with(k_valid, R"("idle_seconds": 60, )", ""));
+    EXPECT_EQ(on[0].line(), "profiles/x.json: /keepalive/idle_seconds: required key is missing");
+}
+
 TEST(ProfileTest, ParsesEveryFieldOfAValidProfile) {
     auto p = parse_profile(k_valid, "profiles/x.json", middlebox_catalogue());
     ASSERT_TRUE(p.has_value());

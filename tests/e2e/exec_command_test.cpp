@@ -251,6 +251,18 @@ TEST_F(ExecCommandTest, AHandSetMalformedEnvironmentWarnsOnceAndTheProgramRuns) 
                      "they are (start the program with `keepalive-tune exec`)\n");
 }
 
+// Before: once per process, so a shell shim that runs dozens of programs warned dozens of times.
+TEST_F(ExecCommandTest, AMalformedSettingWarnsOnceForAWholeProcessTree) {
+    auto r = run_program({"/usr/bin/env", std::string("LD_PRELOAD=") + KT_PRELOAD_LIBRARY, "KEEPALIVE_TUNE_PRELOAD=garbage",
+                          "/bin/sh", "-c", "/bin/sh -c true; /bin/sh -c '/bin/true; /bin/true'; echo $KEEPALIVE_TUNE_PRELOAD"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const std::string warning = "keepalive-tune preload: warning: KEEPALIVE_TUNE_PRELOAD: ";
+    std::size_t count = 0;
+    for (auto at = r.err.find(warning); at != std::string::npos; at = r.err.find(warning, at + 1)) ++count;
+    EXPECT_EQ(count, 1u) << r.err;
+    EXPECT_EQ(r.out, "off\n");  // what the children saw
+}
+
 TEST_F(ExecCommandTest, BadInputIsOneErrorLineAndNothingRuns) {
     const auto marker = dir.path() + "/ran";
     const std::vector<std::string> touch = {"--", "/bin/sh", "-c", "touch " + marker};

@@ -98,6 +98,20 @@ TEST(ProfileCommandTest, CheckRejectsUnknownMiddleboxWithASuggestion) {
     EXPECT_NE(r.err.find("unknown middlebox (did you mean \"azure-lb\"?)"), std::string::npos) << r.err;
 }
 
+// Before: only the first unknown id, and `--path a --path b` was CLI11's "At Most 1".
+TEST(ProfileCommandTest, CheckReportsEveryUnknownIdAndTakesRepeatedPaths) {
+    auto r = run_tool({"profile", "check", "envoy-gloo", "--path", "nope,aws-nlb"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("keepalive-tune: error: --path nope: unknown middlebox"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("keepalive-tune: error: --path aws-nlb: unknown middlebox (did you mean \"aws-nlb-tcp\"?)"),
+              std::string::npos)
+        << r.err;
+    auto repeated = run_tool({"--json", "profile", "check", "envoy-gloo", "--path", "aws-nlb-tcp", "--path", "azure-lb"});
+    EXPECT_EQ(repeated.exit_code, 0) << repeated.err;
+    EXPECT_NE(repeated.out.find("azure-lb"), std::string::npos) << repeated.out;
+    EXPECT_NE(repeated.out.find("aws-nlb-tcp"), std::string::npos) << repeated.out;
+}
+
 TEST(ProfileCommandTest, ShowOfAnUnknownProfileSuggestsTheNearest) {
     auto r = run_tool({"profile", "show", "websoket"});
     EXPECT_EQ(r.exit_code, 2);

@@ -106,5 +106,38 @@ TEST(PermissionTest, UnprivilegedNetnsSelectionNamesTheCapability) {
         << r.err;
 }
 
+// Root with an empty capability set: what containers and CapabilityBoundingSet= give.
+RunResult run_as_root_without_capabilities(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"/usr/bin/setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all",
+                                  tool_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv);
+}
+
+// Before: "reading another user's namespaces needs root", said to root.
+TEST(PermissionTest, RootRefusedByTheKernelIsNotToldToRunAsRoot) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const auto before = target.options();
+    const auto profile = source_dir() + "/profiles/fast-failover.json";
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"verify", profile, "--pid", std::to_string(target.pid())},
+             {"apply", profile, "--pid", std::to_string(target.pid())},
+             {"inspect", "--exact", "--pid", std::to_string(target.pid())},
+             {"inspect", "--netns", ns.name()}}) {
+        auto r = run_as_root_without_capabilities(args);
+        EXPECT_EQ(r.exit_code, 2) << args[0] << r.out << r.err;
+        EXPECT_NE(r.err.find("the kernel refused although this runs as root"), std::string::npos) << args[0] << ": " << r.err;
+        EXPECT_EQ(r.err.find("run as root"), std::string::npos) << r.err;
+        EXPECT_EQ(r.err.find("needs root"), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    EXPECT_EQ(target.options(), before);
+}
+
 }  // namespace
 }  // namespace kt::test

@@ -1,6 +1,8 @@
 #include "sys/profile_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "support/temp_dir.hpp"
 
@@ -36,6 +38,21 @@ TEST(ProfileStoreTest, ListingHidesShadowedProfilesAndReportsBrokenFiles) {
     EXPECT_EQ(listing.profiles[0].keepalive.idle_seconds, 11u);
     ASSERT_EQ(listing.problems.size(), 1u);
     EXPECT_NE(listing.problems[0].what.find("broken.json:1:"), std::string::npos);
+}
+
+// Before: skipped in silence, while `profile validate` reported both.
+TEST(ProfileStoreTest, ListingNamesADanglingLinkAndADirectoryThatLookLikeProfiles) {
+    test::TempDir a;
+    a.write("p.json", profile_text("p", 11));
+    ASSERT_EQ(symlink((a.path() + "/nowhere.json").c_str(), (a.path() + "/x.json").c_str()), 0);
+    ASSERT_EQ(mkdir((a.path() + "/y.json").c_str(), 0755), 0);
+    auto listing = list_profiles({a.path()});
+    ASSERT_EQ(listing.profiles.size(), 1u);
+    ASSERT_EQ(listing.problems.size(), 2u);
+    std::string all;
+    for (const auto& e : listing.problems) all += e.line() + "\n";
+    EXPECT_NE(all.find(a.path() + "/x.json: is not a regular file"), std::string::npos) << all;
+    EXPECT_NE(all.find(a.path() + "/y.json: is a directory"), std::string::npos) << all;
 }
 
 TEST(ProfileStoreTest, UnknownNameSuggestsTheNearestAndListsWhereItLooked) {

@@ -1,4 +1,4 @@
-#include "core/endpoint_json.hpp"
+#include "core/json_shapes.hpp"
 
 #include <charconv>
 
@@ -7,6 +7,14 @@
 namespace kt {
 
 nlohmann::json endpoint_json(const Endpoint& e) { return {{"address", ip_string(e.address)}, {"port", e.port}}; }
+
+nlohmann::json options_json(const SocketOptions& o) {
+    return {{"so_keepalive", o.keepalive},
+            {"idle_seconds", o.idle_seconds},
+            {"interval_seconds", o.interval_seconds},
+            {"count", o.count},
+            {"user_timeout_ms", o.user_timeout_ms}};
+}
 
 std::optional<Endpoint> endpoint_from_json(const nlohmann::json& j) {
     if (!j.is_object()) return std::nullopt;

@@ -1,0 +1,124 @@
+// apply --watch for pools that connect lazily and for targets that exit; --dry-run with an
+// undo file says what it does not do.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "support/netns.hpp"
+#include "support/run_binary.hpp"
+#include "support/sockets.hpp"
+#include "support/target_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kt::test {
+namespace {
+
+// keepalive-tune apply ... with stdout into `out`, as a child this test stops by PID.
+std::unique_ptr<ChildProcess> start_watch(const std::vector<std::string>& args, const std::string& out) {
+    return std::make_unique<ChildProcess>([args, out](int) {
+        const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        std::vector<char*> argv{const_cast<char*>("keepalive-tune")};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execv(tool_path().c_str(), argv.data());
+        _exit(127);
+    });
+}
+
+// Waits up to `tenths` tenths of a second for the child to exit; its status, or -1.
+int wait_exit(pid_t pid, int tenths) {
+    int status = 0;
+    for (int i = 0; i < tenths; ++i) {
+        if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        usleep(100 * 1000);
+    }
+    return -1;
+}
+
+bool upstream_carries(pid_t pid, int idle) {
+    auto r = run_tool({"--json", "inspect", "--exact", "--pid", std::to_string(pid)});
+    if (r.exit_code != 0) return false;
+    const auto doc = nlohmann::json::parse(r.out);  // kept: a range-for over a temporary's member dangles
+    for (const auto& s : doc["sockets"])
+        if (s["role"] == "upstream" && s["exact"].contains("idle_seconds") && s["exact"]["idle_seconds"] == idle) return true;
+    return false;
+}
+
+// Before: exit 2 at once ("no matching TCP sockets"), so a lazily connecting pool could not
+// be watched.
+TEST(ApplyWatchTest, AnEmptyFirstPassIsANoteAndTheWatchCatchesTheFirstConnection) {
+    KT_REQUIRE_KERNEL_TESTS();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3);
+    const int listener = listen_on("127.0.0.1");
+    const auto port = local_port(listener);
+    ChildProcess pool([&](int ready) {
+        close(listener);  // the pool owns no socket until it connects
+        const int one = 1;
+        if (write(ready, &one, sizeof one) != sizeof one) _exit(1);
+        sleep(2);
+        const int fd = connect_to("127.0.0.1", port);
+        for (int i = 0; i < 60 && fd >= 0; ++i) sleep(1);
+        _exit(0);
+    });
+    ASSERT_EQ(pool.wait_ready(), 1);
+    const std::string out = d.path() + "/watch.out";
+    auto watcher = start_watch({"apply", profile, "--pid", std::to_string(pool.pid()), "--role", "upstream", "--watch", "1"}, out);
+    bool applied = false;
+    for (int i = 0; i < 60 && !applied; ++i) {
+        usleep(100 * 1000);
+        applied = upstream_carries(pool.pid(), 2);
+    }
+    EXPECT_TRUE(applied) << shell("cat " + out) << run_tool({"inspect", "--exact", "--pid", std::to_string(pool.pid())}).out;
+    EXPECT_EQ(wait_exit(watcher->pid(), 1), -1) << "the watch ended early: " << shell("cat " + out);
+    kill(watcher->pid(), SIGTERM);
+    EXPECT_EQ(wait_exit(watcher->pid(), 50), 0);
+    const auto text = shell("cat " + out);
+    EXPECT_NE(text.find("note: no matching socket yet; watching every 1 s"), std::string::npos) << text;
+    close(listener);
+}
+
+// Before: it ran on in silence after its only target had exited.
+TEST(ApplyWatchTest, AWatchOfPidsEndsWhenTheyHaveAllExited) {
+    KT_REQUIRE_KERNEL_TESTS();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3);
+    std::optional<TargetProcess> target;
+    target.emplace();
+    ASSERT_TRUE(target->ok());
+    const auto pid = target->pid();
+    const std::string out = d.path() + "/watch.out";
+    auto watcher = start_watch({"apply", profile, "--pid", std::to_string(pid), "--watch", "1"}, out);
+    for (int i = 0; i < 50 && target->options()[1][1] != 2; ++i) usleep(100 * 1000);
+    ASSERT_EQ(target->options()[1][1], 2) << "first pass";
+    target.reset();  // killed and reaped
+    EXPECT_EQ(wait_exit(watcher->pid(), 50), 0) << shell("cat " + out);
+    const auto text = shell("cat " + out);
+    EXPECT_NE(text.find("pid " + std::to_string(pid) + " exited"), std::string::npos) << text;
+    EXPECT_NE(text.find("every --pid target has exited: nothing left to watch"), std::string::npos) << text;
+}
+
+// Before: the undo file was silently not written.
+TEST(ApplyWatchTest, ADryRunSaysItDoesNotWriteTheUndoFile) {
+    KT_REQUIRE_KERNEL_TESTS();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3);
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const std::string undo = d.path() + "/undo.json";
+    auto r = run_tool({"apply", profile, "--pid", std::to_string(target.pid()), "--dry-run", "--undo-file", undo});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: --undo-file " + undo + ": not written in a dry run"), std::string::npos) << r.err;
+    struct stat st {};
+    EXPECT_NE(stat(undo.c_str(), &st), 0);
+}
+
+}  // namespace
+}  // namespace kt::test
