@@ -25,6 +25,7 @@ struct InspectOptions {
     std::vector<std::int32_t> pids;
     std::string comm;
     bool exact = false;
+    bool idle = false;
     std::string netns;
     std::int32_t netns_of = 0;
     bool all_netns = false;
@@ -62,29 +63,6 @@ nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
             {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}};
 }
 
-// The namespaces of the processes --pid and --comm chose, each once: sockets are looked for
-// where their owners are, as apply does. The caller's own namespace needs no setns.
-std::vector<sys::NetnsTarget> namespaces_of(const std::vector<std::int32_t>& pids, Errors& warnings) {
-    std::vector<sys::NetnsTarget> out;
-    auto self = sys::current_netns();
-    for (const auto pid : pids) {
-        auto ns = sys::netns_of_pid(pid);
-        if (!ns) {
-            warnings.push_back({"pid " + std::to_string(pid), "cannot see its network namespace (" + ns.error().why +
-                                                                  "); looking for its sockets in this one"});
-            if (!self) continue;
-            ns = *self;
-        } else if (self && ns->inode == self->inode) {
-            ns = *self;
-        }
-        bool seen = false;
-        for (const auto& t : out) seen = seen || t.inode == ns->inode;
-        if (!seen) out.push_back(std::move(*ns));
-    }
-    if (out.empty() && self) out.push_back(*self);
-    return out;
-}
-
 CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     o.flags.states_given = o.state_option && o.state_option->count() > 0;
     auto query = build_inspect_query(o.flags);
@@ -97,6 +75,8 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         return std::unexpected(Errors{{"--replay and --dump-raw", "give at most one of them"}});
     if (!o.dump_raw.empty() && o.all_netns)
         return std::unexpected(Errors{{"--dump-raw", "saves one namespace's dump; use --netns instead of --all-netns"}});
+    if (o.idle && o.summary)
+        return std::unexpected(Errors{{"--idle", "adds per-socket columns; it has no effect with --summary"}});
     if (o.exact && o.summary)
         return std::unexpected(Errors{{"--exact", "adds per-socket columns; it has no effect with --summary"}});
 
@@ -114,7 +94,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     if (!o.replay.empty()) {
         targets.push_back(sys::NetnsTarget{"replay", "", 0, 0, ""});
     } else if (!netns_given && owners && !owners->selected.empty()) {
-        targets = namespaces_of(owners->selected, warnings);
+        targets = sys::namespaces_of(owners->selected, warnings);
     } else {
         auto chosen = sys::select_netns(o.netns, o.netns_of, o.all_netns, warnings);
         if (!chosen) return std::unexpected(Errors{chosen.error()});
@@ -134,9 +114,10 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     FdSink stdout_sink(1);
     render::ChunkWriter out(stdout_sink);
     const InspectOutput mode = o.summary ? InspectOutput::summary : g.json ? InspectOutput::json : InspectOutput::table;
-    render::SocketTable table(out, {elsewhere || o.all_netns || !o.netns.empty() || o.netns_of != 0, need_owners, o.exact});
+    render::SocketTable table(out, {elsewhere || o.all_netns || !o.netns.empty() || o.netns_of != 0, need_owners, o.exact,
+                                    o.idle});
     InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
-                             need_owners, o.exact, !o.replay.empty(), &out, &table};
+                             need_owners, o.exact, o.idle, !o.replay.empty(), &out, &table};
     InspectSink sink(config);
 
     // Nothing reaches stdout until a dump has started, so a bad --netns or --replay leaves
@@ -158,7 +139,8 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     nlohmann::json netns_list = nlohmann::json::array();
     nlohmann::json summaries = nlohmann::json::array();
     std::string summary_text;
-    const sys::DumpRequest request{query->family, query->states, compile_bytecode(query->kernel)};
+    const sys::DumpRequest request{query->family, query->states, compile_bytecode(query->kernel),
+                                   o.idle || query->idle_filtered()};
     bool entered_any = false;
 
     for (const auto& target : targets) {
@@ -288,6 +270,10 @@ void setup_inspect(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatc
     cmd.add_flag("-p,--processes", o->processes, "show the owning pid, fd and command name");
     as_pid(cmd.add_option("--pid", o->pids, "only sockets of this process (repeatable); scans only these"));
     cmd.add_option("--comm", o->comm, "only sockets of processes with this command name");
+    cmd.add_flag("--idle", o->idle, "add idle times (since data received, data sent, ACK received), unacknowledged and "
+                                    "retransmitted segments, from tcp_info (a costlier dump)");
+    cmd.add_option("--idle-over", f.idle_over, "only connections idle longer than DURATION (90s, 5m, 350)");
+    cmd.add_option("--idle-under", f.idle_under, "only connections idle less than DURATION");
     cmd.add_flag("--exact", o->exact, "read configured SO_KEEPALIVE, idle, interval, count and user timeout "
                                       "with getsockopt on a pidfd_getfd copy (needs CAP_SYS_PTRACE)");
     cmd.add_option("--netns", o->netns, "inspect network namespace NAME (/run/netns) or PATH");

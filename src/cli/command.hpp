@@ -64,6 +64,8 @@ void setup_verify(CLI::App& command, const GlobalOptions& global, Dispatch& disp
 void setup_undo(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_timewait(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_check(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_health(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_reap(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_exec(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

@@ -25,6 +25,7 @@ void InspectSink::on_socket(const SocketRecord& s) {
     }
     const SocketRole role = m_listeners.role_of(s);
     if (!(q.roles & role_bit(role))) return;
+    if (!q.idle_matches(s)) return;
 
     const sys::SocketOwner* owner = m_config.owners ? m_config.owners->find(s.inode) : nullptr;
     if (m_config.only_owned && !owner) return;
@@ -66,7 +67,7 @@ void InspectSink::on_socket(const SocketRecord& s) {
         m_config.table->row(row);
     } else {
         if (m_rows > 1) m_config.out->put(",\n");
-        render::socket_json(*m_config.out, row, m_config.show_owners, m_config.exact);
+        render::socket_json(*m_config.out, row, m_config.show_owners, m_config.exact, m_config.idle);
     }
 }
 

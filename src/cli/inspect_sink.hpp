@@ -24,6 +24,7 @@ struct InspectSinkConfig {
     bool only_owned = false;                        // --pid/--comm: drop sockets of other processes
     bool show_owners = false;
     bool exact = false;
+    bool idle = false;  // --idle columns / JSON object
     // A replayed dump was filtered by whoever saved it: apply states, family and the
     // kernel filter here too.
     bool filter_in_user_space = false;

@@ -11,6 +11,7 @@ namespace kt {
 
 namespace {
 constexpr std::string_view k_what = "sock_diag reply";
+constexpr std::size_t k_attr_header = sizeof(nlattr);  // NLA_HDRLEN: 4, already aligned
 constexpr std::string_view k_kernel_error_prefix = "the kernel answered with error ";
 
 std::string kernel_error(int err) {
@@ -26,14 +27,40 @@ void fill_endpoint(Endpoint& e, std::uint8_t family, const std::uint32_t (&addr)
     e.port = from_be16(port_be);
 }
 
-Result<void> walk_attributes(const std::uint8_t* at, std::size_t len, std::size_t offset) {
-    // No attribute is needed today (idiag_ext is 0), but their lengths are still checked so a
-    // malformed message is reported rather than read past.
+template <class T>
+T field_at(const std::uint8_t* base, std::size_t len, std::size_t offset) {
+    T v{};
+    if (offset + sizeof v <= len) std::memcpy(&v, base + offset, sizeof v);
+    return v;
+}
+
+// struct tcp_info by offset (include/uapi/linux/tcp.h): older kernels send a shorter one, so
+// each field is read only when the attribute reaches it.
+void read_tcp_info(const std::uint8_t* p, std::size_t len, SocketRecord& s) {
+    // A listener's tcp_info has no connection behind it: its idle times mean nothing.
+    if (s.state == 10) return;  // TCP_LISTEN
+    s.has_info = true;
+    s.info.retransmits = field_at<std::uint8_t>(p, len, 2);
+    s.info.probes = field_at<std::uint8_t>(p, len, 3);
+    s.info.backoff = field_at<std::uint8_t>(p, len, 4);
+    s.info.rto_us = field_at<std::uint32_t>(p, len, 8);
+    s.info.unacked = field_at<std::uint32_t>(p, len, 24);
+    s.info.last_data_sent_ms = field_at<std::uint32_t>(p, len, 44);
+    s.info.last_data_recv_ms = field_at<std::uint32_t>(p, len, 52);
+    s.info.last_ack_recv_ms = field_at<std::uint32_t>(p, len, 56);
+    s.info.total_retrans = field_at<std::uint32_t>(p, len, 100);
+}
+
+// Lengths are checked so a malformed message is reported rather than read past; the one
+// attribute used is INET_DIAG_INFO, when it was asked for.
+Result<void> walk_attributes(const std::uint8_t* at, std::size_t len, std::size_t offset, SocketRecord& s) {
     while (len >= sizeof(nlattr)) {
         nlattr attr;
         std::memcpy(&attr, at, sizeof attr);
         if (attr.nla_len < sizeof(nlattr) || attr.nla_len > len)
             return fail(std::string(k_what), "truncated attribute at byte " + std::to_string(offset));
+        if ((attr.nla_type & NLA_TYPE_MASK) == INET_DIAG_INFO)
+            read_tcp_info(at + k_attr_header, attr.nla_len - k_attr_header, s);
         const std::size_t step = NLA_ALIGN(attr.nla_len);
         if (step >= len) break;
         at += step;
@@ -110,12 +137,13 @@ Result<void> parse_diag_chunk(std::span<const std::uint8_t> bytes, const DiagExp
             if (msg.idiag_family != k_family_inet && msg.idiag_family != k_family_inet6)
                 return fail(std::string(k_what), "unexpected address family " + std::to_string(msg.idiag_family) +
                                                      " at byte " + std::to_string(offset));
+            SocketRecord s;
+            s.state = msg.idiag_state;
             if (auto r = walk_attributes(payload + NLMSG_ALIGN(sizeof msg),
                                          payload_len - std::min(payload_len, std::size_t{NLMSG_ALIGN(sizeof msg)}),
-                                         offset + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof msg));
+                                         offset + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof msg), s);
                 !r)
                 return r;
-            SocketRecord s;
             s.family = msg.idiag_family;
             s.state = msg.idiag_state;
             s.timer = static_cast<DiagTimer>(msg.idiag_timer);

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/number_parse.hpp"
+
 namespace kt {
 
 std::size_t format_duration_ms_to(char* out, std::uint64_t ms) {
@@ -49,6 +51,23 @@ std::size_t format_duration_ms_to(char* out, std::uint64_t ms) {
 std::string format_duration_ms(std::uint64_t ms) {
     char buf[32];
     return std::string(buf, format_duration_ms_to(buf, ms));
+}
+
+Result<std::uint64_t> parse_duration_ms(std::string_view text) {
+    constexpr std::uint64_t k_max_ms = 30ull * 24 * 3600 * 1000;
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    const std::string_view unit = text.substr(digits);
+    std::uint64_t scale = 0;
+    if (unit.empty() || unit == "s") scale = 1000;
+    else if (unit == "ms") scale = 1;
+    else if (unit == "m") scale = 60'000;
+    else if (unit == "h") scale = 3'600'000;
+    const std::string why = "\"" + std::string(text) + "\" is not a duration (90s, 5m, 1h, 500ms, or seconds)";
+    if (digits == 0 || scale == 0) return fail("", why);
+    auto n = parse_whole_number(text.substr(0, digits), 0, k_max_ms / scale);
+    if (!n) return fail("", "\"" + std::string(text) + "\" is longer than 30 days");
+    return *n * scale;
 }
 
 }  // namespace kt

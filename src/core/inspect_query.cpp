@@ -1,7 +1,9 @@
 #include "core/inspect_query.hpp"
 
 #include <array>
+#include <tuple>
 
+#include "core/duration.hpp"
 #include "core/nearest.hpp"
 
 namespace kt {
@@ -16,9 +18,23 @@ bool InspectQuery::keepalive_matches(KeepaliveObserved observed) const {
     return true;
 }
 
+bool InspectQuery::idle_matches(const SocketRecord& s) const {
+    if (!idle_filtered()) return true;
+    if (!s.has_info) return false;
+    const std::uint64_t idle = s.info.idle_ms();
+    return (!idle_over_ms || idle > *idle_over_ms) && (!idle_under_ms || idle < *idle_under_ms);
+}
+
 Result<InspectQuery> build_inspect_query(const InspectFlags& flags) {
     InspectQuery q;
     if (flags.ipv4_only && flags.ipv6_only) return fail("-4 and -6", "give at most one of them");
+    for (auto [text, flag, out] : {std::tuple{&flags.idle_over, "--idle-over", &q.idle_over_ms},
+                                   std::tuple{&flags.idle_under, "--idle-under", &q.idle_under_ms}}) {
+        if (text->empty()) continue;
+        auto ms = parse_duration_ms(*text);
+        if (!ms) return fail(flag, ms.error().why);
+        *out = *ms;
+    }
     if (flags.ipv4_only) q.family = k_family_inet;
     if (flags.ipv6_only) q.family = k_family_inet6;
     if (flags.states_given || !flags.states.empty()) {

@@ -29,6 +29,8 @@ struct InspectFlags {
     bool ipv6_only = false;
     std::string roles;
     std::string keepalive;
+    std::string idle_over;   // --idle-over DURATION
+    std::string idle_under;  // --idle-under DURATION
 };
 
 struct InspectQuery {
@@ -37,6 +39,10 @@ struct InspectQuery {
     KernelFilter kernel;
     std::uint8_t roles = k_all_roles;
     KeepaliveFilter keepalive = KeepaliveFilter::any;
+    // Idle time (TcpInfo::idle_ms) bounds; a socket without tcp_info (listeners, time-wait)
+    // has no idle time and matches neither.
+    std::optional<std::uint64_t> idle_over_ms;
+    std::optional<std::uint64_t> idle_under_ms;
 
     // True when the main dump might not carry every listener, so roles need a listener-only
     // dump first (listeners are few and that dump skips the established hash).
@@ -44,6 +50,8 @@ struct InspectQuery {
         return !(states & state_bit(TcpState::listen)) || !kernel.empty();
     }
     bool keepalive_matches(KeepaliveObserved observed) const;
+    bool idle_filtered() const { return idle_over_ms || idle_under_ms; }
+    bool idle_matches(const SocketRecord& s) const;
 };
 
 // Validates every flag; the first bad one is the error (exit 2, nothing queried).

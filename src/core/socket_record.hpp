@@ -31,6 +31,28 @@ struct Endpoint {
     friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
+// The part of struct tcp_info (INET_DIAG_INFO, include/uapi/linux/tcp.h) that says how idle a
+// connection is and whether it is stuck. Times are ms ago; the kernel keeps no time for the
+// last ACK it sent.
+struct TcpInfo {
+    std::uint8_t retransmits = 0;  // tcpi_retransmits: unacknowledged retransmissions of the head segment
+    std::uint8_t probes = 0;       // tcpi_probes: zero-window or keepalive probes unanswered
+    std::uint8_t backoff = 0;      // tcpi_backoff
+    std::uint32_t rto_us = 0;
+    std::uint32_t unacked = 0;         // segments in flight
+    std::uint32_t last_data_sent_ms = 0;
+    std::uint32_t last_data_recv_ms = 0;
+    std::uint32_t last_ack_recv_ms = 0;  // any ACK, keepalive answers included
+    std::uint32_t total_retrans = 0;
+
+    // Time since anything crossed the path in either direction that tcp_info can see: data
+    // each way, and ACKs (keepalive answers) from the peer.
+    std::uint32_t idle_ms() const {
+        std::uint32_t m = last_data_sent_ms < last_data_recv_ms ? last_data_sent_ms : last_data_recv_ms;
+        return m < last_ack_recv_ms ? m : last_ack_recv_ms;
+    }
+};
+
 struct SocketRecord {
     Endpoint local;
     Endpoint peer;
@@ -45,6 +67,8 @@ struct SocketRecord {
     DiagTimer timer = DiagTimer::none;
     std::uint8_t retrans = 0;  // keepalive timer: unanswered probes
     bool dump_interrupted = false;  // NLM_F_DUMP_INTR was set on this message
+    bool has_info = false;          // tcp_info was asked for and the kernel sent it
+    TcpInfo info;
 };
 
 const char* family_name(std::uint8_t family);

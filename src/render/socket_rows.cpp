@@ -71,6 +71,14 @@ void SocketTable::write_header() {
         m_out.cell("FD", k_w_fd);
         m_out.cell("COMM", k_w_comm);
     }
+    if (m_columns.idle) {
+        m_out.cell("IDLE", k_w_next);
+        m_out.cell("RECV", k_w_next);
+        m_out.cell("SENT", k_w_next);
+        m_out.cell("ACKED", k_w_next);
+        m_out.cell("UNACKED", k_w_num + 2);
+        m_out.cell("RETRANS", k_w_num + 2);
+    }
     if (m_columns.exact) {
         m_out.cell("SO_KA", k_w_num);
         m_out.cell("IDLE", k_w_num);
@@ -108,6 +116,20 @@ void SocketTable::write_row(const SocketRow& r) {
             m_out.cell("-", k_w_comm);
         }
     }
+    if (m_columns.idle) {
+        if (s.has_info) {
+            m_out.cell({buf, format_duration_ms_to(buf, s.info.idle_ms())}, k_w_next);
+            m_out.cell({buf, format_duration_ms_to(buf, s.info.last_data_recv_ms)}, k_w_next);
+            m_out.cell({buf, format_duration_ms_to(buf, s.info.last_data_sent_ms)}, k_w_next);
+            m_out.cell({buf, format_duration_ms_to(buf, s.info.last_ack_recv_ms)}, k_w_next);
+            m_out.cell(uint_text(buf, s.info.unacked), k_w_num + 2);
+            m_out.cell(uint_text(buf, s.info.retransmits), k_w_num + 2);
+        } else {
+            for (int i = 0; i < 4; ++i) m_out.cell("-", k_w_next);
+            m_out.cell("-", k_w_num + 2);
+            m_out.cell("-", k_w_num + 2);
+        }
+    }
     if (m_columns.exact) {
         if (r.exact) {
             m_out.cell(r.exact->keepalive ? "on" : "off", k_w_num);
@@ -133,7 +155,7 @@ void endpoint_json(ChunkWriter& out, const Endpoint& e) {
 }
 }  // namespace
 
-void socket_json(ChunkWriter& out, const SocketRow& r, bool with_owner, bool with_exact) {
+void socket_json(ChunkWriter& out, const SocketRow& r, bool with_owner, bool with_exact, bool with_idle) {
     const SocketRecord& s = *r.record;
     out.put("{\"netns\":");
     out.json_string(r.netns);
@@ -172,6 +194,28 @@ void socket_json(ChunkWriter& out, const SocketRow& r, bool with_owner, bool wit
         out.put_uint(s.retrans);
     }
     out.put('}');
+    if (with_idle) {
+        out.put(",\"idle\":");
+        if (s.has_info) {
+            out.put("{\"ms\":");
+            out.put_uint(s.info.idle_ms());
+            out.put(",\"last_data_recv_ms\":");
+            out.put_uint(s.info.last_data_recv_ms);
+            out.put(",\"last_data_sent_ms\":");
+            out.put_uint(s.info.last_data_sent_ms);
+            out.put(",\"last_ack_recv_ms\":");
+            out.put_uint(s.info.last_ack_recv_ms);
+            out.put(",\"unacked\":");
+            out.put_uint(s.info.unacked);
+            out.put(",\"retransmits\":");
+            out.put_uint(s.info.retransmits);
+            out.put(",\"total_retrans\":");
+            out.put_uint(s.info.total_retrans);
+            out.put('}');
+        } else {
+            out.put("null");
+        }
+    }
     if (with_owner) {
         out.put(",\"process\":");
         if (r.owner) {

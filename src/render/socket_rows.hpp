@@ -36,6 +36,7 @@ struct TableColumns {
     bool netns = false;
     bool processes = false;
     bool exact = false;
+    bool idle = false;  // --idle: tcp_info's idle times, unacknowledged and retransmitted segments
 };
 
 // The table is streamed, but its first k_settle_rows rows are held back so the LOCAL and PEER
@@ -77,6 +78,6 @@ private:
 };
 
 // One socket object of the "sockets" array (no separator; the caller writes commas).
-void socket_json(ChunkWriter& out, const SocketRow& r, bool with_owner, bool with_exact);
+void socket_json(ChunkWriter& out, const SocketRow& r, bool with_owner, bool with_exact, bool with_idle = false);
 
 }  // namespace kt::render

@@ -1,5 +1,6 @@
 #include "sys/diag_client.hpp"
 
+#include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
@@ -8,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 #include <thread>
@@ -153,12 +155,14 @@ Result<DiagProgress> DiagSocket::dump(const DumpRequest& request, SocketSink& si
         nlh->nlmsg_type = TCPDIAG_GETSOCK;
         auto* req = static_cast<inet_diag_req*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req)));
         req->idiag_states = request.states;
+        if (request.tcp_info) req->idiag_ext = static_cast<std::uint8_t>(1u << (INET_DIAG_INFO - 1));
     } else {
         nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
         auto* req = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
         req->sdiag_family = request.family;
         req->sdiag_protocol = IPPROTO_TCP;
         req->idiag_states = request.states;
+        if (request.tcp_info) req->idiag_ext = static_cast<std::uint8_t>(1u << (INET_DIAG_INFO - 1));
     }
     if (!request.bytecode.empty()) {
         if (request.bytecode.size() + 64 > sizeof out) return fail("sock_diag", "filter too large for one request");
@@ -184,6 +188,50 @@ Result<DiagProgress> DiagSocket::dump(const DumpRequest& request, SocketSink& si
         pipe.release();
     }
     return progress;
+}
+
+namespace {
+class NoSockets : public SocketSink {
+public:
+    void on_socket(const SocketRecord&) override {}
+};
+
+void put_address(std::uint32_t (&out)[4], const IpAddress& a) {
+    std::memcpy(out, a.bytes.data(), a.family == k_family_inet ? 4 : 16);
+}
+}  // namespace
+
+Result<void> DiagSocket::destroy(const SocketRecord& s) {
+    std::uint8_t out[256];
+    nlmsghdr* nlh = mnl_nlmsg_put_header(out);
+    nlh->nlmsg_type = SOCK_DESTROY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_seq = ++m_seq;
+    auto* req = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+    req->sdiag_family = s.family;
+    req->sdiag_protocol = IPPROTO_TCP;
+    req->idiag_states = k_all_states;
+    req->id.idiag_sport = htons(s.local.port);
+    req->id.idiag_dport = htons(s.peer.port);
+    put_address(req->id.idiag_src, s.local.address);
+    put_address(req->id.idiag_dst, s.peer.address);
+    req->id.idiag_cookie[0] = static_cast<std::uint32_t>(s.cookie);
+    req->id.idiag_cookie[1] = static_cast<std::uint32_t>(s.cookie >> 32);
+    if (mnl_socket_sendto(m_nl, nlh, nlh->nlmsg_len) < 0)
+        return fail("SOCK_DESTROY", "cannot send the request: " + errno_text(errno));
+    std::uint8_t reply[8192];
+    ssize_t n;
+    do {
+        n = mnl_socket_recvfrom(m_nl, reply, sizeof reply);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return fail("SOCK_DESTROY", "receiving the answer: " + errno_text(errno));
+    NoSockets none;
+    DiagProgress progress;
+    if (auto r = parse_diag_chunk({reply, static_cast<std::size_t>(n)}, DiagExpect{m_seq, m_portid, true}, none, progress); !r) {
+        const int err = kernel_errno_of(r.error());
+        return std::unexpected(Error{"SOCK_DESTROY", err ? errno_text(err) : r.error().line(), err});
+    }
+    return {};
 }
 
 Result<DiagProgress> replay_dump(std::span<const std::uint8_t> bytes, SocketSink& sink) {

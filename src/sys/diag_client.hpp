@@ -21,6 +21,9 @@ struct DumpRequest {
     std::uint8_t family = 0;
     StateMask states = k_all_states;
     std::vector<std::uint8_t> bytecode;  // INET_DIAG_REQ_BYTECODE, empty for none
+    // INET_DIAG_INFO (struct tcp_info): idle times and retransmissions, at +26-52 % of the
+    // dump's cost (PERFORMANCE.md), so only when a column, filter or verdict needs it.
+    bool tcp_info = false;
 };
 
 // Sees every chunk the kernel sent, before parsing (for --dump-raw).
@@ -43,6 +46,12 @@ public:
     // 32 KiB parts (reused buffers) while this one parses, so `sink` runs on this thread.
     // EINTR is retried; NLMSG_ERROR, ENOBUFS and truncated replies are errors.
     Result<DiagProgress> dump(const DumpRequest& request, SocketSink& sink, ChunkObserver* observer = nullptr);
+
+    // SOCK_DESTROY of one TCP socket, found by its addresses, ports and cookie (so a socket
+    // that reused the 4-tuple is not it): the kernel aborts it as `ss -K` does. Needs
+    // CAP_NET_ADMIN and CONFIG_INET_DIAG_DESTROY; the error keeps the kernel's errno in `code`
+    // (EOPNOTSUPP without that option, ENOENT when the socket is gone).
+    Result<void> destroy(const SocketRecord& s);
 
 private:
     explicit DiagSocket(mnl_socket* nl);

@@ -194,6 +194,29 @@ Result<std::vector<NetnsTarget>> select_netns(const std::string& name, std::int3
     return std::vector<NetnsTarget>{*self};
 }
 
+// The namespaces of the processes --pid and --comm chose, each once: sockets are looked for
+// where their owners are, as apply does. The caller's own namespace needs no setns.
+std::vector<NetnsTarget> namespaces_of(const std::vector<std::int32_t>& pids, Errors& warnings) {
+    std::vector<NetnsTarget> out;
+    auto self = current_netns();
+    for (const auto pid : pids) {
+        auto ns = netns_of_pid(pid);
+        if (!ns) {
+            warnings.push_back({"pid " + std::to_string(pid), "cannot see its network namespace (" + ns.error().why +
+                                                                  "); looking for its sockets in this one"});
+            if (!self) continue;
+            ns = *self;
+        } else if (self && ns->inode == self->inode) {
+            ns = *self;
+        }
+        bool seen = false;
+        for (const auto& t : out) seen = seen || t.inode == ns->inode;
+        if (!seen) out.push_back(std::move(*ns));
+    }
+    if (out.empty() && self) out.push_back(*self);
+    return out;
+}
+
 Result<void> run_in_netns(const NetnsTarget& target, const std::function<Result<void>()>& body) {
     if (target.path.empty()) return body();
     UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));

@@ -47,6 +47,11 @@ NetnsDiscovery discover_netns(const std::string& proc_root = "/proc", const std:
 Result<std::vector<NetnsTarget>> select_netns(const std::string& name, std::int32_t netns_of, bool all,
                                               Errors& problems);
 
+// The namespaces of these processes, each once (for --pid and --comm: sockets are looked for
+// where their owners are). A process whose namespace cannot be seen adds a warning and the
+// caller's own namespace, which needs no setns.
+std::vector<NetnsTarget> namespaces_of(const std::vector<std::int32_t>& pids, Errors& warnings);
+
 // Runs `body` with this thread in `target` (setns needs CAP_SYS_ADMIN), then returns to the
 // netns it came from, whatever `body` returned.
 Result<void> run_in_netns(const NetnsTarget& target, const std::function<Result<void>()>& body);

@@ -1,0 +1,60 @@
+// Gathering connection health for `health`, `reap` and `check`: the options they share, one
+// tcp_info dump per network namespace judged socket by socket, roll-ups, and the connections
+// that are not ok with their owners.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <array>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/health.hpp"
+#include "core/health_report.hpp"
+#include "core/inspect_query.hpp"
+#include "core/network_path.hpp"
+#include "core/socket_options.hpp"
+#include "core/socket_role.hpp"
+#include "sys/netns.hpp"
+
+namespace kt::cli {
+
+// The flags of `health` that `reap` and `check` take too.
+struct HealthOptions {
+    InspectFlags flags;                     // every filter of inspect, and --idle-over/-under
+    const CLI::Option* state_option = nullptr;
+    std::vector<std::int32_t> pids;         // --pid: only these processes' connections
+    std::string comm;                       // --comm
+    std::vector<std::string> path_lists;    // --path, repeatable, comma-separated
+    std::string profile;                    // --profile: its path
+    std::string paths_file;                 // --paths FILE: per-destination paths
+    std::string netns;
+    std::int32_t netns_of = 0;
+    bool all_netns = false;
+    std::size_t top = 10;
+};
+
+// Binds the options above; `with_selection` adds the filters of inspect (check has none).
+void add_health_options(CLI::App& cmd, HealthOptions& o, bool with_selection);
+
+// A report, and what could not be read along the way.
+struct HealthScan {
+    HealthReport report;
+    std::vector<sys::NetnsTarget> targets;  // parallel to report.netns
+    Errors warnings;
+};
+
+struct HealthRequest {
+    const HealthOptions* options = nullptr;
+    // The verdicts of the connections kept with full detail (every connection is counted).
+    std::uint8_t keep_verdicts = static_cast<std::uint8_t>(~verdict_bit(HealthVerdict::ok));
+    bool always_look_up_owners = false;  // reap needs the owner of each kept connection
+    bool count_ports = false;            // check's per-port series
+};
+
+// Validates every option (nothing is read from the kernel when one is bad), then scans.
+std::expected<HealthScan, Errors> scan_health(const HealthRequest& request);
+
+}  // namespace kt::cli
