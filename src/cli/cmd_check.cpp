@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/health_scan.hpp"
 #include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "cli/timewait_reports.hpp"
@@ -34,6 +35,7 @@ struct CheckOptions {
     bool all_netns = false;
     std::string profile;
     TargetOptions target;
+    HealthOptions health;  // --path and --paths; the namespaces and --top are check's own
 };
 
 Result<CheckFormat> parse_format(const GlobalOptions& g, const CheckOptions& o) {
@@ -60,9 +62,9 @@ std::expected<CheckThresholds, Errors> thresholds(const CheckOptions& o) {
     Errors problems;
     for (const auto& [name, text] : o.thresholds) {
         if (o.command->get_option("--" + name)->count() == 0) continue;
-        // TIME_WAIT thresholds are socket counts; the others percentages.
+        // Counts of sockets and connections are whole numbers; the others percentages.
         Result<double> value = parse_decimal(text, 0, 100);
-        if (name.starts_with("timewait")) {
+        if (threshold_is_count(name)) {
             auto count = parse_whole_number(text, 0, k_max_timewait_threshold);
             value = count ? Result<double>(static_cast<double>(*count)) : std::unexpected(count.error());
         }
@@ -139,6 +141,20 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     auto reports = timewait_reports({o.netns, o.netns_of, o.all_netns}, o.top, false, warnings);
     if (!reports) return std::unexpected(reports.error());
     in.reports = std::move(*reports);
+    // Connection health in the same namespaces: counts only (no owners, nothing kept).
+    HealthOptions health = o.health;
+    health.netns = o.netns;
+    health.netns_of = o.netns_of;
+    health.all_netns = o.all_netns;
+    health.top = o.top;
+    HealthRequest request{&health};
+    request.keep_verdicts = 0;
+    request.look_up_owners = false;
+    request.count_ports = true;
+    auto scan = scan_health(request);
+    if (!scan) return std::unexpected(scan.error());
+    for (auto& w : scan->warnings) warnings.push_back(std::move(w));
+    in.health = &scan->report;
     if (profile) {
         auto v = verify_sockets(o.target, *profile);
         if (!v) return std::unexpected(v.error());
@@ -212,11 +228,17 @@ void setup_check(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
                           "WARNING above this percent of the local port range in use toward one destination (default 50)",
                           "CRITICAL above this percent of the local port range in use toward one destination (default 80)",
                           "WARNING above this percent of net.ipv4.tcp_max_tw_buckets (default 50)",
-                          "CRITICAL above this percent of net.ipv4.tcp_max_tw_buckets (default 80)"};
+                          "CRITICAL above this percent of net.ipv4.tcp_max_tw_buckets (default 80)",
+                          "WARNING above this many connections likely dropped by a middlebox in one netns (default: off)",
+                          "CRITICAL above this many connections likely dropped by a middlebox in one netns (default: off)",
+                          "WARNING above this many connections closed by the peer and still held (default: off)",
+                          "CRITICAL above this many connections closed by the peer and still held (default: off)",
+                          "WARNING above this many connections retransmitting to a silent peer (default: off)",
+                          "CRITICAL above this many connections retransmitting to a silent peer (default: off)"};
     std::size_t i = 0;
     for (auto name : k_threshold_names) {
         auto& slot = o->thresholds[std::string(name)];
-        cmd.add_option("--" + std::string(name), slot, help[i++])->type_name(name.starts_with("timewait") ? "N" : "PCT");
+        cmd.add_option("--" + std::string(name), slot, help[i++])->type_name(threshold_is_count(name) ? "N" : "PCT");
     }
     cmd.add_option("--config", o->config, "read thresholds from a JSON file with the same names as the flags; flags win");
     cmd.add_option("--format", o->format, "nagios (default: one line and exit 0/1/2/3), json or prometheus");
@@ -229,6 +251,9 @@ void setup_check(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     as_pid(cmd.add_option("--netns-of", o->netns_of, "the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "every network namespace on the host");
     cmd.add_option("--profile", o->profile, "also check that the target's sockets carry this profile (drift: WARNING)");
+    cmd.add_option("--path", o->health.path_lists,
+                   "middleboxes every connection crosses, for the health verdicts (as `health --path`)");
+    cmd.add_option("--paths", o->health.paths_file, "a JSON file mapping peer CIDRs to paths (as `health --paths`)");
     add_target_options(cmd, o->target);
     dispatch.on(&cmd, [&global, o] { return run_check(global, *o); });
 }

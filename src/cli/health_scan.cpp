@@ -282,7 +282,8 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     if (!entered_any) return std::unexpected(scan.warnings);
 
     const auto& totals = scan.report.rollup.totals();
-    const bool need_owners = request.always_look_up_owners || totals.total() != totals[HealthVerdict::ok];
+    const bool need_owners =
+        request.always_look_up_owners || (request.look_up_owners && totals.total() != totals[HealthVerdict::ok]);
     if (need_owners) {
         // With --pid or --comm the selection's scan read only the chosen processes, which own
         // every connection judged.

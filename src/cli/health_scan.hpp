@@ -51,6 +51,7 @@ struct HealthRequest {
     // The verdicts of the connections kept with full detail (every connection is counted).
     std::uint8_t keep_verdicts = static_cast<std::uint8_t>(~verdict_bit(HealthVerdict::ok));
     bool always_look_up_owners = false;  // reap needs the owner of each kept connection
+    bool look_up_owners = true;          // check needs counts only: no /proc scan
     bool count_ports = false;            // check's per-port series
 };
 

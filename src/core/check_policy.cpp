@@ -28,6 +28,12 @@ std::optional<double>* threshold_slot(CheckThresholds& t, std::string_view name)
     if (name == "ports-crit") return &t.ports.crit;
     if (name == "buckets-warn") return &t.buckets.warn;
     if (name == "buckets-crit") return &t.buckets.crit;
+    if (name == "dropped-warn") return &t.dropped.warn;
+    if (name == "dropped-crit") return &t.dropped.crit;
+    if (name == "peer-closed-warn") return &t.peer_closed.warn;
+    if (name == "peer-closed-crit") return &t.peer_closed.crit;
+    if (name == "retransmitting-warn") return &t.retransmitting.warn;
+    if (name == "retransmitting-crit") return &t.retransmitting.crit;
     return nullptr;
 }
 
@@ -81,6 +87,9 @@ Errors validate_thresholds(const CheckThresholds& t) {
     check_limits(t.time_wait, "timewait", static_cast<double>(k_max_timewait_threshold), out);
     check_limits(t.ports, "ports", 100, out);
     check_limits(t.buckets, "buckets", 100, out);
+    check_limits(t.dropped, "dropped", static_cast<double>(k_max_timewait_threshold), out);
+    check_limits(t.peer_closed, "peer-closed", static_cast<double>(k_max_timewait_threshold), out);
+    check_limits(t.retransmitting, "retransmitting", static_cast<double>(k_max_timewait_threshold), out);
     return out;
 }
 
@@ -101,8 +110,8 @@ std::expected<CheckThresholds, Errors> parse_check_config(std::string_view text,
             set_threshold(base, key, std::nullopt);
         } else if (value.is_number()) {
             const double v = value.get<double>();
-            // TIME_WAIT thresholds count sockets: 1.5 sockets would be reported as 2.
-            if (key.starts_with("timewait") && std::floor(v) != v) {
+            // Counts of sockets: 1.5 sockets would be reported as 2.
+            if (threshold_is_count(key) && std::floor(v) != v) {
                 problems.push_back({where, "expected a whole number of sockets, got " + value.dump()});
                 continue;
             }
@@ -173,6 +182,34 @@ CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t) {
         else
             summary += ", no client-side TIME_WAIT";
     }
+    double max_dropped = 0, max_closed = 0, max_retrans = 0;
+    if (in.health) {
+        const bool several_health = in.health->netns.size() > 1;
+        for (const auto& n : in.health->netns) {
+            const std::string_view ns = several_health ? std::string_view(n.label) : std::string_view();
+            const struct {
+                HealthVerdict verdict;
+                const Limits& limits;
+                const char* what;
+                double& max;
+            } judged[] = {{HealthVerdict::likely_dropped, t.dropped, "likely dropped by a middlebox", max_dropped},
+                          {HealthVerdict::peer_closed, t.peer_closed, "closed by the peer and still held (CLOSE_WAIT)", max_closed},
+                          {HealthVerdict::retransmitting, t.retransmitting, "retransmitting to a peer that does not answer",
+                           max_retrans}};
+            for (const auto& j : judged) {
+                const double count = static_cast<double>(n.counts[j.verdict]);
+                j.max = std::max(j.max, count);
+                const auto s = judge(count, j.limits);
+                if (s != CheckStatus::ok)
+                    r.findings.push_back({s, (ns.empty() ? std::string() : "netns " + std::string(ns) + ": ") +
+                                                 fixed_text(count, 0) + " connection(s) " + j.what +
+                                                 limit_text(s, j.limits, false)});
+            }
+        }
+        const auto& totals = in.health->rollup.totals();
+        summary += "; " + std::to_string(totals.total()) + " connection(s), " +
+                   std::to_string(totals.total() - totals[HealthVerdict::ok]) + " not ok";
+    }
     if (in.compliance) {
         const auto& c = *in.compliance;
         if (c.drift > 0)
@@ -192,6 +229,11 @@ CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t) {
     if (have_delta) {
         r.perfdata.push_back({"tw_overflow", overflow, "", {}, 0.0, std::nullopt});
         r.perfdata.push_back({"tw_per_s", tw_new_per_s, "", {}, 0.0, std::nullopt});
+    }
+    if (in.health) {
+        r.perfdata.push_back({"dropped", max_dropped, "", t.dropped, 0.0, std::nullopt});
+        r.perfdata.push_back({"peer_closed", max_closed, "", t.peer_closed, 0.0, std::nullopt});
+        r.perfdata.push_back({"retransmitting", max_retrans, "", t.retransmitting, 0.0, std::nullopt});
     }
     if (in.compliance) {
         r.perfdata.push_back({"keepalive_compliant", static_cast<double>(in.compliance->compliant), "", {}, 0.0, std::nullopt});

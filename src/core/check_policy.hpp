@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/health_report.hpp"
 #include "core/timewait_report.hpp"
 
 namespace kt {
@@ -28,14 +29,22 @@ struct CheckThresholds {
     Limits time_wait;                  // TIME_WAIT sockets in one netns
     Limits ports{50.0, 80.0};          // percent of the local port range toward one destination
     Limits buckets{50.0, 80.0};        // percent of net.ipv4.tcp_max_tw_buckets
+    Limits dropped;                    // connections likely dropped by a middlebox, in one netns
+    Limits peer_closed;                // connections the peer closed and the owner still holds
+    Limits retransmitting;             // connections retransmitting to a peer that does not answer
 };
 
 // TIME_WAIT thresholds are socket counts up to this (u32, like the kernel's counters).
 inline constexpr std::uint64_t k_max_timewait_threshold = 4294967295;
 
 // The names shared by the flags (--timewait-warn) and the config file's keys ("timewait-warn").
-inline constexpr std::string_view k_threshold_names[] = {"timewait-warn", "timewait-crit", "ports-warn",
-                                                         "ports-crit",    "buckets-warn",  "buckets-crit"};
+inline constexpr std::string_view k_threshold_names[] = {
+    "timewait-warn",    "timewait-crit",    "ports-warn",          "ports-crit",         "buckets-warn",
+    "buckets-crit",     "dropped-warn",     "dropped-crit",        "peer-closed-warn",   "peer-closed-crit",
+    "retransmitting-warn", "retransmitting-crit"};
+
+// Counts (whole numbers of sockets or connections) as opposed to percentages.
+inline bool threshold_is_count(std::string_view name) { return !name.starts_with("ports") && !name.starts_with("buckets"); }
 
 // Sets the threshold `name` (one of k_threshold_names); nullopt turns it off.
 void set_threshold(CheckThresholds& t, std::string_view name, std::optional<double> value);
@@ -65,6 +74,7 @@ struct Compliance {
 
 struct CheckInput {
     std::vector<TimewaitReport> reports;
+    const HealthReport* health = nullptr;  // connection verdicts per netns
     std::vector<std::optional<IntervalDelta>> deltas;  // one per report; nullopt: no baseline yet
     std::optional<Compliance> compliance;
 };

@@ -22,12 +22,23 @@ std::optional<std::uint64_t> next_probe_in_ms(const SocketRecord& s) {
     return s.expires_ms;
 }
 
+// How long the head segment has gone unacknowledged, which is what the kernel holds against
+// TCP_USER_TIMEOUT (retrans_stamp is the head segment's first send). tcp_info has no such
+// stamp, but each retransmission updates the last-data-sent time, and the backoff says how
+// far apart the earlier ones were: RTO, 2 RTO, 4 RTO... (capped at TCP_RTO_MAX), so the head
+// went out that long before the last retransmission. No ACK came since either.
+std::uint64_t stalled_ms(const TcpInfo& info) {
+    const std::uint64_t base = (std::uint64_t{info.rto_us} / 1000) >> std::min<std::uint8_t>(info.backoff, 31);
+    std::uint64_t before = 0;
+    for (unsigned i = 0; i < info.retransmits; ++i) before += std::min<std::uint64_t>(base << std::min(i, 20u), 120'000);
+    return std::min<std::uint64_t>(info.last_ack_recv_ms, info.last_data_sent_ms + before);
+}
+
 HealthJudgement retransmitting(const SocketRecord& s, const HealthContext& c, std::uint64_t idle) {
     HealthJudgement j;
     j.verdict = HealthVerdict::retransmitting;
     j.idle_ms = idle;
-    // No ACK since the unacknowledged data went out: the stall began at the later of the two.
-    const std::uint64_t stalled = std::min(s.info.last_ack_recv_ms, s.info.last_data_sent_ms);
+    const std::uint64_t stalled = stalled_ms(s.info);
     const bool uto = c.exact && c.exact->user_timeout_ms > 0;
     j.limit_ms = uto ? c.exact->user_timeout_ms : retries_timeout_ms(c.defaults.tcp_retries2);
     j.limit_is_user_timeout = uto;

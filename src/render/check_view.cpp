@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "render/health_view.hpp"
 #include "render/timewait_view.hpp"
 
 namespace kt::render {
@@ -76,8 +77,10 @@ nlohmann::json check_json(const CheckResult& r, const CheckInput& in, const Chec
             {"summary", r.summary},
             {"findings", findings},
             {"thresholds", {{"timewait", limits_json(t.time_wait)}, {"ports_percent", limits_json(t.ports)},
-                            {"buckets_percent", limits_json(t.buckets)}}},
+                            {"buckets_percent", limits_json(t.buckets)}, {"dropped", limits_json(t.dropped)},
+                            {"peer_closed", limits_json(t.peer_closed)}, {"retransmitting", limits_json(t.retransmitting)}}},
             {"netns", netns},
+            {"health", in.health ? health_json(*in.health) : nlohmann::json()},
             {"compliance", compliance}};
 }
 
@@ -99,6 +102,7 @@ std::string status_series(int status, std::int64_t now) {
 
 std::string check_prometheus(const CheckResult& r, const CheckInput& in, std::int64_t now) {
     std::string out = timewait_prometheus(in.reports) + status_series(static_cast<int>(r.status), now);
+    if (in.health) out += health_prometheus(*in.health);
     bool any_delta = false;
     for (const auto& d : in.deltas) any_delta = any_delta || d.has_value();
     if (any_delta) {
