@@ -14,6 +14,7 @@
 #include "support/netns.hpp"
 #include "support/run_binary.hpp"
 #include "support/sockets.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kt::test {
 namespace {
@@ -93,6 +94,36 @@ TEST(HealthKernelTest, AConnectionIdlePastTheNatTimeoutIsLikelyDroppedAndItsNext
     EXPECT_EQ(recv(server_kept, &c, 1, 0), 1);
     EXPECT_EQ(c, 'y');
     for (int fd : {l, plain, kept, server_plain, server_kept}) close(fd);
+}
+
+// No --path given: a namespace whose own conntrack tracks flows has it on every path, with
+// the established timeout read inside that namespace.
+TEST(HealthKernelTest, TheNamespacesOwnConntrackIsOnEveryPath) {
+    KT_REQUIRE_KERNEL_TESTS();
+    KT_REQUIRE_NFT();
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    ASSERT_EQ(ns.exec("nft add table inet kt_ct && ip netns exec " + ns.name() +
+                      " nft add chain inet kt_ct in '{ type filter hook input priority 0; ct state established accept; }'"
+                      " && echo ok"),
+              "ok\n");
+    ns.exec("sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=2");
+    int l = -1, c = -1;
+    ns.run_inside([&] {
+        l = listen_on("127.0.0.1");
+        c = connect_to("127.0.0.1", local_port(l));
+    });
+    const int a = accept_one(l);
+    sleep(3);
+    const auto doc = health_json({"--netns", ns.name()}, 1);
+    ASSERT_EQ(doc["netns"].size(), 1u);
+    EXPECT_EQ(doc["netns"][0]["conntrack"]["name"], "host-conntrack");
+    EXPECT_EQ(doc["netns"][0]["conntrack"]["idle_timeout_ms"], 2000);
+    const auto* d = connection_from_port(doc, local_port(c));
+    ASSERT_NE(d, nullptr) << doc.dump(1);
+    EXPECT_EQ((*d)["verdict"], "likely-dropped");
+    EXPECT_EQ((*d)["middlebox"]["name"], "host-conntrack");
+    for (int fd : {l, c, a}) close(fd);
 }
 
 // A client process holding five connections, which reads nothing until told to and then
@@ -268,6 +299,48 @@ TEST(HealthKernelTest, ReapClosesExactlyThePeerClosedConnectionsWithSockDestroy)
 TEST(HealthKernelTest, ReapFallsBackToShutdownOnTheOwnersDescriptor) {
     KT_REQUIRE_KERNEL_TESTS();
     expect_reap_closes_exactly_the_peer_closed("shutdown");
+}
+
+// check: thresholds on the health counts, with perfdata, and the Prometheus series for
+// connections by verdict, per destination and per listening port, clean by promtool.
+TEST(HealthKernelTest, CheckWarnsOnPeerClosedConnectionsAndWritesTheirSeries) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/promtool", X_OK) != 0) GTEST_SKIP() << "needs promtool (install-deps --tests)";
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    ClosingServer server(ns);
+    PoolOwner pool(ns, local_port(server.listener));
+    ASSERT_TRUE(pool.ok());
+    server.accept_and_close_three();
+    const std::string port = std::to_string(local_port(server.listener));
+
+    auto ok = run_tool({"check", "--netns", ns.name(), "--peer-closed-warn", "3"});
+    EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+    auto warn = run_tool({"check", "--netns", ns.name(), "--peer-closed-warn", "2", "--peer-closed-crit", "5"});
+    EXPECT_EQ(warn.exit_code, 1) << warn.out << warn.err;
+    EXPECT_TRUE(warn.out.starts_with("KEEPALIVE-TUNE WARNING - 3 connection(s) closed by the peer and still held (CLOSE_WAIT) (warn 2)"))
+        << warn.out;
+    EXPECT_NE(warn.out.find(" peer_closed=3;2;5;0; "), std::string::npos) << warn.out;
+
+    TempDir dir;
+    const std::string file = dir.path() + "/kt.prom";
+    auto prom = run_tool({"check", "--netns", ns.name(), "--format", "prometheus", "--output", file});
+    EXPECT_EQ(prom.exit_code, 0) << prom.err;
+    const auto text = shell("cat " + file);
+    const std::string label = "netns=\"" + ns.name() + "\"";
+    EXPECT_NE(text.find("keepalive_tune_connections{" + label + ",verdict=\"peer-closed\"} 3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("keepalive_tune_destination_connections{destination=\"127.0.0.1:" + port + "\",verdict=\"peer-closed\"} 3\n"),
+              std::string::npos)
+        << text;
+    // The server's side: two established, three it closed (FIN_WAIT2 until the pool closes).
+    EXPECT_NE(text.find("keepalive_tune_port_connections{" + label + ",port=\"" + port + "\",state=\"established\"} 2\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("keepalive_tune_port_connections{" + label + ",port=\"" + port + "\",state=\"fin-wait-2\"} 3\n"),
+              std::string::npos)
+        << text;
+    auto lint = run_program({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + file});
+    EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
 }
 
 // Unacknowledged data toward a peer that stopped answering: retransmitting, and when the
