@@ -112,6 +112,22 @@ void bench_size(const Options& o, const Size& size, int index) {
     const auto stats = run_alternating(commands, o.runs);
     print_table(stats, "floor");
 
+    // Idle times and verdicts need tcp_info, which makes the kernel's walk itself dearer:
+    // their floor asks for it too. Against a path whose timeout (432000 s) the population
+    // cannot reach while the benchmark runs, every connection is ok, so health finds nothing
+    // to look up owners for: the cost of judging alone. (Owners cost what inspect -p costs.)
+    std::printf("With tcp_info (INET_DIAG_INFO), against a floor that asks for it too:\n\n");
+    std::vector<Command> info_commands = {
+        {"floor", {o.floor}, 0},
+        {"floor with tcp_info", {o.floor, "-i"}, 0},
+        {"keepalive-tune inspect --idle", {t, "inspect", "--idle"}, 0},
+        {"keepalive-tune health --path linux-conntrack", {t, "health", "--path", "linux-conntrack"}, 0},
+        {"keepalive-tune health --json --path linux-conntrack", {t, "--json", "health", "--path", "linux-conntrack"}, 0},
+        {"ss -tani", {"/usr/bin/ss", "-tani"}, slow},
+    };
+    const auto info_stats = run_alternating(info_commands, o.runs);
+    print_table(info_stats, "floor with tcp_info");
+
     const long tw = pop.add_time_wait(size.time_wait);
     std::printf("With %s TIME_WAIT added (sockstat tw, right after creation; they last 60 s, and every run below "
                 "finished within that time):\n\n",
@@ -142,6 +158,12 @@ void bench_size(const Options& o, const Size& size, int index) {
            find(tw_stats, "ss pipeline").median_ms / find(tw_stats, "keepalive-tune timewait").median_ms, 3, "x", false);
     std::printf("  (bound: ss pipeline / TIME_WAIT-only floor = %sx, the most any reader of these sockets could reach)\n",
                 fixed(find(tw_stats, "ss pipeline").median_ms / find(tw_stats, "floor, TIME_WAIT only").median_ms, 2).c_str());
+    const auto& info_floor = find(info_stats, "floor with tcp_info");
+    target("health / floor with tcp_info",
+           find(info_stats, "keepalive-tune health --path linux-conntrack").median_ms / info_floor.median_ms, 1.3, "x", true);
+    target("inspect --idle / floor with tcp_info",
+           find(info_stats, "keepalive-tune inspect --idle").median_ms / info_floor.median_ms, 1.3, "x", true);
+    target("peak RSS of health", find(info_stats, "keepalive-tune health --path linux-conntrack").peak_rss_mib, 32, " MiB", true);
     target("peak RSS of inspect --summary", find(stats, "keepalive-tune inspect --summary").peak_rss_mib, 16, " MiB", true);
     target("peak RSS of timewait", find(tw_stats, "keepalive-tune timewait").peak_rss_mib, 16, " MiB", true);
     std::printf("\n");

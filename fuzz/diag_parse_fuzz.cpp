@@ -1,10 +1,12 @@
-// libFuzzer target: arbitrary bytes through the sock_diag reply parser, then every decoded
-// record through the formatting and classification code the table uses.
+// libFuzzer target: arbitrary bytes through the sock_diag reply parser (tcp_info included),
+// then every decoded record through the formatting and classification code the table uses
+// and the health verdict against a path.
 #include <cstddef>
 #include <cstdint>
 
 #include "core/diag_parse.hpp"
 #include "core/duration.hpp"
+#include "core/health.hpp"
 #include "core/ip_text.hpp"
 #include "core/keepalive_observed.hpp"
 #include "core/socket_role.hpp"
@@ -21,11 +23,18 @@ public:
         m_total += static_cast<std::size_t>(kt::observe_keepalive(s));
         if (s.state == static_cast<std::uint8_t>(kt::TcpState::listen)) m_listeners.add(s);
         m_total += static_cast<std::size_t>(m_listeners.role_of(s));
+        const kt::SocketOptions exact{true, 2, 1, 3, 4000};
+        for (const kt::SocketOptions* e : {static_cast<const kt::SocketOptions*>(nullptr), &exact}) {
+            const auto j = kt::judge_connection(s, {&m_path, e, {}});
+            m_total += j.reason.size() + static_cast<std::size_t>(j.verdict);
+        }
+        if (auto idle = kt::idle_before_peer_close_ms(s)) m_total += static_cast<std::size_t>(*idle);
     }
     std::size_t m_total = 0;
 
 private:
     kt::ListenerIndex m_listeners;
+    kt::NetworkPath m_path{{"short", 3000, true}, {"alb", 60000, false}};
 };
 }  // namespace
 

@@ -143,6 +143,7 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     in.reports = std::move(*reports);
     // Connection health in the same namespaces: counts only (no owners, nothing kept).
     HealthOptions health = o.health;
+    health.profile_dirs = g.profile_dirs;
     health.netns = o.netns;
     health.netns_of = o.netns_of;
     health.all_netns = o.all_netns;

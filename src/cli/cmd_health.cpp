@@ -16,8 +16,9 @@ struct HealthCommandOptions {
     bool prometheus = false;
 };
 
-CommandResult run_health(const GlobalOptions& g, const HealthCommandOptions& o) {
+CommandResult run_health(const GlobalOptions& g, HealthCommandOptions& o) {
     if (g.json && o.prometheus) return std::unexpected(Errors{{"--json and --prometheus", "give at most one of them"}});
+    o.health.profile_dirs = g.profile_dirs;
     auto scan = scan_health({&o.health});
     if (!scan) return std::unexpected(scan.error());
     const auto& r = scan->report;

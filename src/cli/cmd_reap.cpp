@@ -71,7 +71,8 @@ Outcome close_one(const JudgedConnection& c, sys::DiagSocket* diag, Method metho
     return shut_down(c);
 }
 
-CommandResult run_reap(const GlobalOptions& g, const ReapOptions& o) {
+CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
+    o.health.profile_dirs = g.profile_dirs;
     if (!has_selector(o))
         return std::unexpected(Errors{{"reap", "give at least one selector (--verdict, --idle-over, --peer, --port, --pid, "
                                                "...): reap never closes everything"}});

@@ -91,7 +91,7 @@ std::expected<Validated, Errors> validate(const HealthOptions& o) {
             problems.insert(problems.end(), rules.error().begin(), rules.error().end());
     }
     if (!o.profile.empty()) {
-        auto p = sys::load_profile(o.profile, sys::default_profile_dirs({}));
+        auto p = sys::load_profile(o.profile, sys::default_profile_dirs(o.profile_dirs));
         if (p) {
             auto hops = path_of_ids(p->path, middlebox_catalogue());
             v.path.insert(v.path.end(), hops.begin(), hops.end());

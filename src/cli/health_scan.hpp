@@ -30,6 +30,7 @@ struct HealthOptions {
     std::vector<std::string> path_lists;    // --path, repeatable, comma-separated
     std::string profile;                    // --profile: its path
     std::string paths_file;                 // --paths FILE: per-destination paths
+    std::vector<std::string> profile_dirs;  // the global --profile-dir, for --profile
     std::string netns;
     std::int32_t netns_of = 0;
     bool all_netns = false;
