@@ -66,6 +66,7 @@ void setup_timewait(CLI::App& command, const GlobalOptions& global, Dispatch& di
 void setup_check(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_health(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_reap(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_probe(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_exec(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

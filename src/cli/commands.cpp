@@ -5,13 +5,14 @@
 namespace kt::cli {
 
 std::span<const CommandSpec> command_table() {
-    static const std::array<CommandSpec, 10> table = {{
+    static const std::array<CommandSpec, 11> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"health", "judge every connection against its path: ok, at-risk, likely-dropped, peer-closed, retransmitting, "
                    "probing, with owners, roll-ups and advice",
          setup_health},
         {"reap", "close selected connections (by verdict, idle time, address) through SOCK_DESTROY or shutdown()",
          setup_reap},
+        {"probe", "measure the idle timeout of the path to a server with keepalive probes alone", setup_probe},
         {"profile", "list, show, validate and check keepalive profiles against middlebox idle timeouts",
          setup_profile},
         {"apply", "put a profile on running processes' sockets, or on a network namespace's defaults", setup_apply},

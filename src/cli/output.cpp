@@ -12,6 +12,11 @@ void write_json(const nlohmann::json& doc) {
     write_out("\n");
 }
 
+void write_progress(std::string_view text) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "keepalive-tune: %.*s\n", static_cast<int>(text.size()), text.data());
+}
+
 void write_warning(std::string_view text) {
     std::fflush(stdout);
     std::fprintf(stderr, "keepalive-tune: warning: %.*s\n", static_cast<int>(text.size()), text.data());

@@ -13,6 +13,8 @@ void write_out(std::string_view text);
 void write_json(const nlohmann::json& doc);
 // "keepalive-tune: warning: <text>" on stderr: something the user should know, not an error.
 void write_warning(std::string_view text);
+// "keepalive-tune: <text>" on stderr: progress of something that waits, kept off stdout.
+void write_progress(std::string_view text);
 // "keepalive-tune: error: <what>: <why>" on stderr.
 void write_error(const Error& e);
 

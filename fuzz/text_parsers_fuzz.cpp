@@ -1,0 +1,69 @@
+// libFuzzer target: every text parser of outside input but the sock_diag reply and --paths
+// (they have their own). The first byte chooses the parser, the rest is its input, so one
+// target and one corpus cover them all: profiles, the check config and state files, undo
+// files, /proc and sysctl text, the preload setting, shebang lines and durations.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "core/catalogue.hpp"
+#include "core/check_policy.hpp"
+#include "core/check_state.hpp"
+#include "core/duration.hpp"
+#include "core/number_parse.hpp"
+#include "core/preload_setting.hpp"
+#include "core/proc_net.hpp"
+#include "core/profile.hpp"
+#include "core/program_facts.hpp"
+#include "core/undo_record.hpp"
+
+#include "preload/preload_config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+    switch (data[0] % 10) {
+        case 0:
+            (void)kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue());
+            break;
+        case 1:
+            (void)kt::parse_check_config(text, "fuzz.json", kt::CheckThresholds{});
+            break;
+        case 2:
+            if (auto s = kt::parse_check_state(text, "state.json")) (void)kt::check_state_text(*s);
+            break;
+        case 3:
+            if (auto u = kt::undo_from_json(text, "undo.json")) (void)kt::undo_to_json(*u);
+            break;
+        case 4:
+            (void)kt::sockstat_time_wait(text);
+            (void)kt::tcp_ext_counters(text);
+            break;
+        case 5:
+            (void)kt::local_port_range(text);
+            (void)kt::sysctl_integer(text);
+            break;
+        case 6: {
+            const std::string copy(text);  // the C parser wants a terminated string
+            kt_preload_config config;
+            (void)kt_preload_parse(copy.c_str(), &config);
+            break;
+        }
+        case 7:
+            (void)kt::parse_shebang(text);
+            (void)kt::parse_preload_roles(text);
+            break;
+        case 8:
+            (void)kt::parse_duration_ms(text);
+            (void)kt::parse_whole_number(text, 0, 4294967295u);
+            (void)kt::parse_decimal(text, 0, 100);
+            break;
+        case 9:
+            (void)kt::parse_check_config(text, "fuzz.json", kt::CheckThresholds{});
+            (void)kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue());
+            break;
+    }
+    return 0;
+}
