@@ -14,6 +14,7 @@
 #include "sys/files.hpp"
 #include "sys/socket_access.hpp"
 #include "sys/socket_writer.hpp"
+#include "sys/target_lock.hpp"
 
 namespace kt::cli {
 
@@ -154,8 +155,16 @@ bool pids_left(TargetOptions& target) {
     return !target.pids.empty();
 }
 
+// Every process among `found`, locked for this run; the first one another run holds is the error.
+Result<void> lock_owners(sys::TargetLocks& locks, const std::vector<sys::FoundSocket>& found) {
+    for (const auto& f : found)
+        if (auto r = locks.lock_process(f.ref.pid); !r) return r;
+    return {};
+}
+
 CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o,
-                    const sys::SocketSelection& selection, std::set<std::uint32_t> handled, UndoRecord undo) {
+                    const sys::SocketSelection& selection, std::set<std::uint32_t> handled, UndoRecord undo,
+                    sys::TargetLocks& locks) {
     TargetOptions target = o.target;
     for (unsigned pass = 2;; ++pass) {
         if (wait_for_stop_signal(o.watch_seconds)) return k_exit_ok;
@@ -167,8 +176,15 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
         auto found = find_targets(target, selection, true);
         if (!found) continue;  // a --comm or --cgroup service between restarts
         std::vector<sys::FoundSocket> fresh;
-        for (const auto& f : *found)
-            if (!handled.count(f.ref.inode)) fresh.push_back(f);
+        for (const auto& f : *found) {
+            if (handled.count(f.ref.inode)) continue;
+            // A process that appeared since (a restarted service) may be another run's.
+            if (auto r = locks.lock_process(f.ref.pid); !r) {
+                write_warning("pass " + std::to_string(pass) + ": " + r.error().line());
+                continue;
+            }
+            fresh.push_back(f);
+        }
         if (fresh.empty()) continue;
         auto prep = prepare_sockets(fresh, p);
         if (!prep) {
@@ -215,6 +231,10 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     if (!found) return std::unexpected(found.error());
     if (found->empty())
         write_out("note: no matching socket yet; watching every " + std::to_string(o.watch_seconds) + " s\n");
+    // One run at a time per process, dry runs included: a plan is only true while nobody else
+    // changes the sockets.
+    sys::TargetLocks locks("keepalive-tune apply " + p.name + (o.watch_seconds ? " --watch " + std::to_string(o.watch_seconds) : ""));
+    if (auto r = lock_owners(locks, *found); !r) return std::unexpected(Errors{r.error()});
     auto prep = prepare_sockets(*found, p);
     if (!prep) return std::unexpected(prep.error());
     const auto notes = apply_notes(prep->sockets, p);
@@ -263,7 +283,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         if (text)
             if (auto rec = undo_from_json(*text, o.undo_file)) undo = *rec;
     }
-    return watch(g, p, o, *selection, std::move(handled), std::move(undo));
+    return watch(g, p, o, *selection, std::move(handled), std::move(undo), locks);
 }
 
 }  // namespace kt::cli

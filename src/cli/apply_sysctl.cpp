@@ -9,6 +9,7 @@
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
 #include "sys/sysctl.hpp"
+#include "sys/target_lock.hpp"
 
 namespace kt::cli {
 
@@ -64,6 +65,11 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
             changes.push_back({ns, name, *before, value, false, ""});
         }
     }
+    if (!errors.empty()) return std::unexpected(errors);
+
+    sys::TargetLocks locks("keepalive-tune apply " + p.name + " --sysctl");
+    for (const auto& ns : *namespaces)
+        if (auto r = locks.lock_netns(ns.inode, ns.label); !r) errors.push_back(r.error());
     if (!errors.empty()) return std::unexpected(errors);
 
     std::size_t failed = 0;

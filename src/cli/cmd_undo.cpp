@@ -12,6 +12,8 @@
 #include "sys/socket_access.hpp"
 #include "sys/socket_writer.hpp"
 #include "sys/sysctl.hpp"
+#include "sys/target_lock.hpp"
+#include "sys/target_processes.hpp"
 
 namespace kt::cli {
 
@@ -95,6 +97,16 @@ CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
     // The whole file is checked before the first write: a bad entry anywhere changes nothing.
     auto record = undo_from_json(*text, o.file);
     if (!record) return std::unexpected(Errors{record.error()});
+
+    // The processes and namespaces it restores are this run's alone until it ends.
+    sys::TargetLocks locks("keepalive-tune undo " + o.file);
+    Errors held;
+    for (const auto& b : record->sockets)
+        if (sys::process_exists(b.socket.pid))
+            if (auto r = locks.lock_process(b.socket.pid); !r) held.push_back(r.error());
+    for (const auto& s : record->sysctls)
+        if (auto r = locks.lock_netns(s.netns_inode, s.netns_label); !r) held.push_back(r.error());
+    if (!held.empty()) return std::unexpected(held);
 
     std::vector<render::SocketReport> sockets;
     UndoCounts socket_counts, sysctl_counts;

@@ -20,11 +20,12 @@ struct TargetSpec {
 // Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).
 std::string cgroup2_mount(const std::string& mounts = "/proc/self/mounts");
 
-// Every process named, sorted and deduplicated. A pid that does not exist, a name no
-// process has, or a cgroup that is missing or empty is an error (nothing is changed).
 // True while process PID runs: /proc/PID exists and it is not a zombie (an exited child its
 // parent has not reaped yet holds no sockets).
 bool process_exists(std::int32_t pid, const std::string& proc_root = "/proc");
+
+// Every process named, sorted and deduplicated. A pid that does not exist, a name no
+// process has, or a cgroup that is missing or empty is an error (nothing is changed).
 
 std::expected<std::vector<std::int32_t>, Errors> resolve_targets(const TargetSpec& spec);
 

@@ -120,5 +120,58 @@ TEST(ApplyWatchTest, ADryRunSaysItDoesNotWriteTheUndoFile) {
     EXPECT_NE(stat(undo.c_str(), &st), 0);
 }
 
+// Two runs against one process: the second is refused with a line naming the first, dry runs
+// and undo included, and the lock goes when the first run dies, even by SIGKILL.
+TEST(ApplyWatchTest, ASecondRunOnTheSameProcessIsRefusedUntilTheFirstEnds) {
+    KT_REQUIRE_KERNEL_TESTS();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3);
+    const auto other = d.write_profile("other", 5, 2, 4);
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const std::string pid = std::to_string(target.pid());
+    const std::string out = d.path() + "/watch.out";
+    auto watcher = start_watch({"apply", profile, "--pid", pid, "--watch", "1"}, out);
+    for (int i = 0; i < 50 && target.options()[1][1] != 2; ++i) usleep(100 * 1000);
+    ASSERT_EQ(target.options()[1][1], 2) << "first pass of the watch";
+    const auto before = target.options();
+
+    // An undo file for the target's upstream socket, as an apply would have written it.
+    auto doc = nlohmann::json::parse(run_tool({"--json", "inspect", "--pid", pid, "--role", "upstream"}).out);
+    ASSERT_EQ(doc["sockets"].size(), 1u);
+    const auto& up = doc["sockets"][0];
+    const auto undo = d.write("undo.json", nlohmann::json({{"schema", "keepalive-tune.undo.v2"},
+                                                           {"profile", "t"},
+                                                           {"sysctls", nlohmann::json::array()},
+                                                           {"sockets", {{{"pid", target.pid()},
+                                                                         {"fd", up["process"]["fd"]},
+                                                                         {"inode", up["inode"]},
+                                                                         {"role", "upstream"},
+                                                                         {"state", "established"},
+                                                                         {"local", up["local"]},
+                                                                         {"peer", up["peer"]},
+                                                                         {"before", {{"so_keepalive", false},
+                                                                                     {"idle_seconds", 7200},
+                                                                                     {"interval_seconds", 75},
+                                                                                     {"count", 9},
+                                                                                     {"user_timeout_ms", 0}}}}}}})
+                                                 .dump());
+    const std::string held = "pid " + pid + ": held by keepalive-tune apply t --watch 1 (pid " + std::to_string(watcher->pid()) + ")";
+    for (const auto& args : std::vector<std::vector<std::string>>{{"apply", other, "--pid", pid},
+                                                                  {"apply", other, "--pid", pid, "--dry-run"},
+                                                                  {"undo", undo}}) {
+        const auto r = run_tool(args);
+        EXPECT_EQ(r.exit_code, 2) << args[0] << r.out << r.err;
+        EXPECT_NE(r.err.find(held), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(target.options(), before) << "nothing changed by the refused runs";
+
+    kill(watcher->pid(), SIGKILL);
+    EXPECT_NE(wait_exit(watcher->pid(), 50), -1);
+    const auto after = run_tool({"apply", other, "--pid", pid});
+    EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
+    EXPECT_EQ(target.options()[1][1], 5);
+}
+
 }  // namespace
 }  // namespace kt::test
