@@ -175,6 +175,14 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
         }
         auto found = find_targets(target, selection, true);
         if (!found) continue;  // a --comm or --cgroup service between restarts
+        // Sockets that are gone are forgotten, in memory and in the undo file, or a pool that
+        // replaces its connections all day would grow both without end.
+        std::set<std::uint32_t> current;
+        for (const auto& f : *found) current.insert(f.ref.inode);
+        std::erase_if(handled, [&](std::uint32_t inode) { return !current.count(inode); });
+        const auto recorded = undo.sockets.size();
+        std::erase_if(undo.sockets, [&](const SocketBefore& b) { return !current.count(b.socket.inode); });
+        const bool pruned = undo.sockets.size() != recorded;
         std::vector<sys::FoundSocket> fresh;
         for (const auto& f : *found) {
             if (handled.count(f.ref.inode)) continue;
@@ -185,7 +193,12 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
             }
             fresh.push_back(f);
         }
-        if (fresh.empty()) continue;
+        if (fresh.empty()) {
+            if (pruned && !o.undo_file.empty())
+                if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo), k_undo_file_mode); !w)
+                    write_warning("pass " + std::to_string(pass) + ": " + w.error().line());
+            continue;
+        }
         auto prep = prepare_sockets(fresh, p);
         if (!prep) {
             for (const auto& e : prep.error()) write_warning("pass " + std::to_string(pass) + ": " + e.line());
@@ -278,6 +291,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     UndoRecord undo;
     undo.profile = p.name;
     for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
+    prep->sockets.clear();  // their duplicated descriptors are not needed while watching
     if (!o.undo_file.empty()) {
         auto text = sys::read_text_file(o.undo_file, 64 << 20);
         if (text)
