@@ -142,6 +142,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     const sys::DumpRequest request{query->family, query->states, compile_bytecode(query->kernel),
                                    o.idle || query->idle_filtered()};
     bool entered_any = false;
+    bool complete = true;  // false when a streamed dump was interrupted (NLM_F_DUMP_INTR)
 
     for (const auto& target : targets) {
         std::string error;
@@ -187,6 +188,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
                     sink.reset_summary();
                     continue;
                 }
+                complete = false;
                 warnings.push_back({"netns " + target.label,
                                     "the socket table changed during the dump (NLM_F_DUMP_INTR); the listing may "
                                     "miss or repeat sockets"});
@@ -228,7 +230,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         out.put(netns_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         out.put(",\"warnings\":");
         out.put(warning_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        out.put("}\n");
+        out.put(complete ? ",\"complete\":true}\n" : ",\"complete\":false}\n");
     } else if (mode == InspectOutput::summary) {
         if (g.json)
             out.put(nlohmann::json({{"schema", "keepalive-tune.inspect-summary.v1"},

@@ -48,6 +48,8 @@ typedef int (*connect_fn)(int, const struct sockaddr*, socklen_t);
 typedef int (*accept_fn)(int, struct sockaddr*, socklen_t*);
 typedef int (*accept4_fn)(int, struct sockaddr*, socklen_t*, int);
 typedef int (*setsockopt_fn)(int, int, int, const void*, socklen_t);
+typedef ssize_t (*sendto_fn)(int, const void*, size_t, int, const struct sockaddr*, socklen_t);
+typedef ssize_t (*sendmsg_fn)(int, const struct msghdr*, int);
 
 static socket_fn real_socket;
 static listen_fn real_listen;
@@ -55,6 +57,8 @@ static connect_fn real_connect;
 static accept_fn real_accept;
 static accept4_fn real_accept4;
 static setsockopt_fn real_setsockopt;
+static sendto_fn real_sendto;
+static sendmsg_fn real_sendmsg;
 
 static void resolve(void) {
     /* Normally done once by the constructor; a hook that runs first (another library's
@@ -65,6 +69,8 @@ static void resolve(void) {
     if (!real_accept) real_accept = (accept_fn)dlsym(RTLD_NEXT, "accept");
     if (!real_accept4) real_accept4 = (accept4_fn)dlsym(RTLD_NEXT, "accept4");
     if (!real_setsockopt) real_setsockopt = (setsockopt_fn)dlsym(RTLD_NEXT, "setsockopt");
+    if (!real_sendto) real_sendto = (sendto_fn)dlsym(RTLD_NEXT, "sendto");
+    if (!real_sendmsg) real_sendmsg = (sendmsg_fn)dlsym(RTLD_NEXT, "sendmsg");
 }
 
 static void say(const char* s) {
@@ -194,8 +200,8 @@ KT_EXPORT int listen(int fd, int backlog) {
     return real_listen(fd, backlog);
 }
 
-KT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
-    if (!real_connect) resolve();
+/* Before an outbound connection starts: connect(), or a TCP Fast Open send. */
+static void before_connecting(int fd, const struct sockaddr* addr) {
     /* A non-blocking connect may be called again while in progress: act on the first call. */
     if (g_active && addr && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6) &&
         !(fd_bits(fd) & CONNECTED_OUT)) {
@@ -206,7 +212,26 @@ KT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
         }
         errno = saved;
     }
+}
+
+KT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
+    if (!real_connect) resolve();
+    before_connecting(fd, addr);
     return real_connect(fd, addr, len);
+}
+
+/* TCP Fast Open connects inside sendto()/sendmsg() with MSG_FASTOPEN, without connect(). Any
+ * other send passes straight through: one test of the flags. */
+KT_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const struct sockaddr* addr, socklen_t len) {
+    if (!real_sendto) resolve();
+    if (flags & MSG_FASTOPEN) before_connecting(fd, addr);
+    return real_sendto(fd, buf, n, flags, addr, len);
+}
+
+KT_EXPORT ssize_t sendmsg(int fd, const struct msghdr* msg, int flags) {
+    if (!real_sendmsg) resolve();
+    if ((flags & MSG_FASTOPEN) && msg) before_connecting(fd, (const struct sockaddr*)msg->msg_name);
+    return real_sendmsg(fd, msg, flags);
 }
 
 KT_EXPORT int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {

@@ -117,6 +117,17 @@ TEST_F(ExecCommandTest, RoleListenerLeavesUpstreamSocketsAlone) {
     close(listener);
 }
 
+// TCP Fast Open connects inside sendto(MSG_FASTOPEN), never calling connect().
+TEST_F(ExecCommandTest, AFastOpenConnectionCarriesTheProfile) {
+    const int listener = listen_on("127.0.0.1");
+    ExecChild client({profile}, {"fastopen", std::to_string(local_port(listener))}, err);
+    ASSERT_EQ(client.ready(), 1) << shell("cat " + err);
+    auto c = sockets_of(client.pid());
+    ASSERT_EQ(c["upstream"].size(), 1u);
+    expect_profile(c["upstream"][0], "fast open upstream");
+    close(listener);
+}
+
 TEST_F(ExecCommandTest, TheProgramsOwnValuesStandUnlessEnforced) {
     const int listener = listen_on("127.0.0.1");
     const std::string port = std::to_string(local_port(listener));

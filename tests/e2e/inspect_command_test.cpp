@@ -64,6 +64,7 @@ TEST(InspectCommandTest, ReplayOfTheSavedReplyPrintsATableAndValidJson) {
     ASSERT_EQ(json.exit_code, 0);
     auto doc = nlohmann::json::parse(json.out);
     EXPECT_EQ(doc["schema"], "keepalive-tune.inspect.v1");
+    EXPECT_EQ(doc["complete"], true);
     EXPECT_EQ(doc["sockets"].size(), 9u);
     EXPECT_TRUE(doc["warnings"].empty());
 }

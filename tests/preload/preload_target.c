@@ -6,6 +6,8 @@
  *                                                         with own S, set TCP_KEEPIDLE=S on each accepted one
  *   preload_target READY_FD connect PORT [before|after S] connect to 127.0.0.1:PORT, optionally setting
  *                                                         TCP_KEEPIDLE=S itself before or after connect
+ *   preload_target READY_FD fastopen PORT                 connect to 127.0.0.1:PORT with TCP Fast Open
+ *                                                         (sendto with MSG_FASTOPEN, no connect())
  *   preload_target READY_FD others                        print SO_KEEPALIVE of a UDP and a UNIX socket
  *   preload_target READY_FD exit CODE | kill SIGNAL       exit with CODE, or die by SIGNAL
  *
@@ -74,6 +76,14 @@ int main(int argc, char** argv) {
         if (before) set_idle(c, own);
         if (connect(c, (struct sockaddr*)&a, sizeof a) != 0) return 75;
         if (own && !before) set_idle(c, own);
+        ready(ready_fd, 1);
+        pause();
+        return 0;
+    }
+    if (strcmp(mode, "fastopen") == 0 && argc >= 4) {
+        const int c = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = loopback(atoi(argv[3]));
+        if (c < 0 || sendto(c, "x", 1, MSG_FASTOPEN, (struct sockaddr*)&a, sizeof a) != 1) return 79;
         ready(ready_fd, 1);
         pause();
         return 0;
