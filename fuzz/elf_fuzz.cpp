@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const kt::ReadAt read = [data, size](std::uint64_t offset, std::span<std::byte> out) -> std::size_t {
         if (offset >= size) return 0;
         const std::size_t n = std::min<std::size_t>(out.size(), size - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), data + offset, n);
+        if (n > 0) std::memcpy(out.data(), data + offset, n);
         return n;
     };
     if (auto facts = kt::inspect_elf(read, "fuzz")) (void)facts->interpreter.size();

@@ -14,8 +14,11 @@ constexpr std::string_view k_what = "sock_diag reply";
 constexpr std::size_t k_attr_header = sizeof(nlattr);  // NLA_HDRLEN: 4, already aligned
 constexpr std::string_view k_kernel_error_prefix = "the kernel answered with error ";
 
-std::string kernel_error(int err) {
-    const char* desc = strerrordesc_np(err);
+// `negative` is what the kernel put in the message: -errno. Any int can arrive in bytes that
+// are not the kernel's (a --replay file), INT_MIN included, whose negation is undefined.
+std::string kernel_error(std::int64_t negative) {
+    const std::int64_t err = -negative;
+    const char* desc = err > 0 && err < 4096 ? strerrordesc_np(static_cast<int>(err)) : nullptr;
     return std::string(k_kernel_error_prefix) + std::to_string(err) + " (" + (desc ? desc : "unknown") + ")";
 }
 
@@ -114,7 +117,7 @@ Result<void> parse_diag_chunk(std::span<const std::uint8_t> bytes, const DiagExp
             // netlink_dump_done puts the dump's error (0 or -errno) in the payload.
             int status = 0;
             if (payload_len >= sizeof status) std::memcpy(&status, payload, sizeof status);
-            if (status < 0) return fail(std::string(k_what), kernel_error(-status));
+            if (status < 0) return fail(std::string(k_what), kernel_error(status));
             progress.done = true;
             return {};
         }
@@ -126,7 +129,7 @@ Result<void> parse_diag_chunk(std::span<const std::uint8_t> bytes, const DiagExp
             if (err.error == 0) {  // an ACK, not an error
                 ++progress.skipped_messages;
             } else {
-                return fail(std::string(k_what), kernel_error(-err.error));
+                return fail(std::string(k_what), kernel_error(err.error));
             }
         } else if (hdr.nlmsg_type == SOCK_DIAG_BY_FAMILY || hdr.nlmsg_type == TCPDIAG_GETSOCK) {
             // A compat (AF_UNSPEC) dump answers with its request type, TCPDIAG_GETSOCK.

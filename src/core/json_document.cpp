@@ -27,7 +27,7 @@ Position position_of(std::string_view text, std::size_t byte) {
 
 // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1, column 2: why";
 // keep only the why.
-std::string reason_of(const nlohmann::json::parse_error& e) {
+std::string reason_of(const nlohmann::json::exception& e) {
     std::string_view m = e.what();
     if (auto colon = m.find(": "); colon != std::string_view::npos) m.remove_prefix(colon + 2);
     return std::string(m);
@@ -55,6 +55,9 @@ Result<nlohmann::json> parse_json_document(std::string_view text, std::string_vi
         if (!duplicate.empty())
             return fail(std::string(source), "duplicate key \"" + duplicate + "\": keep only one of them");
         return doc;
+    } catch (const nlohmann::json::out_of_range& e) {
+        // A number beyond a double (1e400): nlohmann says so without a position.
+        return fail(std::string(source), "not valid JSON: a number is too large (" + reason_of(e) + ")");
     } catch (const nlohmann::json::parse_error& e) {
         // e.byte is one past the offending character; point at the character itself.
         const auto p = position_of(text, e.byte > 0 ? e.byte - 1 : 0);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cerrno>
 
 #include "core/ip_text.hpp"
@@ -31,6 +33,18 @@ Parsed parse(const Bytes& b, DiagExpect expect = {}) {
     p.result = parse_diag_chunk(b, expect, c, p.progress);
     p.sockets = c.sockets;
     return p;
+}
+
+// Found by the fuzzer: an NLMSG_ERROR carrying INT_MIN (only a --replay file can) made the
+// message's -error undefined behaviour.
+TEST(DiagParseTest, AnyErrorNumberInAReplyIsReportedWithoutOverflow) {
+    nlmsgerr e{};
+    e.error = std::numeric_limits<int>::min();
+    test::Bytes payload;
+    test::append_raw(payload, &e, sizeof e);
+    auto p = parse(test::message({NLMSG_ERROR, 0, 0, payload}));
+    ASSERT_FALSE(p.result.has_value());
+    EXPECT_NE(p.result.error().why.find("with error 2147483648 (unknown)"), std::string::npos) << p.result.error().why;
 }
 
 TEST(DiagParseTest, SavedKernelReplyDecodesEverySocket) {

@@ -28,6 +28,14 @@ Errors errors_of(const std::string& text) {
     return p ? Errors{} : p.error();
 }
 
+// Found by the fuzzer: a number beyond a double escaped the JSON reader as an exception.
+TEST(ProfileTest, ANumberTooLargeForADoubleIsAParseError) {
+    const auto e = errors_of(with(k_valid, "\"interval_seconds\": 20", "\"interval_seconds\": 1e400"));
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].what, "profiles/x.json");
+    EXPECT_NE(e[0].why.find("not valid JSON: a number is too large"), std::string::npos) << e[0].why;
+}
+
 TEST(ProfileTest, AnAbbreviatedKeyGetsASuggestion) {
     const auto e = errors_of(with(k_valid, "\"count\": 2", "\"cnt\": 2"));
     ASSERT_FALSE(e.empty());
