@@ -137,6 +137,28 @@ TEST(CheckPolicyTest, NanIsOutOfRangeAndNeverTurnsAThresholdOff) {
     EXPECT_EQ(e[1].line(), "ports-warn: nan is out of range 0..100");
 }
 
+TEST(CheckPolicyTest, HealthThresholdsComeFromTheConfigAndJudgeEachNamespace) {
+    auto t = parse_check_config(R"({"peer-closed-warn": 2, "peer-closed-crit": 10, "dropped-crit": 0, "retransmitting-warn": 1.5})",
+                                "c.json", {});
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error()[0].line(), "c.json: /retransmitting-warn: expected a whole number of sockets, got 1.5");
+    t = parse_check_config(R"({"peer-closed-warn": 2, "peer-closed-crit": 10, "dropped-crit": 0})", "c.json", {});
+    ASSERT_TRUE(t.has_value());
+    HealthReport health;
+    NetnsHealth ns;
+    ns.label = "pod";
+    ns.counts[HealthVerdict::peer_closed] = 3;
+    ns.counts[HealthVerdict::likely_dropped] = 1;
+    health.netns.push_back(ns);
+    CheckInput in;
+    in.health = &health;
+    const auto r = evaluate_check(in, *t);
+    EXPECT_EQ(r.status, CheckStatus::critical);
+    ASSERT_EQ(r.findings.size(), 2u);
+    EXPECT_EQ(r.findings[0].text, "1 connection(s) likely dropped by a middlebox (crit 0)");
+    EXPECT_EQ(r.findings[1].text, "3 connection(s) closed by the peer and still held (CLOSE_WAIT) (warn 2)");
+}
+
 TEST(CheckPolicyTest, TimewaitThresholdsInAConfigAreWholeNumbers) {
     auto t = parse_check_config(R"({"timewait-warn": 1.5})", "c.json", {});
     ASSERT_FALSE(t.has_value());

@@ -253,6 +253,16 @@ void expect_reap_closes_exactly_the_peer_closed(const std::string& method) {
         EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
+    // The server's own closed sockets are orphans (FIN_WAIT2): no process holds them, so there
+    // is no descriptor to shut down: reported as failed, exit 1, nothing else touched.
+    if (method == "shutdown") {
+        const auto orphans = run_tool({"--json", "reap", "--netns", ns.name(), "--state", "fin-wait-2", "--method", "shutdown"});
+        EXPECT_EQ(orphans.exit_code, 1) << orphans.out << orphans.err;
+        const auto o = nlohmann::json::parse(orphans.out);
+        EXPECT_EQ(o["summary"]["failed"], 3);
+        for (const auto& c : o["connections"])
+            EXPECT_NE(c["error"].get<std::string>().find("no process holds it"), std::string::npos) << c;
+    }
     const auto dry = run_tool({"reap", "--netns", ns.name(), "--verdict", "peer-closed", "--method", method, "--dry-run"});
     EXPECT_EQ(dry.exit_code, 0) << dry.err;
     EXPECT_NE(dry.out.find("3 connection(s) would be closed (dry run, nothing closed)"), std::string::npos) << dry.out;

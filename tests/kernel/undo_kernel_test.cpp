@@ -144,6 +144,14 @@ TEST(UndoKernelTest, JsonSaysWhichSocketsWereRestoredAndWhatTheyHeldBefore) {
     const auto original = target.options();
     const std::string undo = d.path() + "/undo.json";
     ASSERT_EQ(run_tool({"apply", profile, "--pid", std::to_string(target.pid()), "--undo-file", undo}).exit_code, 0);
+    // verify changes nothing: what a socket holds is "current" there, not "before".
+    const auto v = nlohmann::json::parse(run_tool({"--json", "verify", profile, "--pid", std::to_string(target.pid())}).out);
+    EXPECT_EQ(v["schema"], "keepalive-tune.verify.v2");
+    for (const auto& s : v["sockets"]) {
+        EXPECT_FALSE(s.contains("before")) << s;
+        EXPECT_EQ(s["current"]["idle_seconds"], 240) << s;
+        EXPECT_TRUE(s["local"].is_object()) << s;
+    }
     auto u = run_tool({"--json", "undo", undo});
     ASSERT_EQ(u.exit_code, 0) << u.err;
     const auto doc = nlohmann::json::parse(u.out);
