@@ -19,9 +19,17 @@ Result<CheckState> parse_check_state(std::string_view text, std::string_view sou
             return fail(src, "not a keepalive-tune check state file (schema " + std::string(k_state_schema) + ")");
         CheckState s;
         s.boot_id = doc->at("boot_id").get<std::string>();
-        s.time_ms = doc->at("time_ms").get<std::int64_t>();
+        // Typed before converting: nlohmann casts a float such as 1.7e40 to an integer without
+        // a range check (undefined behaviour, found by the fuzzer).
+        const auto& time = doc->at("time_ms");
+        if (!time.is_number_integer()) return fail(src, "malformed state: time_ms is not an integer");
+        s.time_ms = time.get<std::int64_t>();
         for (const auto& [label, counters] : doc->at("netns").items())
-            for (const auto& [name, value] : counters.items()) s.netns[label][name] = value.get<std::uint64_t>();
+            for (const auto& [name, value] : counters.items()) {
+                if (!value.is_number_unsigned())
+                    return fail(src, "malformed state: counter " + name + " of netns " + label + " is not a whole number");
+                s.netns[label][name] = value.get<std::uint64_t>();
+            }
         return s;
     } catch (const nlohmann::json::exception& e) {
         return fail(src, std::string("malformed state: ") + e.what());

@@ -22,6 +22,17 @@ TEST(CheckStateTest, RoundTripsThroughItsText) {
     EXPECT_EQ(back->netns.at("host").at("TW"), 42u);
 }
 
+// Found by the fuzzer: a float too large for an integer was converted without a range check.
+TEST(CheckStateTest, NumbersOfTheWrongKindAreAMalformedStateNotUndefinedBehaviour) {
+    const std::string head = R"({"schema": "keepalive-tune.check-state.v1", "boot_id": "x", )";
+    for (const char* bad : {R"("time_ms": 1.7e40, "netns": {})", R"("time_ms": 1, "netns": {"host": {"TW": -5}})",
+                            R"("time_ms": 1, "netns": {"host": {"TW": 1e30}})"}) {
+        auto r = parse_check_state(head + bad + "}", "state.json");
+        ASSERT_FALSE(r.has_value()) << bad;
+        EXPECT_NE(r.error().why.find("malformed state"), std::string::npos) << r.error().why;
+    }
+}
+
 TEST(CheckStateTest, DeltaIsTheGrowthOverTheInterval) {
     const auto before = state(1000, 100, 2), now = state(61000, 250, 5);
     std::string why;
