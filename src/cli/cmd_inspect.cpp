@@ -162,14 +162,8 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
                 if (!progress) return std::unexpected(progress.error());
                 return {};
             }
-            std::optional<sys::DiagSocket> socket;
-            auto opened = sys::run_in_netns(target, [&]() -> Result<void> {
-                auto s = sys::DiagSocket::open();
-                if (!s) return std::unexpected(s.error());
-                socket.emplace(std::move(*s));
-                return {};
-            });
-            if (!opened) return opened;
+            auto socket = sys::open_diag_socket_in(target);
+            if (!socket) return std::unexpected(socket.error());
             start_output();
             sink.begin_netns(target.label, query->needs_listener_pass());
             if (query->needs_listener_pass()) {

@@ -98,10 +98,7 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
     for (const auto& t : scan->targets) {
         auto& slot = diag[t.label];
         if (o.dry_run || method == Method::shutdown) continue;
-        (void)sys::run_in_netns(t, [&]() -> Result<void> {
-            if (auto s = sys::DiagSocket::open()) slot.emplace(std::move(*s));
-            return {};
-        });
+        if (auto s = sys::open_diag_socket_in(t)) slot.emplace(std::move(*s));
     }
     std::vector<Outcome> outcomes;
     bool destroy_unsupported = false;

@@ -176,14 +176,8 @@ Result<void> scan_netns(const Validated& v, const HealthSink::Shared& shared, co
     if (ns.conntrack)
         for (auto& p : mine) p.push_back(*ns.conntrack);
 
-    std::optional<sys::DiagSocket> socket;
-    auto opened = sys::run_in_netns(target, [&]() -> Result<void> {
-        auto s = sys::DiagSocket::open();
-        if (!s) return std::unexpected(s.error());
-        socket.emplace(std::move(*s));
-        return {};
-    });
-    if (!opened) return opened;
+    auto socket = sys::open_diag_socket_in(target);
+    if (!socket) return std::unexpected(socket.error());
     ListenerIndex listeners;
     ListenerSink listener_sink(listeners);
     if (auto r = socket->dump({v.query.family, state_bit(TcpState::listen), {}, false}, listener_sink); !r)

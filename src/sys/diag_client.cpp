@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -252,6 +253,18 @@ Result<void> DiagSocket::destroy(const SocketRecord& s) {
         return std::unexpected(Error{"SOCK_DESTROY", err ? errno_text(err) : r.error().line(), err});
     }
     return {};
+}
+
+Result<DiagSocket> open_diag_socket_in(const NetnsTarget& ns) {
+    std::optional<DiagSocket> socket;
+    auto opened = run_in_netns(ns, [&]() -> Result<void> {
+        auto s = DiagSocket::open();
+        if (!s) return std::unexpected(s.error());
+        socket.emplace(std::move(*s));
+        return {};
+    });
+    if (!opened) return std::unexpected(opened.error());
+    return std::move(*socket);
 }
 
 Result<DiagProgress> replay_dump(std::span<const std::uint8_t> bytes, SocketSink& sink) {

@@ -11,6 +11,7 @@
 #include "core/diag_parse.hpp"
 #include "core/error.hpp"
 #include "core/tcp_state.hpp"
+#include "sys/netns.hpp"
 
 namespace kt::sys {
 
@@ -60,6 +61,9 @@ private:
     std::uint32_t m_seq = 0;
     std::vector<std::uint8_t> m_buf;
 };
+
+// A sock_diag socket created inside `ns`, so it reports that namespace's sockets.
+Result<DiagSocket> open_diag_socket_in(const NetnsTarget& ns);
 
 // Feeds a saved reply (a --dump-raw file's bytes) through the same parser.
 Result<DiagProgress> replay_dump(std::span<const std::uint8_t> bytes, SocketSink& sink);

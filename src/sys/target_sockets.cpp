@@ -65,14 +65,8 @@ std::expected<std::vector<FoundSocket>, Errors> find_target_sockets(const std::v
 
     std::vector<FoundSocket> found;
     for (const auto& [inode, ns] : namespaces) {
-        std::optional<DiagSocket> socket;
-        auto opened = run_in_netns(ns, [&]() -> Result<void> {
-            auto s = DiagSocket::open();
-            if (!s) return std::unexpected(s.error());
-            socket.emplace(std::move(*s));
-            return {};
-        });
-        if (!opened) return std::unexpected(Errors{opened.error()});
+        auto socket = open_diag_socket_in(ns);
+        if (!socket) return std::unexpected(Errors{socket.error()});
         OwnedSockets owned(scan.index);
         auto dump = socket->dump({0, k_default_inspect_states, {}}, owned);
         if (!dump) return std::unexpected(Errors{dump.error()});

@@ -66,6 +66,19 @@ private:
     std::thread m_thread;
 };
 
+// The lab, and a listener in its server namespace.
+struct ProbeLab {
+    ProbeLab(int idle_timeout_s, ForgetfulNatLab::Forget forget) : lab(idle_timeout_s, forget) {
+        if (lab.error().empty()) lab.server.run_inside([&] { listener = listen_on(ForgetfulNatLab::k_server); });
+    }
+    ~ProbeLab() {
+        if (listener >= 0) close(listener);
+    }
+    std::uint16_t port() const { return local_port(listener); }
+    ForgetfulNatLab lab;
+    int listener = -1;
+};
+
 void expect_bracket_around_3s(const Probe& p, const char* drop) {
     ASSERT_EQ(p.exit_code, 0) << p.doc.dump(1) << p.err;
     const int survived = p.doc["survived_seconds"], forgotten = p.doc["forgotten_seconds"];
@@ -81,42 +94,34 @@ void expect_bracket_around_3s(const Probe& p, const char* drop) {
 TEST(ProbeKernelTest, BracketsASilentNatTimeoutWithinASecond) {
     KT_REQUIRE_KERNEL_TESTS();
     KT_REQUIRE_NFT();
-    ForgetfulNatLab lab(3, ForgetfulNatLab::Forget::drop);
-    ASSERT_EQ(lab.error(), "");
-    int l = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    const auto p = probe(lab, local_port(l), "8s", 8);
+    ProbeLab t(3, ForgetfulNatLab::Forget::drop);
+    ASSERT_EQ(t.lab.error(), "");
+    const auto p = probe(t.lab, t.port(), "8s", 8);
     expect_bracket_around_3s(p, "silent");
     // Idles past the first forgotten one are closed without waiting.
     EXPECT_EQ(p.doc["connections"].size() + p.doc["closed_early"].get<std::size_t>(), 8u);
     EXPECT_GT(p.doc["closed_early"], 0);
     EXPECT_NE(p.doc["notes"][0].get<std::string>().find("black-holed"), std::string::npos);
     // Its connections are gone: nothing of the probe is left in the client's namespace.
-    EXPECT_EQ(lab.client.exec("ss -tanH state established | wc -l"), "0\n");
-    close(l);
+    EXPECT_EQ(t.lab.client.exec("ss -tanH state established | wc -l"), "0\n");
 }
 
 TEST(ProbeKernelTest, ANatThatResetsForgottenFlowsIsNamedAsSuch) {
     KT_REQUIRE_KERNEL_TESTS();
     KT_REQUIRE_NFT();
-    ForgetfulNatLab lab(3, ForgetfulNatLab::Forget::reset);
-    ASSERT_EQ(lab.error(), "");
-    int l = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    expect_bracket_around_3s(probe(lab, local_port(l), "6s", 6), "reset");
-    close(l);
+    ProbeLab t(3, ForgetfulNatLab::Forget::reset);
+    ASSERT_EQ(t.lab.error(), "");
+    expect_bracket_around_3s(probe(t.lab, t.port(), "6s", 6), "reset");
 }
 
 TEST(ProbeKernelTest, AServerThatClosesIdleConnectionsFirstIsReportedWithWhen) {
     KT_REQUIRE_KERNEL_TESTS();
     KT_REQUIRE_NFT();
-    ForgetfulNatLab lab(60, ForgetfulNatLab::Forget::drop);
-    ASSERT_EQ(lab.error(), "");
-    int l = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    IdleClosingServer server(l, std::chrono::milliseconds(1500));
+    ProbeLab t(60, ForgetfulNatLab::Forget::drop);
+    ASSERT_EQ(t.lab.error(), "");
+    IdleClosingServer server(t.listener, std::chrono::milliseconds(1500));
     // Idles 1..6 s: the 1 s probe is answered before the server closes at 1.5 s.
-    const auto some = probe(lab, local_port(l), "6s", 6);
+    const auto some = probe(t.lab, t.port(), "6s", 6);
     EXPECT_EQ(some.exit_code, 0) << some.doc.dump(1) << some.err;
     EXPECT_GE(some.doc["far_end_closes_after_ms"], 1300);
     EXPECT_LE(some.doc["far_end_closes_after_ms"], 1900);
@@ -124,36 +129,31 @@ TEST(ProbeKernelTest, AServerThatClosesIdleConnectionsFirstIsReportedWithWhen) {
     for (const auto& n : some.doc["notes"]) noted = noted || n.get<std::string>().find("closed by the far end") != std::string::npos;
     EXPECT_TRUE(noted) << some.doc["notes"].dump();
     // Idles of 2 s and more: every connection is closed before its first probe.
-    const auto none = probe(lab, local_port(l), "8s", 4);
+    const auto none = probe(t.lab, t.port(), "8s", 4);
     EXPECT_EQ(none.exit_code, 1) << none.doc.dump(1);
     EXPECT_FALSE(none.doc["measured"]);
     EXPECT_EQ(none.doc["bracket"], "not measured: the far end closed every connection before its first keepalive probe");
-    close(l);
 }
 
 TEST(ProbeKernelTest, WithoutAMiddleboxNoTimeoutIsFoundUpToTheMaximum) {
     KT_REQUIRE_KERNEL_TESTS();
     KT_REQUIRE_NFT();
-    ForgetfulNatLab lab(60, ForgetfulNatLab::Forget::drop);
-    ASSERT_EQ(lab.error(), "");
-    int l = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    const auto p = probe(lab, local_port(l), "4s", 4);
+    ProbeLab t(60, ForgetfulNatLab::Forget::drop);
+    ASSERT_EQ(t.lab.error(), "");
+    const auto p = probe(t.lab, t.port(), "4s", 4);
     EXPECT_EQ(p.exit_code, 0) << p.doc.dump(1) << p.err;
     EXPECT_EQ(p.doc["survived_seconds"], 4);
     EXPECT_TRUE(p.doc["forgotten_seconds"].is_null());
     EXPECT_EQ(p.doc["bracket"].get<std::string>().rfind("no idle timeout up to 4s", 0), 0u) << p.doc["bracket"];
-    close(l);
 }
 
 TEST(ProbeKernelTest, SigtermClosesEveryConnectionItOpened) {
     KT_REQUIRE_KERNEL_TESTS();
     KT_REQUIRE_NFT();
-    ForgetfulNatLab lab(60, ForgetfulNatLab::Forget::drop);
-    ASSERT_EQ(lab.error(), "");
-    int l = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    const std::string to = std::string(ForgetfulNatLab::k_server) + ":" + std::to_string(local_port(l));
+    ProbeLab t(60, ForgetfulNatLab::Forget::drop);
+    ASSERT_EQ(t.lab.error(), "");
+    const auto& lab = t.lab;
+    const std::string to = std::string(ForgetfulNatLab::k_server) + ":" + std::to_string(t.port());
     const std::string ns = lab.client.name();
     ChildProcess run([&](int) {
         execl(tool_path().c_str(), "keepalive-tune", "probe", to.c_str(), "--netns", ns.c_str(), "--max", "30s",
@@ -172,7 +172,6 @@ TEST(ProbeKernelTest, SigtermClosesEveryConnectionItOpened) {
     EXPECT_TRUE(WIFEXITED(status)) << status;
     EXPECT_EQ(WEXITSTATUS(status), 1);
     EXPECT_EQ(lab.client.exec("ss -tanH state established | wc -l"), "0\n");
-    close(l);
 }
 
 TEST(ProbeKernelTest, BadInputAndARefusingDestinationAreOneLineAndExit2) {
