@@ -5,7 +5,8 @@ namespace kt {
 std::vector<std::string> profile_search_dirs(const ProfileSearch& s) {
     std::vector<std::string> dirs = s.user_dirs;
     dirs.push_back(s.etc_dir);
-    if (!s.share_dir.empty()) dirs.push_back(s.share_dir);
+    if (!s.moved_share_dir.empty()) dirs.push_back(s.moved_share_dir);
+    if (!s.share_dir.empty() && s.share_dir != s.moved_share_dir) dirs.push_back(s.share_dir);
     if (s.in_build_tree && !s.source_dir.empty()) dirs.push_back(s.source_dir);
     return dirs;
 }

@@ -14,6 +14,12 @@ std::vector<std::string> default_profile_dirs(const std::vector<std::string>& us
     ProfileSearch s;
     s.user_dirs = user_dirs;
     s.share_dir = build::k_profile_install_dir;
+    // A moved install (DESTDIR, a tarball, a container image) keeps its profiles beside its
+    // binary, as the preload library is found.
+    if (const auto self = self_executable(); !self.empty())
+        s.moved_share_dir = (std::filesystem::path(self).parent_path().parent_path() / build::k_profile_relative_dir)
+                                .lexically_normal()
+                                .string();
     s.source_dir = build::k_source_profile_dir;
     s.in_build_tree = is_inside_dir(self_executable(), build::k_build_dir);
     return profile_search_dirs(s);

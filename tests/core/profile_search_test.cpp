@@ -15,6 +15,17 @@ TEST(ProfileSearchTest, UserDirsComeFirstThenEtcThenShareThenSourceTree) {
                                                                "/usr/share/keepalive-tune/profiles", "/src/profiles"}));
 }
 
+TEST(ProfileSearchTest, TheShareDirBesideAMovedBinaryComesBeforeTheConfiguredOne) {
+    ProfileSearch s;
+    s.moved_share_dir = "/opt/kt/share/keepalive-tune/profiles";
+    s.share_dir = "/usr/local/share/keepalive-tune/profiles";
+    EXPECT_EQ(profile_search_dirs(s), (std::vector<std::string>{"/etc/keepalive-tune/profiles", "/opt/kt/share/keepalive-tune/profiles",
+                                                               "/usr/local/share/keepalive-tune/profiles"}));
+    s.moved_share_dir = s.share_dir;  // installed where it was configured: listed once
+    EXPECT_EQ(profile_search_dirs(s),
+              (std::vector<std::string>{"/etc/keepalive-tune/profiles", "/usr/local/share/keepalive-tune/profiles"}));
+}
+
 TEST(ProfileSearchTest, SourceTreeIsSearchedOnlyFromTheBuildTree) {
     ProfileSearch s;
     s.share_dir = "/usr/share/keepalive-tune/profiles";

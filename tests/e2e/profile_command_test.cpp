@@ -112,6 +112,23 @@ TEST(ProfileCommandTest, CheckReportsEveryUnknownIdAndTakesRepeatedPaths) {
     EXPECT_NE(repeated.out.find("aws-nlb-tcp"), std::string::npos) << repeated.out;
 }
 
+// A moved install (a copied prefix) finds the profiles beside its binary, as it finds the
+// preload library; before, only the configured share directory was searched.
+TEST(ProfileCommandTest, AMovedInstallFindsTheProfilesBesideItsBinary) {
+    TempDir prefix;
+    std::filesystem::create_directories(prefix.path() + "/bin");
+    std::filesystem::copy_file(tool_path(), prefix.path() + "/bin/keepalive-tune");
+    std::filesystem::permissions(prefix.path() + "/bin/keepalive-tune", std::filesystem::perms::owner_all);
+    TempDir scratch;
+    const auto profile = scratch.write_profile("moved-only", 60, 20, 2);
+    const std::string share = prefix.path() + "/share/keepalive-tune/profiles";
+    std::filesystem::create_directories(share);
+    std::filesystem::copy_file(profile, share + "/moved-only.json");
+    const auto r = run_program({prefix.path() + "/bin/keepalive-tune", "profile", "show", "moved-only"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("moved-only"), std::string::npos) << r.out;
+}
+
 TEST(ProfileCommandTest, ShowOfAnUnknownProfileSuggestsTheNearest) {
     auto r = run_tool({"profile", "show", "websoket"});
     EXPECT_EQ(r.exit_code, 2);
