@@ -19,9 +19,6 @@
 namespace kt::test {
 namespace {
 
-#define KT_REQUIRE_NFT() \
-    if (access("/usr/sbin/nft", X_OK) != 0) GTEST_SKIP() << "needs nftables' nft"
-
 nlohmann::json health_json(const std::vector<std::string>& args, int expect_exit) {
     std::vector<std::string> all{"--json", "health"};
     all.insert(all.end(), args.begin(), args.end());
@@ -49,13 +46,9 @@ TEST(HealthKernelTest, AConnectionIdlePastTheNatTimeoutIsLikelyDroppedAndItsNext
     KT_REQUIRE_NFT();
     ForgetfulNatLab lab(3, ForgetfulNatLab::Forget::reset);
     ASSERT_EQ(lab.error(), "");
-    int l = -1, plain = -1, kept = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    const auto port = local_port(l);
-    lab.client.run_inside([&] {
-        plain = connect_to(ForgetfulNatLab::k_server, port);
-        kept = connect_to(ForgetfulNatLab::k_server, port);
-    });
+    const int l = lab.listen_in_server();
+    const int plain = lab.connect_from_client(local_port(l));
+    const int kept = lab.connect_from_client(local_port(l));
     ASSERT_GE(plain, 0);
     ASSERT_GE(kept, 0);
     set_keepalive(kept, 1, 1, 3);  // a probe every second beats the 3 s timeout
@@ -360,12 +353,9 @@ TEST(HealthKernelTest, DataToASilentPeerIsRetransmittingWithTheGiveUpTime) {
     KT_REQUIRE_NFT();
     ForgetfulNatLab lab(60, ForgetfulNatLab::Forget::drop);
     ASSERT_EQ(lab.error(), "");
-    int l = -1, bounded = -1, unbounded = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    lab.client.run_inside([&] {
-        bounded = connect_to(ForgetfulNatLab::k_server, local_port(l));
-        unbounded = connect_to(ForgetfulNatLab::k_server, local_port(l));
-    });
+    const int l = lab.listen_in_server();
+    const int bounded = lab.connect_from_client(local_port(l));
+    const int unbounded = lab.connect_from_client(local_port(l));
     set_int_option(bounded, IPPROTO_TCP, TCP_USER_TIMEOUT, 8000);
     const int a1 = accept_one(l), a2 = accept_one(l);
     ASSERT_TRUE(lab.silence_server());
@@ -398,9 +388,8 @@ TEST(HealthKernelTest, UnansweredKeepaliveProbesAreProbing) {
     KT_REQUIRE_NFT();
     ForgetfulNatLab lab(60, ForgetfulNatLab::Forget::drop);
     ASSERT_EQ(lab.error(), "");
-    int l = -1, c = -1;
-    lab.server.run_inside([&] { l = listen_on(ForgetfulNatLab::k_server); });
-    lab.client.run_inside([&] { c = connect_to(ForgetfulNatLab::k_server, local_port(l)); });
+    const int l = lab.listen_in_server();
+    const int c = lab.connect_from_client(local_port(l));
     set_keepalive(c, 1, 1, 8);
     const int a = accept_one(l);
     ASSERT_TRUE(lab.silence_server());

@@ -19,9 +19,6 @@
 namespace kt::test {
 namespace {
 
-#define KT_REQUIRE_NFT() \
-    if (access("/usr/sbin/nft", X_OK) != 0) GTEST_SKIP() << "needs nftables' nft"
-
 struct Probe {
     int exit_code = -1;
     nlohmann::json doc;
@@ -69,7 +66,7 @@ private:
 // The lab, and a listener in its server namespace.
 struct ProbeLab {
     ProbeLab(int idle_timeout_s, ForgetfulNatLab::Forget forget) : lab(idle_timeout_s, forget) {
-        if (lab.error().empty()) lab.server.run_inside([&] { listener = listen_on(ForgetfulNatLab::k_server); });
+        if (lab.error().empty()) listener = lab.listen_in_server();
     }
     ~ProbeLab() {
         if (listener >= 0) close(listener);

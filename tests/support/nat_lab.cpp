@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "support/run_binary.hpp"
+#include "support/sockets.hpp"
 
 namespace kt::test {
 
@@ -55,6 +56,18 @@ bool ForgetfulNatLab::silence_server() const {
     return server.exec("nft add table inet kt_silence && ip netns exec " + server.name() +
                        " nft add chain inet kt_silence in '{ type filter hook input priority 0; policy drop; }' && echo ok") ==
            "ok\n";
+}
+
+int ForgetfulNatLab::listen_in_server() const {
+    int fd = -1;
+    server.run_inside([&] { fd = listen_on(k_server); });
+    return fd;
+}
+
+int ForgetfulNatLab::connect_from_client(std::uint16_t port) const {
+    int fd = -1;
+    client.run_inside([&] { fd = connect_to(k_server, port); });
+    return fd;
 }
 
 long ForgetfulNatLab::invalid_packets() const {

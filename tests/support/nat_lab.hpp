@@ -5,11 +5,18 @@
 // reset, as NAT gateways and load balancers do. Everything is removed on destruction.
 #pragma once
 
+#include <unistd.h>
+
+#include <cstdint>
 #include <string>
 
 #include "support/netns.hpp"
 
 namespace kt::test {
+
+// The lab's middlebox is built with nft; tests that use it skip without it.
+#define KT_REQUIRE_NFT() \
+    if (access("/usr/sbin/nft", X_OK) != 0) GTEST_SKIP() << "needs nftables' nft"
 
 class ForgetfulNatLab {
 public:
@@ -26,6 +33,10 @@ public:
     bool silence_server() const;
     // Packets the middlebox found invalid (forgotten flows), from its nft counter.
     long invalid_packets() const;
+    // A listener on the server's address (any port), made inside the server namespace.
+    int listen_in_server() const;
+    // A connection from the client namespace to the server's `port`.
+    int connect_from_client(std::uint16_t port) const;
 
     TestNetns client, middlebox, server;
     static constexpr const char* k_client = "10.231.1.2";
