@@ -31,7 +31,8 @@ constexpr int k_own_idle = 1111;  // what the target sets on every socket it mak
 
 struct Record {
     std::uint32_t inode;
-    int idle;  // TCP_KEEPIDLE when it was closed (or at the end)
+    int idle;    // TCP_KEEPIDLE when it was replaced, or at the end
+    int at_end;  // still open at the end, after every apply had finished
 };
 
 std::uint32_t inode_of(int fd) {
@@ -66,7 +67,7 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
             bool open[k_slots] = {};
             const int one = 1;
             if (write(ready, &one, sizeof one) != sizeof one) _exit(1);
-            const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+            const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(4);  // past the applies below
             for (unsigned n = 0; std::chrono::steady_clock::now() < end && n < 200000; ++n) {
                 const int slot = static_cast<int>(n % k_slots);
                 const int fd = k_first_fd + slot;
@@ -74,10 +75,9 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
                 // always finds sockets that stay long enough to change, and others whose fd
                 // numbers are reused under it.
                 if (slot >= k_slots / 2 && open[slot] && (n / k_slots) % 400 != 0) continue;
-                if (open[slot]) {
-                    records.push_back({inode_of(fd), get_int_option(fd, IPPROTO_TCP, TCP_KEEPIDLE)});
-                    close(fd);
-                }
+                // The old socket's last values; dup2 below replaces it atomically, so the fd
+                // number is never free: a change under apply is always a reuse.
+                if (open[slot]) records.push_back({inode_of(fd), get_int_option(fd, IPPROTO_TCP, TCP_KEEPIDLE), 0});
                 const int s = socket(AF_INET, SOCK_STREAM, 0);
                 set_int_option(s, IPPROTO_TCP, TCP_KEEPIDLE, k_own_idle);
                 sockaddr_in a{};
@@ -90,7 +90,8 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
                 open[slot] = true;
             }
             for (int slot = 0; slot < k_slots; ++slot)
-                if (open[slot]) records.push_back({inode_of(k_first_fd + slot), get_int_option(k_first_fd + slot, IPPROTO_TCP, TCP_KEEPIDLE)});
+                if (open[slot])
+                    records.push_back({inode_of(k_first_fd + slot), get_int_option(k_first_fd + slot, IPPROTO_TCP, TCP_KEEPIDLE), 1});
             const std::uint64_t n = records.size();
             if (write(results[1], &n, sizeof n) != sizeof n) _exit(1);
             for (const auto& r : records)
@@ -122,6 +123,7 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
     ASSERT_EQ(poll(&done, 1, 10000), 1);
     ASSERT_EQ(read(results[0], &n, sizeof n), static_cast<ssize_t>(sizeof n));
     std::map<std::uint32_t, int> idle_of;
+    std::set<std::uint32_t> open_at_end;
     for (std::uint64_t i = 0; i < n; ++i) {
         Record r{};
         std::size_t got = 0;
@@ -131,6 +133,7 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
             got += static_cast<std::size_t>(k);
         }
         idle_of[r.inode] = r.idle;
+        if (r.at_end) open_at_end.insert(r.inode);
     }
     std::printf("%d applies, %zu sockets made by the target, %zu changed, %d planned fds reused by another socket before the write\n",
                 runs, idle_of.size(), changed.size(), reused);
@@ -142,10 +145,14 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
         if (idle != k_own_idle) {
             EXPECT_TRUE(changed.count(inode)) << "socket " << inode << " was changed (idle " << idle << ") but no apply reported it";
         }
-    // ...and every "changed" line is true.
+    // ...and every "changed" line is true: a socket of the target, which carries the profile
+    // where it was still open after the last apply. (One replaced meanwhile may have been read
+    // by the target an instant before apply's write reached it through its duplicate.)
     for (const auto inode : changed) {
         ASSERT_TRUE(idle_of.count(inode)) << inode << " is not a socket of the target";
-        EXPECT_EQ(idle_of[inode], 2) << inode;
+        if (open_at_end.count(inode)) {
+            EXPECT_EQ(idle_of[inode], 2) << inode;
+        }
     }
 
     // The last sockets stay open, some already changed by the applies above: an apply with an
