@@ -2,6 +2,7 @@
 // numbers: between apply's scan and its writes the fd numbers it planned are reused by other
 // sockets. No socket apply did not plan is ever changed, every "changed" line is true, and
 // undo restores exactly what apply changed.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -59,16 +60,20 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
         for (int fd : held) close(fd);
     });
 
-    int results[2];
+    int results[2], stop_churn[2];
     ASSERT_EQ(pipe(results), 0);
+    ASSERT_EQ(pipe2(stop_churn, O_NONBLOCK), 0);
     ChildProcess churn([&](int ready) {
         std::vector<Record> records;
         ns.run_inside([&] {
             bool open[k_slots] = {};
             const int one = 1;
             if (write(ready, &one, sizeof one) != sizeof one) _exit(1);
-            const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(4);  // past the applies below
-            for (unsigned n = 0; std::chrono::steady_clock::now() < end && n < 200000; ++n) {
+            // Until the test has seen enough applies (it says so on stop_churn), at most 15 s.
+            const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+            char byte = 0;
+            for (unsigned n = 0; std::chrono::steady_clock::now() < end && n < 1000000; ++n) {
+                if (n % 64 == 0 && read(stop_churn[0], &byte, 1) == 1) break;
                 const int slot = static_cast<int>(n % k_slots);
                 const int fd = k_first_fd + slot;
                 // Half the slots are replaced every round, the other half every 400 rounds: apply
@@ -103,11 +108,16 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
     });
     ASSERT_EQ(churn.wait_ready(), 1);
 
-    // apply, again and again, while the target churns.
+    // apply, again and again, while the target churns: at least 2.5 s, and until a planned fd
+    // number was seen reused (slow builds, such as the sanitized one, need longer), at most 10 s.
     std::set<std::uint32_t> changed;
     int runs = 0, reused = 0;
-    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
-    while (std::chrono::steady_clock::now() < end && runs < 50) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto enough = [&] {
+        const auto t = std::chrono::steady_clock::now() - start;
+        return runs >= 200 || t >= std::chrono::seconds(10) || (t >= std::chrono::milliseconds(2500) && reused > 0);
+    };
+    while (!enough()) {
         const auto r = run_tool({"--json", "apply", profile, "--pid", std::to_string(churn.pid()), "--role", "upstream"});
         ++runs;
         if (r.exit_code == 2) continue;  // every socket it found was gone before it could plan
@@ -118,6 +128,7 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
             if (s["result"] == "gone" && s["error"].get<std::string>().find("is no longer socket") != std::string::npos) ++reused;
         }
     }
+    ASSERT_EQ(write(stop_churn[1], "s", 1), 1);
     std::uint64_t n = 0;
     pollfd done{results[0], POLLIN, 0};
     ASSERT_EQ(poll(&done, 1, 10000), 1);
@@ -178,8 +189,7 @@ TEST(ApplyChurnTest, NoUnplannedSocketIsChangedWhileFdNumbersAreReused) {
     stop = true;
     acceptor.join();
     close(l);
-    close(results[0]);
-    close(results[1]);
+    for (int fd : {results[0], results[1], stop_churn[0], stop_churn[1]}) close(fd);
 }
 
 }  // namespace
