@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/engine_option.hpp"
 #include "cli/fd_sink.hpp"
 #include "cli/inspect_sink.hpp"
 #include "cli/number_option.hpp"
@@ -21,10 +22,12 @@ namespace {
 struct InspectOptions {
     InspectFlags flags;
     const CLI::Option* state_option = nullptr;
+    const CLI::App* command = nullptr;
     bool processes = false;
     std::vector<std::int32_t> pids;
     std::string comm;
     bool exact = false;
+    std::string engine = "auto";
     bool idle = false;
     std::string netns;
     std::int32_t netns_of = 0;
@@ -63,6 +66,19 @@ nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
             {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}};
 }
 
+// Every socket's exact values in `target`, by cookie (the key sock_diag reports too).
+Result<std::unordered_map<std::uint64_t, ExactOptions>> read_exact_values(sys::SocketIterator& iterator,
+                                                                         const sys::NetnsTarget& target) {
+    auto defaults = sys::read_keepalive_defaults(target);
+    if (!defaults) return std::unexpected(defaults.error());
+    auto sockets = iterator.read(target);
+    if (!sockets) return std::unexpected(sockets.error());
+    std::unordered_map<std::uint64_t, ExactOptions> out;
+    out.reserve(sockets->size());
+    for (const auto& k : *sockets) out.emplace(k.cookie, exact_options(k, iterator.hz(), *defaults));
+    return out;
+}
+
 CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     o.flags.states_given = o.state_option && o.state_option->count() > 0;
     auto query = build_inspect_query(o.flags);
@@ -80,8 +96,18 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     if (o.exact && o.summary)
         return std::unexpected(Errors{{"--exact", "adds per-socket columns; it has no effect with --summary"}});
 
-    // One /proc scan serves every netns: socket inodes are unique system-wide.
-    const bool need_owners = o.processes || !o.pids.empty() || !o.comm.empty() || o.exact;
+    if (o.command->get_option("--engine")->count() > 0 && !o.exact)
+        return std::unexpected(Errors{{"--engine", "chooses how --exact reads socket options; give --exact too"}});
+    std::unique_ptr<sys::SocketIterator> iterator;
+    if (o.exact) {
+        auto engine = open_engine(o.engine);
+        if (!engine) return std::unexpected(Errors{engine.error()});
+        iterator = std::move(*engine);
+    }
+
+    // One /proc scan serves every netns: socket inodes are unique system-wide. The BPF engine
+    // reads exact values without the owners.
+    const bool need_owners = o.processes || !o.pids.empty() || !o.comm.empty() || (o.exact && !iterator);
     std::unique_ptr<sys::OwnerScan> owners;
     if (need_owners) {
         owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comm}));
@@ -119,6 +145,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
                              need_owners, o.exact, o.idle, !o.replay.empty(), &out, &table};
     InspectSink sink(config);
+    std::unordered_map<std::uint64_t, ExactOptions> kernel_exact;
 
     // Nothing reaches stdout until a dump has started, so a bad --netns or --replay leaves
     // only the error line.
@@ -164,6 +191,14 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             }
             auto socket = sys::open_diag_socket_in(target);
             if (!socket) return std::unexpected(socket.error());
+            if (iterator) {
+                // Read before the dump, so a socket the dump lists is one the pass has seen
+                // (new ones in between show '-').
+                auto values = read_exact_values(*iterator, target);
+                if (!values) return std::unexpected(values.error());
+                kernel_exact = std::move(*values);
+                sink.set_kernel_exact(&kernel_exact);
+            }
             start_output();
             sink.begin_netns(target.label, query->needs_listener_pass());
             if (query->needs_listener_pass()) {
@@ -224,6 +259,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         out.put(netns_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         out.put(",\"warnings\":");
         out.put(warning_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        if (o.exact) out.put(std::string(",\"engine\":\"") + engine_name(iterator) + "\"");
         out.put(complete ? ",\"complete\":true}\n" : ",\"complete\":false}\n");
     } else if (mode == InspectOutput::summary) {
         if (g.json)
@@ -270,8 +306,11 @@ void setup_inspect(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatc
                                     "retransmitted segments, from tcp_info (a costlier dump)");
     cmd.add_option("--idle-over", f.idle_over, "only connections idle longer than DURATION (90s, 5m, 350)");
     cmd.add_option("--idle-under", f.idle_under, "only connections idle less than DURATION");
-    cmd.add_flag("--exact", o->exact, "read configured SO_KEEPALIVE, idle, interval, count and user timeout "
-                                      "with getsockopt on a pidfd_getfd copy (needs CAP_SYS_PTRACE)");
+    cmd.add_flag("--exact", o->exact,
+                 "read configured SO_KEEPALIVE, idle, interval, count and user timeout of each socket: with BPF "
+                 "(every socket; a value marked * is inherited from the netns sysctl) or getsockopt on a "
+                 "pidfd_getfd copy (sockets of processes; needs CAP_SYS_PTRACE)");
+    add_engine_option(cmd, o->engine);
     cmd.add_option("--netns", o->netns, "inspect network namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->netns_of, "inspect the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "inspect every network namespace on the host");
@@ -279,6 +318,7 @@ void setup_inspect(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatc
     cmd.add_option("--dump-raw", o->dump_raw, "also save the kernel's raw reply to FILE");
     cmd.add_option("--replay", o->replay, "read a reply saved with --dump-raw instead of asking the kernel");
     o->state_option = cmd.get_option("--state");
+    o->command = &cmd;
     dispatch.on(&cmd, [&global, o] { return run_inspect(global, *o); });
 }
 

@@ -34,7 +34,18 @@ void InspectSink::on_socket(const SocketRecord& s) {
     SocketOptions exact;
     bool have_exact = false;
     std::string exact_error;
-    if (m_config.exact && owner) {
+    std::uint8_t inherited = 0;
+    if (m_config.exact && m_config.kernel_exact) {
+        // The iterator does not see TIME_WAIT or request sockets, which have no options.
+        if (auto it = m_config.kernel_exact->find(s.cookie); it != m_config.kernel_exact->end()) {
+            exact = it->second.options;
+            have_exact = true;
+            inherited = static_cast<std::uint8_t>((it->second.idle_inherited ? render::k_inherited_idle : 0) |
+                                                  (it->second.interval_inherited ? render::k_inherited_interval : 0) |
+                                                  (it->second.count_inherited ? render::k_inherited_count : 0));
+            ++m_exact.read;
+        }
+    } else if (m_config.exact && owner) {
         auto dup = sys::duplicate_socket(owner->pid, owner->fd, s.inode);
         auto options = dup ? sys::read_socket_options(dup->get()) : Result<SocketOptions>(std::unexpected(dup.error()));
         if (options) {
@@ -61,8 +72,8 @@ void InspectSink::on_socket(const SocketRecord& s) {
     }
     render::SocketOwnerView owner_view;
     if (owner) owner_view = {owner->pid, owner->fd, m_config.owners->comm(owner->pid)};
-    render::SocketRow row{&s, role, observed, owner ? &owner_view : nullptr, have_exact ? &exact : nullptr,
-                          exact_error, m_netns};
+    render::SocketRow row{&s,          role,    observed, owner ? &owner_view : nullptr, have_exact ? &exact : nullptr,
+                          exact_error, m_netns, m_config.kernel_exact != nullptr, inherited};
     if (m_config.output == InspectOutput::table) {
         m_config.table->row(row);
     } else {

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include "core/diag_parse.hpp"
 #include "core/inspect_query.hpp"
 #include "core/inspect_summary.hpp"
+#include "core/kernel_socket.hpp"
 #include "core/socket_role.hpp"
 #include "render/chunk_writer.hpp"
 #include "render/socket_rows.hpp"
@@ -30,6 +32,9 @@ struct InspectSinkConfig {
     bool filter_in_user_space = false;
     render::ChunkWriter* out = nullptr;
     render::SocketTable* table = nullptr;
+    // --exact through the BPF engine: every socket of the current netns by cookie (set with
+    // set_kernel_exact per netns); null for the pidfd engine, which reads the owners' copies.
+    const std::unordered_map<std::uint64_t, ExactOptions>* kernel_exact = nullptr;
 };
 
 // Failures to read exact values, summed up in one warning at the end.
@@ -46,6 +51,9 @@ public:
     // Each netns starts with its own listeners and counts.
     void begin_netns(std::string label, bool listeners_known);
     ListenerIndex& listeners() { return m_listeners; }
+    void set_kernel_exact(const std::unordered_map<std::uint64_t, ExactOptions>* values) {
+        m_config.kernel_exact = values;
+    }
     void on_socket(const SocketRecord& s) override;
 
     const InspectSummary& summary() const { return m_summary; }

@@ -24,7 +24,8 @@ void SocketTable::row(const SocketRow& r) {
         write_row(r);
         return;
     }
-    HeldRow h{*r.record, r.role, r.keepalive, r.owner != nullptr, {}, {}, r.exact != nullptr, {}, std::string(r.netns)};
+    HeldRow h{*r.record, r.role,       r.keepalive, r.owner != nullptr,    {}, {}, r.exact != nullptr, {},
+              r.inheritance_known, r.inherited, std::string(r.netns)};
     if (r.owner) {
         h.owner = *r.owner;
         h.comm = std::string(r.owner->comm);
@@ -50,7 +51,7 @@ void SocketTable::settle() {
     for (auto& h : m_held) {
         h.owner.comm = h.comm;
         const SocketRow r{&h.record, h.role, h.keepalive, h.has_owner ? &h.owner : nullptr, h.has_exact ? &h.exact : nullptr,
-                          {}, h.netns};
+                          {}, h.netns, h.inheritance_known, h.inherited};
         write_row(r);
     }
     m_held.clear();
@@ -133,9 +134,16 @@ void SocketTable::write_row(const SocketRow& r) {
     if (m_columns.exact) {
         if (r.exact) {
             m_out.cell(r.exact->keepalive ? "on" : "off", k_w_num);
-            m_out.cell(uint_text(buf, r.exact->idle_seconds), k_w_num);
-            m_out.cell(uint_text(buf, r.exact->interval_seconds), k_w_num);
-            m_out.cell(uint_text(buf, r.exact->count), k_w_num);
+            // A trailing '*': the socket did not set it, the netns sysctl applies (BPF engine).
+            auto value = [&](std::uint64_t v, std::uint8_t bit) {
+                auto text = uint_text(buf, v);
+                if (!(r.inherited & bit)) return text;
+                buf[text.size()] = '*';
+                return std::string_view(buf, text.size() + 1);
+            };
+            m_out.cell(value(r.exact->idle_seconds, k_inherited_idle), k_w_num);
+            m_out.cell(value(r.exact->interval_seconds, k_inherited_interval), k_w_num);
+            m_out.cell(value(r.exact->count, k_inherited_count), k_w_num);
             m_out.cell(uint_text(buf, r.exact->user_timeout_ms), k_w_num);
         } else {
             for (int i = 0; i < 5; ++i) m_out.cell("-", k_w_num);
@@ -243,6 +251,23 @@ void socket_json(ChunkWriter& out, const SocketRow& r, bool with_owner, bool wit
             out.put_uint(r.exact->count);
             out.put(",\"user_timeout_ms\":");
             out.put_uint(r.exact->user_timeout_ms);
+            // null: the engine (pidfd) cannot tell a set value from an inherited one.
+            out.put(",\"inherited\":");
+            if (!r.inheritance_known) {
+                out.put("null");
+            } else {
+                out.put('[');
+                const char* sep = "";
+                for (auto [bit, name] : {std::pair{k_inherited_idle, "\"idle_seconds\""},
+                                         std::pair{k_inherited_interval, "\"interval_seconds\""},
+                                         std::pair{k_inherited_count, "\"count\""}})
+                    if (r.inherited & bit) {
+                        out.put(sep);
+                        out.put(name);
+                        sep = ",";
+                    }
+                out.put(']');
+            }
             out.put('}');
         } else if (!r.exact_error.empty()) {
             out.put("{\"error\":");

@@ -30,7 +30,15 @@ struct SocketRow {
     const SocketOptions* exact = nullptr;    // --exact, when it could be read
     std::string_view exact_error;            // --exact, why it could not be read
     std::string_view netns;                  // --all-netns / --netns label
+    // --exact through the BPF engine: which values the socket only inherits from the netns
+    // sysctls (k_inherited_* bits); the pidfd engine cannot tell.
+    bool inheritance_known = false;
+    std::uint8_t inherited = 0;
 };
+
+inline constexpr std::uint8_t k_inherited_idle = 1;
+inline constexpr std::uint8_t k_inherited_interval = 2;
+inline constexpr std::uint8_t k_inherited_count = 4;
 
 struct TableColumns {
     bool netns = false;
@@ -62,6 +70,8 @@ private:
         std::string comm;
         bool has_exact;
         SocketOptions exact;
+        bool inheritance_known;
+        std::uint8_t inherited;
         std::string netns;
     };
     void write_header();

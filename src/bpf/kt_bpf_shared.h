@@ -1,0 +1,97 @@
+/* Records and map values shared by the BPF programs and the C++ that loads them. Plain C
+ * with fixed-width fields, so both compilers lay them out the same way. */
+#ifndef KT_BPF_SHARED_H
+#define KT_BPF_SHARED_H
+
+#ifdef __cplusplus
+#include <cstdint>
+typedef std::uint8_t kt_u8;
+typedef std::uint16_t kt_u16;
+typedef std::uint32_t kt_u32;
+typedef std::uint64_t kt_u64;
+#else
+typedef __u8 kt_u8;
+typedef __u16 kt_u16;
+typedef __u32 kt_u32;
+typedef __u64 kt_u64;
+#endif
+
+/* One socket as the iterator saw it. keepalive_time/intvl are in jiffies and, like probes,
+ * 0 when the socket never set them (the netns sysctl applies). */
+struct kt_socket_record {
+    kt_u64 cookie;
+    kt_u32 netns_inode;
+    kt_u32 inode; /* 0: no file, e.g. waiting in a listener's accept queue */
+    kt_u8 family;
+    kt_u8 state;
+    kt_u8 keepalive; /* SOCK_KEEPOPEN */
+    kt_u8 probes;
+    kt_u16 local_port;
+    kt_u16 peer_port;
+    kt_u8 local_addr[16];
+    kt_u8 peer_addr[16];
+    kt_u32 keepalive_time;
+    kt_u32 keepalive_intvl;
+    kt_u32 user_timeout_ms;
+    kt_u32 idle_rcv_jiffies;
+    kt_u32 idle_snd_jiffies;
+    kt_u32 idle_ack_jiffies;
+    kt_u32 packets_out;
+    kt_u32 probes_out;
+    /* apply pass: how many writes of the socket's sequence went through, and the error of
+     * the one that failed (negative errno), 0 when all did */
+    kt_u32 writes_done;
+    kt_u32 write_errno; /* errno of the write that failed, 0 when all went through */
+};
+
+/* The setsockopt calls one socket gets in an apply pass, in order (apply_plan's burst-free
+ * sequence, computed in user space). option: 0 SO_KEEPALIVE, 1 TCP_KEEPIDLE, 2 TCP_KEEPINTVL,
+ * 3 TCP_KEEPCNT, 4 TCP_USER_TIMEOUT, as kt::SocketOption. */
+#define KT_MAX_WRITES 8
+struct kt_write {
+    kt_u32 option;
+    kt_u32 value;
+};
+struct kt_apply_entry {
+    kt_u32 count;
+    kt_u32 reserved;
+    struct kt_write writes[KT_MAX_WRITES];
+};
+
+/* Which sockets a pass reports: all of them (read), or only those in the apply map. */
+#define KT_PASS_READ 0
+#define KT_PASS_APPLY 1
+struct kt_pass_config {
+    kt_u32 mode;
+    kt_u32 reserved;
+};
+
+/* The profile `enforce` puts on new connections of a cgroup, kept in a pinned map with what
+ * `enforce --list` shows. Values of 0 are left to the sysctls. */
+#define KT_ROLE_LISTENER 1
+#define KT_ROLE_ACCEPTED 2
+#define KT_ROLE_UPSTREAM 4
+struct kt_enforce_config {
+    kt_u32 keepalive; /* 1: turn SO_KEEPALIVE on, 0: leave it */
+    kt_u32 idle_seconds;
+    kt_u32 interval_seconds;
+    kt_u32 count;
+    kt_u32 user_timeout_ms;
+    kt_u32 roles;        /* KT_ROLE_* */
+    kt_u32 override_app; /* rewrite the application's own keepalive setsockopt calls */
+    kt_u32 reserved;
+    kt_u64 cgroup_id;
+    kt_u64 since_unix;
+    char profile[64];
+    char cgroup_path[256];
+};
+
+/* Counters of the enforce programs, per CPU-free single slot: connections given the profile,
+ * setsockopt failures, application calls rewritten. */
+struct kt_enforce_stats {
+    kt_u64 applied;
+    kt_u64 failed;
+    kt_u64 rewritten;
+};
+
+#endif

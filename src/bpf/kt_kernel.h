@@ -1,0 +1,66 @@
+/* The few kernel structures the BPF programs read, declared by hand: libbpf relocates each
+ * field by name against the running kernel's BTF (CO-RE), so no vmlinux.h is generated from
+ * the build host and field order here does not matter. Only what is read is declared. */
+#ifndef KT_KERNEL_H
+#define KT_KERNEL_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <linux/in6.h>
+
+#define KT_CORE __attribute__((preserve_access_index))
+
+struct ns_common { unsigned int inum; } KT_CORE;
+struct net { struct ns_common ns; } KT_CORE;
+struct possible_net_t_kt { struct net *net; } KT_CORE;
+
+struct sock_common {
+    unsigned short skc_family;
+    unsigned char skc_state;
+    __u16 skc_num;
+    __be16 skc_dport;
+    __be32 skc_daddr;
+    __be32 skc_rcv_saddr;
+    struct in6_addr skc_v6_daddr;
+    struct in6_addr skc_v6_rcv_saddr;
+    struct possible_net_t_kt skc_net;
+    unsigned long skc_flags;
+} KT_CORE;
+
+struct inode { unsigned long i_ino; } KT_CORE;
+struct file { struct inode *f_inode; } KT_CORE;
+struct socket { struct file *file; } KT_CORE;
+
+struct sock {
+    struct sock_common __sk_common;
+    struct socket *sk_socket;
+} KT_CORE;
+
+struct inet_sock { struct sock sk; } KT_CORE;
+
+struct kt_icsk_ack { __u32 lrcvtime; } KT_CORE;
+
+struct inet_connection_sock {
+    struct inet_sock icsk_inet;
+    __u32 icsk_user_timeout;
+    __u8 icsk_probes_out;
+    struct kt_icsk_ack icsk_ack;
+} KT_CORE;
+
+struct tcp_sock {
+    struct inet_connection_sock inet_conn;
+    unsigned int keepalive_time;
+    unsigned int keepalive_intvl;
+    __u8 keepalive_probes;
+    __u32 rcv_tstamp;
+    __u32 lsndtime;
+    __u32 packets_out;
+} KT_CORE;
+
+struct seq_file;
+struct bpf_iter_meta { struct seq_file *seq; __u64 session_id; __u64 seq_num; } KT_CORE;
+struct bpf_iter__tcp { struct bpf_iter_meta *meta; struct sock_common *sk_common; __u32 uid; } KT_CORE;
+
+enum sock_flags { SOCK_KEEPOPEN = 3 };
+
+#endif

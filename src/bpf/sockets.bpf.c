@@ -1,0 +1,123 @@
+/* iter/tcp: one record per TCP socket of the network namespace the iterator was created in
+ * (read pass), or the setsockopt sequence of each socket named in `apply_map` followed by its
+ * record (apply pass). Runs under lock_sock, so bpf_setsockopt acts as setsockopt(2) would. */
+#include "kt_kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "kt_bpf_shared.h"
+
+/* The kernel refuses bpf_setsockopt and reading struct sock to programs that are not
+ * GPL-compatible. */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Keepalive times are jiffies. libbpf fills this from /proc/config.gz or /boot/config-*, and
+ * leaves 0 where neither is readable: the loader then calibrates on a socket of its own. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+/* Read by the loader after load (bpf_iter programs cannot see their .kconfig from user space
+ * through the skeleton otherwise). */
+unsigned int kt_config_hz = 0;
+
+#define KT_AF_INET 2
+#define KT_AF_INET6 10
+#define KT_SOL_SOCKET 1
+#define KT_SO_KEEPALIVE 9
+#define KT_SOL_TCP 6
+#define KT_TCP_KEEPIDLE 4
+#define KT_TCP_KEEPINTVL 5
+#define KT_TCP_KEEPCNT 6
+#define KT_TCP_USER_TIMEOUT 18
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct kt_pass_config);
+} pass_config SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1 << 20);
+    __type(key, __u64);
+    __type(value, struct kt_apply_entry);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+} apply_map SEC(".maps");
+
+static __always_inline int write_option(struct tcp_sock *tp, __u32 option, __u32 value) {
+    int v = (int)value;
+    switch (option) {
+    case 0: return bpf_setsockopt(tp, KT_SOL_SOCKET, KT_SO_KEEPALIVE, &v, sizeof(v));
+    case 1: return bpf_setsockopt(tp, KT_SOL_TCP, KT_TCP_KEEPIDLE, &v, sizeof(v));
+    case 2: return bpf_setsockopt(tp, KT_SOL_TCP, KT_TCP_KEEPINTVL, &v, sizeof(v));
+    case 3: return bpf_setsockopt(tp, KT_SOL_TCP, KT_TCP_KEEPCNT, &v, sizeof(v));
+    case 4: return bpf_setsockopt(tp, KT_SOL_TCP, KT_TCP_USER_TIMEOUT, &v, sizeof(v));
+    }
+    return -22;
+}
+
+SEC("iter/tcp")
+int kt_sockets(struct bpf_iter__tcp *ctx) {
+    struct sock_common *skc = ctx->sk_common;
+    if (!skc) return 0;
+    /* TIME_WAIT and request sockets have no tcp_sock and no keepalive */
+    struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+    if (!tp) return 0;
+
+    kt_config_hz = CONFIG_HZ;
+    __u32 zero = 0;
+    struct kt_pass_config *config = bpf_map_lookup_elem(&pass_config, &zero);
+    if (!config) return 0;
+
+    struct kt_socket_record r = {};
+    r.cookie = bpf_get_socket_cookie(tp);
+    struct kt_apply_entry *entry = 0;
+    if (config->mode == KT_PASS_APPLY) {
+        entry = bpf_map_lookup_elem(&apply_map, &r.cookie);
+        if (!entry) return 0;
+        /* The iterator may show a socket twice (a record that did not fit the buffer): the
+         * sequence is idempotent, and the entry is consumed so it runs once per pass. */
+        __u32 n = entry->count;
+        __u32 done = 0;
+        for (__u32 i = 0; i < KT_MAX_WRITES; i++) {
+            if (i >= n) break;
+            int err = write_option(tp, entry->writes[i].option, entry->writes[i].value);
+            if (err) {
+                r.write_errno = (__u32)(-err);
+                break;
+            }
+            done++;
+        }
+        r.writes_done = done;
+        bpf_map_delete_elem(&apply_map, &r.cookie);
+    }
+
+    r.family = (__u8)BPF_CORE_READ(skc, skc_family);
+    r.state = BPF_CORE_READ(skc, skc_state);
+    r.netns_inode = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+    r.inode = (__u32)BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_socket, file, f_inode, i_ino);
+    r.keepalive = (BPF_CORE_READ(skc, skc_flags) >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+    r.local_port = BPF_CORE_READ(skc, skc_num);
+    r.peer_port = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+    if (r.family == KT_AF_INET) {
+        __be32 local = BPF_CORE_READ(skc, skc_rcv_saddr);
+        __be32 peer = BPF_CORE_READ(skc, skc_daddr);
+        __builtin_memcpy(r.local_addr, &local, 4);
+        __builtin_memcpy(r.peer_addr, &peer, 4);
+    } else {
+        BPF_CORE_READ_INTO(&r.local_addr, skc, skc_v6_rcv_saddr);
+        BPF_CORE_READ_INTO(&r.peer_addr, skc, skc_v6_daddr);
+    }
+    r.keepalive_time = BPF_CORE_READ(tp, keepalive_time);
+    r.keepalive_intvl = BPF_CORE_READ(tp, keepalive_intvl);
+    r.probes = BPF_CORE_READ(tp, keepalive_probes);
+    r.user_timeout_ms = BPF_CORE_READ(tp, inet_conn.icsk_user_timeout);
+    __u32 now = (__u32)bpf_jiffies64();
+    r.idle_rcv_jiffies = now - BPF_CORE_READ(tp, inet_conn.icsk_ack.lrcvtime);
+    r.idle_ack_jiffies = now - BPF_CORE_READ(tp, rcv_tstamp);
+    r.idle_snd_jiffies = now - BPF_CORE_READ(tp, lsndtime);
+    r.packets_out = BPF_CORE_READ(tp, packets_out);
+    r.probes_out = BPF_CORE_READ(tp, inet_conn.icsk_probes_out);
+    bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+    return 0;
+}

@@ -1,0 +1,25 @@
+#include "cli/engine_option.hpp"
+
+#include "cli/output.hpp"
+
+namespace kt::cli {
+
+void add_engine_option(CLI::App& cmd, std::string& into) {
+    cmd.add_option("--engine", into,
+                   "auto (BPF where it loads, else pidfd), bpf (a BPF socket iterator: every socket, values set "
+                   "or inherited) or pidfd (pidfd_getfd on the owners' descriptors)")
+        ->default_str("auto");
+}
+
+Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice) {
+    if (choice == "pidfd") return nullptr;
+    if (choice != "auto" && choice != "bpf") return fail("--engine " + choice, "must be auto, bpf or pidfd");
+    auto it = sys::SocketIterator::load();
+    if (it) return std::move(*it);
+    if (choice == "bpf")
+        return fail("--engine bpf", it.error().line() + "; use --engine pidfd (or auto, which falls back to it)");
+    write_warning("using the pidfd engine: " + it.error().line());
+    return nullptr;
+}
+
+}  // namespace kt::cli

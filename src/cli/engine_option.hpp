@@ -1,0 +1,24 @@
+// --engine auto|bpf|pidfd: which engine reads and changes socket options. The BPF engine (a
+// socket iterator) reaches every socket of a namespace, accept queues included, and tells a
+// value set on the socket from one inherited from the sysctls; pidfd_getfd reaches sockets
+// that processes hold as file descriptors.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "sys/bpf_sockets.hpp"
+
+namespace kt::cli {
+
+void add_engine_option(CLI::App& cmd, std::string& into);
+
+// For "auto" and "bpf", loads the socket iterator. "auto" falls back to pidfd (a null
+// iterator) with one warning naming the reason; "bpf" makes that reason the error.
+Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice);
+
+inline const char* engine_name(const std::unique_ptr<sys::SocketIterator>& it) { return it ? "bpf" : "pidfd"; }
+
+}  // namespace kt::cli

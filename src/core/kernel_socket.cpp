@@ -1,0 +1,73 @@
+#include "core/kernel_socket.hpp"
+
+#include <cstring>
+
+#include "bpf/kt_bpf_shared.h"
+#include "core/tcp_state.hpp"
+
+namespace kt {
+
+static_assert(sizeof(kt_socket_record) == k_kernel_socket_record_size,
+              "kt_socket_record changed: keep k_kernel_socket_record_size in step");
+
+Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() % sizeof(kt_socket_record) != 0)
+        return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                                           std::to_string(sizeof(kt_socket_record)) + "-byte records");
+    std::vector<KernelSocket> out;
+    out.reserve(bytes.size() / sizeof(kt_socket_record));
+    for (std::size_t at = 0; at < bytes.size(); at += sizeof(kt_socket_record)) {
+        kt_socket_record r;
+        std::memcpy(&r, bytes.data() + at, sizeof r);
+        if (r.family != k_family_inet && r.family != k_family_inet6)
+            return fail("socket iterator", "record " + std::to_string(at / sizeof r) + " has address family " +
+                                               std::to_string(r.family));
+        KernelSocket s;
+        s.cookie = r.cookie;
+        s.netns_inode = r.netns_inode;
+        s.inode = r.inode;
+        s.family = r.family;
+        s.state = r.state;
+        s.keepalive = r.keepalive != 0;
+        s.local.address.family = s.peer.address.family = r.family;
+        const std::size_t len = r.family == k_family_inet ? 4 : 16;
+        std::memcpy(s.local.address.bytes.data(), r.local_addr, len);
+        std::memcpy(s.peer.address.bytes.data(), r.peer_addr, len);
+        s.local.port = r.local_port;
+        s.peer.port = r.peer_port;
+        s.idle_jiffies = r.keepalive_time;
+        s.interval_jiffies = r.keepalive_intvl;
+        s.count = r.probes;
+        s.user_timeout_ms = r.user_timeout_ms;
+        s.idle_recv_jiffies = r.idle_rcv_jiffies;
+        s.idle_send_jiffies = r.idle_snd_jiffies;
+        s.idle_ack_jiffies = r.idle_ack_jiffies;
+        s.unacked = r.packets_out;
+        s.probes_out = r.probes_out;
+        s.writes_done = r.writes_done;
+        s.write_errno = r.write_errno;
+        out.push_back(s);
+    }
+    return out;
+}
+
+ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
+    ExactOptions e;
+    e.options.keepalive = s.keepalive;
+    e.idle_inherited = s.idle_jiffies == 0;
+    e.interval_inherited = s.interval_jiffies == 0;
+    e.count_inherited = s.count == 0;
+    // TCP_KEEPIDLE stores seconds * HZ, so the division is exact for values set in seconds.
+    e.options.idle_seconds = e.idle_inherited ? netns.idle_seconds : s.idle_jiffies / hz;
+    e.options.interval_seconds = e.interval_inherited ? netns.interval_seconds : s.interval_jiffies / hz;
+    e.options.count = e.count_inherited ? netns.count : s.count;
+    e.options.user_timeout_ms = s.user_timeout_ms;
+    return e;
+}
+
+bool in_accept_queue(const KernelSocket& s) {
+    return s.inode == 0 && (s.state == static_cast<std::uint8_t>(TcpState::established) ||
+                            s.state == static_cast<std::uint8_t>(TcpState::close_wait));
+}
+
+}  // namespace kt

@@ -1,0 +1,66 @@
+// A TCP socket as the BPF socket iterator sees it: the keepalive values configured on the
+// socket itself, which getsockopt cannot tell from the netns sysctls they default to.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/socket_options.hpp"
+#include "core/socket_record.hpp"
+
+namespace kt {
+
+struct KernelSocket {
+    std::uint64_t cookie = 0;
+    std::uint32_t netns_inode = 0;
+    std::uint32_t inode = 0;  // 0: no file yet (waiting in an accept queue) or closed (orphan)
+    std::uint8_t family = k_family_inet;
+    std::uint8_t state = 0;
+    bool keepalive = false;
+    Endpoint local;
+    Endpoint peer;
+    // As stored in tcp_sock: jiffies, 0 = "not set on this socket, the sysctl applies".
+    std::uint32_t idle_jiffies = 0;
+    std::uint32_t interval_jiffies = 0;
+    std::uint8_t count = 0;
+    std::uint32_t user_timeout_ms = 0;
+    std::uint32_t idle_recv_jiffies = 0;
+    std::uint32_t idle_send_jiffies = 0;
+    std::uint32_t idle_ack_jiffies = 0;
+    std::uint32_t unacked = 0;
+    std::uint32_t probes_out = 0;
+    // Apply pass: writes of the socket's sequence that went through, and the errno of the
+    // one that failed (0 when none did).
+    std::uint32_t writes_done = 0;
+    std::uint32_t write_errno = 0;
+};
+
+// The bytes one iterator pass wrote: whole fixed-size records, nothing else.
+Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes);
+inline constexpr std::size_t k_kernel_socket_record_size = 96;
+
+// The netns defaults a socket inherits what it did not set.
+struct KeepaliveDefaults {
+    std::uint32_t idle_seconds = 7200;
+    std::uint32_t interval_seconds = 75;
+    std::uint32_t count = 9;
+};
+
+// Exact values: what getsockopt would return, and which of them the socket only inherits.
+struct ExactOptions {
+    SocketOptions options;
+    bool idle_inherited = false;
+    bool interval_inherited = false;
+    bool count_inherited = false;
+};
+
+// `hz` is the kernel's CONFIG_HZ (jiffies per second), never 0.
+ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns);
+
+// A connection established but not yet accept()ed: it is in a listener's queue and has no
+// file (CLOSE_WAIT when the peer closed before the accept). Orphans are in closing states.
+bool in_accept_queue(const KernelSocket& s);
+
+}  // namespace kt

@@ -1,0 +1,154 @@
+#include "sys/bpf_sockets.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sys/stat.h>
+
+#include <cstring>
+
+#include "bpf/kt_bpf_shared.h"
+#include "kt_sockets.skel.h"
+#include "sys/bpf_errors.hpp"
+#include "sys/files.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace kt::sys {
+
+struct SocketIterator::Impl {
+    kt_sockets_bpf* skel = nullptr;
+    bpf_link* link = nullptr;
+    std::uint32_t hz = 0;
+    ~Impl() {
+        if (link) bpf_link__destroy(link);
+        if (skel) kt_sockets_bpf__destroy(skel);
+    }
+
+    Result<void> set_mode(std::uint32_t mode) {
+        const std::uint32_t zero = 0;
+        kt_pass_config c{mode, 0};
+        if (bpf_map__update_elem(skel->maps.pass_config, &zero, sizeof zero, &c, sizeof c, BPF_ANY) != 0)
+            return fail("BPF pass configuration", errno_text(errno));
+        return {};
+    }
+
+    // Creates the iterator in the calling thread's netns and reads it to the end.
+    Result<std::vector<KernelSocket>> pass() {
+        UniqueFd it(bpf_iter_create(bpf_link__fd(link)));
+        if (!it) return fail("BPF socket iterator", errno_text(errno));
+        std::vector<std::uint8_t> bytes;
+        std::size_t used = 0;
+        // EAGAIN comes after a million objects without output (sockets of other namespaces in a
+        // shared hash table): the iterator resumes where it stopped.
+        for (int again = 0;;) {
+            if (bytes.size() - used < 64 * 1024) bytes.resize(bytes.size() + 256 * 1024);
+            const ssize_t n = ::read(it.get(), bytes.data() + used, bytes.size() - used);
+            if (n > 0) {
+                used += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n == 0) break;
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN && ++again < 1000) continue;
+            return fail("BPF socket iterator", errno_text(errno));
+        }
+        return parse_kernel_sockets({bytes.data(), used});
+    }
+};
+
+namespace {
+// Where no kernel config was readable, libbpf gives CONFIG_HZ = 0: a socket of our own with
+// TCP_KEEPIDLE 7 stores 7 * HZ, which the iterator reads back.
+Result<std::uint32_t> calibrate_hz(SocketIterator::Impl& impl) {
+    UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!s) return fail("calibrating HZ", errno_text(errno));
+    const int seconds = 7;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::setsockopt(s.get(), IPPROTO_TCP, TCP_KEEPIDLE, &seconds, sizeof seconds) != 0 ||
+        ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s.get(), 1) != 0 ||
+        ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        return fail("calibrating HZ", errno_text(errno));
+    struct stat st{};
+    if (::fstat(s.get(), &st) != 0) return fail("calibrating HZ", errno_text(errno));
+    if (auto r = impl.set_mode(KT_PASS_READ); !r) return std::unexpected(r.error());
+    auto sockets = impl.pass();
+    if (!sockets) return std::unexpected(sockets.error());
+    for (const auto& k : *sockets)
+        if (k.inode == st.st_ino && k.idle_jiffies % seconds == 0 && k.idle_jiffies > 0) return k.idle_jiffies / seconds;
+    return fail("calibrating HZ", "the iterator did not show our own socket with TCP_KEEPIDLE set");
+}
+}  // namespace
+
+SocketIterator::SocketIterator(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+SocketIterator::~SocketIterator() = default;
+std::uint32_t SocketIterator::hz() const { return m_impl->hz; }
+
+Result<std::unique_ptr<SocketIterator>> SocketIterator::load() {
+    quiet_libbpf();
+    auto impl = std::make_unique<Impl>();
+    impl->skel = kt_sockets_bpf__open();
+    if (!impl->skel) return fail("BPF", "opening the socket iterator: " + errno_text(errno));
+    if (kt_sockets_bpf__load(impl->skel) != 0) return std::unexpected(load_error("the socket iterator", errno));
+    impl->link = bpf_program__attach_iter(impl->skel->progs.kt_sockets, nullptr);
+    if (!impl->link) return std::unexpected(load_error("the socket iterator", errno));
+    // The program copies CONFIG_HZ into a global on each run: one pass on our own namespace
+    // reads it (and checks the iterator works before anything depends on it).
+    if (auto r = impl->set_mode(KT_PASS_READ); !r) return std::unexpected(r.error());
+    if (auto first = impl->pass(); !first) return std::unexpected(first.error());
+    impl->hz = impl->skel->bss->kt_config_hz;
+    if (impl->hz == 0) {
+        auto hz = calibrate_hz(*impl);
+        if (!hz) return std::unexpected(hz.error());
+        impl->hz = *hz;
+    }
+    return std::unique_ptr<SocketIterator>(new SocketIterator(std::move(impl)));
+}
+
+Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns) {
+    std::vector<KernelSocket> out;
+    auto r = run_in_netns(netns, [&]() -> Result<void> {
+        if (auto m = m_impl->set_mode(KT_PASS_READ); !m) return m;
+        auto sockets = m_impl->pass();
+        if (!sockets) return std::unexpected(sockets.error());
+        out = std::move(*sockets);
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
+    return out;
+}
+
+Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes) {
+    auto* map = m_impl->skel->maps.apply_map;
+    for (const auto& w : writes) {
+        kt_apply_entry e{};
+        if (w.writes.size() > KT_MAX_WRITES) return fail("BPF apply", "more writes than a pass can carry");
+        e.count = static_cast<std::uint32_t>(w.writes.size());
+        for (std::size_t i = 0; i < w.writes.size(); ++i)
+            e.writes[i] = {static_cast<std::uint32_t>(w.writes[i].option), w.writes[i].value};
+        if (bpf_map__update_elem(map, &w.cookie, sizeof w.cookie, &e, sizeof e, BPF_ANY) != 0)
+            return fail("BPF apply map", errno_text(errno));
+    }
+    std::vector<KernelSocket> out;
+    auto r = run_in_netns(netns, [&]() -> Result<void> {
+        if (auto m = m_impl->set_mode(KT_PASS_APPLY); !m) return m;
+        auto sockets = m_impl->pass();
+        if (!sockets) return std::unexpected(sockets.error());
+        out = std::move(*sockets);
+        return {};
+    });
+    // Entries of sockets the pass did not meet (closed meanwhile) must not linger into the
+    // next pass.
+    for (const auto& w : writes) bpf_map__delete_elem(map, &w.cookie, sizeof w.cookie, 0);
+    if (!r) return std::unexpected(r.error());
+    return out;
+}
+
+}  // namespace kt::sys

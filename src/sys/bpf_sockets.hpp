@@ -1,0 +1,54 @@
+// The BPF engine's socket iterator (iter/tcp): every TCP socket of a network namespace with
+// the keepalive values configured on it, and bpf_setsockopt on chosen sockets in one pass.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/apply_plan.hpp"
+#include "core/error.hpp"
+#include "core/kernel_socket.hpp"
+#include "sys/netns.hpp"
+
+namespace kt::sys {
+
+// The writes one socket gets in an apply pass, in order.
+struct CookieWrites {
+    std::uint64_t cookie = 0;
+    std::vector<OptionWrite> writes;
+};
+
+class SocketIterator {
+public:
+    // Loads the programs into the kernel. The error says why BPF cannot run here (no
+    // CAP_BPF/CAP_PERFMON, no kernel BTF, a kernel without iter/tcp, seccomp, a build without
+    // BPF), in words fit for the fallback warning.
+    static Result<std::unique_ptr<SocketIterator>> load();
+    ~SocketIterator();
+    SocketIterator(const SocketIterator&) = delete;
+    SocketIterator& operator=(const SocketIterator&) = delete;
+
+    // Jiffies per second: CONFIG_HZ, or calibrated on a socket of our own where the kernel
+    // config cannot be read.
+    std::uint32_t hz() const;
+
+    // One pass over the namespace (the iterator walks the netns of the thread creating it).
+    Result<std::vector<KernelSocket>> read(const NetnsTarget& netns);
+
+    // One pass that gives each socket its writes (values, SO_KEEPALIVE last) and reports the
+    // sockets it reached, with writes_done/write_errno. A socket that closed meanwhile is
+    // simply not in the result.
+    Result<std::vector<KernelSocket>> apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes);
+
+    struct Impl;
+
+private:
+    explicit SocketIterator(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// The netns's tcp_keepalive_time/_intvl/_probes (what a socket that set nothing inherits).
+Result<KeepaliveDefaults> read_keepalive_defaults(const NetnsTarget& netns);
+
+}  // namespace kt::sys
