@@ -1,7 +1,8 @@
 // libFuzzer target: every text parser of outside input but the sock_diag reply and --paths
 // (they have their own). The first byte chooses the parser, the rest is its input, so one
 // target and one corpus cover them all: profiles, the check config and state files, undo
-// files, /proc and sysctl text, the preload setting, shebang lines and durations.
+// files, /proc and sysctl text, the preload setting, shebang lines, durations and the BPF
+// socket iterator's records.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include "core/check_policy.hpp"
 #include "core/check_state.hpp"
 #include "core/duration.hpp"
+#include "core/kernel_socket.hpp"
 #include "core/number_parse.hpp"
 #include "core/preload_setting.hpp"
 #include "core/proc_net.hpp"
@@ -63,6 +65,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 9:
             (void)kt::parse_check_config(text, "fuzz.json", kt::CheckThresholds{});
             (void)kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue());
+            // The BPF socket iterator's records, and the exact values made of them.
+            if (auto sockets = kt::parse_kernel_sockets({data + 1, size - 1}))
+                for (const auto& k : *sockets) {
+                    (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});
+                    (void)kt::in_accept_queue(k);
+                }
             break;
     }
     return 0;

@@ -18,90 +18,25 @@
 
 namespace kt::cli {
 
-std::expected<Preparation, Errors> prepare_sockets(const std::vector<sys::FoundSocket>& found, const Profile& p) {
-    Preparation out;
-    Errors refused;
-    for (const auto& f : found) {
-        auto dup = sys::duplicate_socket(f.ref.pid, f.ref.fd, f.ref.inode);
-        Result<SocketOptions> before = dup ? sys::read_socket_options(dup->get())
-                                           : Result<SocketOptions>(std::unexpected(dup.error()));
-        if (!before) {
-            if (sys::is_gone(before.error())) {
-                render::SocketReport r;
-                r.item.socket = f.ref;
-                r.outcome = render::SocketOutcome::gone;
-                r.before_read = false;
-                r.error = before.error();
-                out.gone.push_back(std::move(r));
-            } else {
-                refused.push_back(before.error());
-            }
-            continue;
-        }
-        PreparedSocket s{f, std::move(*dup), {}};
-        s.report.item = plan_socket(f.ref, *before, p);
-        s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
-                                                                         : render::SocketOutcome::planned;
-        out.sockets.push_back(std::move(s));
-    }
-    // One line per process is enough: the reason is the same for all its sockets.
-    if (!refused.empty()) {
-        Errors per_process;
-        std::set<std::string> seen;
-        for (auto& e : refused) {
-            const std::string pid = e.what.substr(0, e.what.find(" fd "));
-            if (seen.insert(pid).second) per_process.push_back({pid, e.why, e.code});
-        }
-        return std::unexpected(per_process);
-    }
-    return out;
-}
-
 namespace {
-struct PassCounts {
-    std::size_t changed = 0, compliant = 0, failed = 0, gone = 0;
-};
-
-// Changes every planned socket; returns the counts.
-PassCounts change_all(std::vector<PreparedSocket>& sockets) {
-    PassCounts c;
-    for (auto& s : sockets) {
-        auto& r = s.report;
-        if (r.outcome == render::SocketOutcome::compliant) {
-            ++c.compliant;
-            continue;
-        }
-        sys::SocketOptionWriter writer(s.dup.get());
-        const auto change = change_socket(
-            writer, write_sequence(r.item.before, r.item.after, r.item.socket.role == SocketRole::listener),
-            r.item.before);
-        if (change.ok()) {
-            r.outcome = render::SocketOutcome::changed;
-            ++c.changed;
-        } else {
-            r.outcome = change.rolled_back ? render::SocketOutcome::rolled_back : render::SocketOutcome::failed;
-            r.error = change.rollback_error ? Error{change.error->what, change.error->why + "; putting it back failed too: " +
-                                                                            change.rollback_error->line()}
-                                            : *change.error;
-            ++c.failed;
-        }
-    }
-    return c;
-}
-
 void add_to_undo(UndoRecord& undo, const std::vector<PreparedSocket>& sockets) {
     for (const auto& s : sockets) {
         if (s.report.outcome != render::SocketOutcome::planned) continue;
         const auto& ref = s.report.item.socket;
-        undo.sockets.push_back({ref, true, s.report.item.before});
+        undo.sockets.push_back({ref, true, s.report.item.before, ref.inode ? 0 : s.cookie});
     }
 }
 
-std::vector<std::string> apply_notes(const std::vector<PreparedSocket>& sockets, const Profile& p) {
+std::vector<std::string> apply_notes(const Preparation& prep, const Profile& p, bool bpf) {
+    const auto& sockets = prep.sockets;
     std::vector<std::string> notes;
     bool listener = false;
     for (const auto& s : sockets) listener = listener || s.report.item.socket.role == SocketRole::listener;
-    if (listener)
+    if (listener && bpf)
+        notes.emplace_back("listeners: connections accepted from now on inherit the profile when their handshake "
+                           "completes; connections waiting in their accept queues (" +
+                           std::to_string(prep.queued) + " found) are targets too, with --role accepted");
+    else if (listener)
         notes.emplace_back("listeners: connections accepted from now on inherit the profile when their handshake "
                            "completes; connections already established (and those waiting in the accept queue) keep "
                            "their values: apply with --role accepted for them");
@@ -109,12 +44,13 @@ std::vector<std::string> apply_notes(const std::vector<PreparedSocket>& sockets,
     return notes;
 }
 
-nlohmann::json pass_json(const Profile& p, bool dry_run, const std::vector<render::SocketReport>& reports,
-                         const PassCounts& c, const std::vector<std::string>& notes) {
+nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, const std::vector<render::SocketReport>& reports,
+                         const ChangeCounts& c, const std::vector<std::string>& notes) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : reports) list.push_back(render::socket_report_json(r));
     return {{"schema", "keepalive-tune.apply.v2"},
             {"profile", p.name},
+            {"engine", engine},
             {"dry_run", dry_run},
             {"sockets", list},
             {"summary", {{"changed", c.changed}, {"compliant", c.compliant}, {"failed", c.failed}, {"gone", c.gone}}},
@@ -164,7 +100,7 @@ Result<void> lock_owners(sys::TargetLocks& locks, const std::vector<sys::FoundSo
 
 CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o,
                     const sys::SocketSelection& selection, std::set<std::uint32_t> handled, UndoRecord undo,
-                    sys::TargetLocks& locks) {
+                    sys::TargetLocks& locks, SocketEngine& engine) {
     TargetOptions target = o.target;
     for (unsigned pass = 2;; ++pass) {
         if (wait_for_stop_signal(o.watch_seconds)) return k_exit_ok;
@@ -199,7 +135,7 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
                     write_warning("pass " + std::to_string(pass) + ": " + w.error().line());
             continue;
         }
-        auto prep = prepare_sockets(fresh, p);
+        auto prep = engine.prepare(fresh, p, queue_listeners(target, selection, engine), selection);
         if (!prep) {
             for (const auto& e : prep.error()) write_warning("pass " + std::to_string(pass) + ": " + e.line());
             continue;
@@ -212,11 +148,10 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
                 continue;
             }
         }
-        PassCounts c = change_all(prep->sockets);
-        c.gone = prep->gone.size();
+        ChangeCounts c = engine.change(*prep);
         if (c.changed == 0 && c.failed == 0) continue;  // only compliant sockets: nothing to say
         if (g.json) {
-            write_out(pass_json(p, false, reports_of(*prep), c, {}).dump() + "\n");
+            write_out(pass_json(engine.name(), p, false, reports_of(*prep), c, {}).dump() + "\n");
         } else {
             write_out("pass " + std::to_string(pass) + ": changed " + std::to_string(c.changed) + ", failed " +
                       std::to_string(c.failed) + ", compliant " + std::to_string(c.compliant) + "\n");
@@ -230,6 +165,9 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
 CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o) {
     auto selection = socket_selection(o.target);
     if (!selection) return std::unexpected(Errors{selection.error()});
+    auto chosen = choose_engine(o.target.engine);
+    if (!chosen) return std::unexpected(Errors{chosen.error()});
+    auto& engine = *chosen;
     // Block the stop signals before anything changes: a signal then ends a watch between
     // passes, never in the middle of one socket's writes.
     if (o.watch_seconds) {
@@ -248,11 +186,11 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     // changes the sockets.
     sys::TargetLocks locks("keepalive-tune apply " + p.name + (o.watch_seconds ? " --watch " + std::to_string(o.watch_seconds) : ""));
     if (auto r = lock_owners(locks, *found); !r) return std::unexpected(Errors{r.error()});
-    auto prep = prepare_sockets(*found, p);
+    auto prep = engine->prepare(*found, p, queue_listeners(o.target, *selection, *engine), *selection);
     if (!prep) return std::unexpected(prep.error());
-    const auto notes = apply_notes(prep->sockets, p);
+    const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf");
 
-    PassCounts counts;
+    ChangeCounts counts;
     if (!o.dry_run) {
         UndoRecord undo;
         undo.profile = p.name;
@@ -261,16 +199,17 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         if (!o.undo_file.empty())
             if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo), k_undo_file_mode); !w)
                 return std::unexpected(Errors{{"--undo-file " + o.undo_file, w.error().why + "; nothing was changed"}});
-        counts = change_all(prep->sockets);
+        counts = engine->change(*prep);
+    } else {
+        counts.gone = prep->gone.size();
     }
-    counts.gone = prep->gone.size();
     if (o.dry_run)
         for (const auto& s : prep->sockets)
             if (s.report.outcome == render::SocketOutcome::compliant) ++counts.compliant;
 
     const auto reports = reports_of(*prep);
     if (g.json) {
-        write_out(pass_json(p, o.dry_run, reports, counts, notes).dump(o.watch_seconds ? -1 : 2) + "\n");
+        write_out(pass_json(engine->name(), p, o.dry_run, reports, counts, notes).dump(o.watch_seconds ? -1 : 2) + "\n");
     } else {
         write_out(std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " + p.name + " (" +
                   render::keepalive_triplet(p.keepalive) + ")\n");
@@ -297,7 +236,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         if (text)
             if (auto rec = undo_from_json(*text, o.undo_file)) undo = *rec;
     }
-    return watch(g, p, o, *selection, std::move(handled), std::move(undo), locks);
+    return watch(g, p, o, *selection, std::move(handled), std::move(undo), locks, *engine);
 }
 
 }  // namespace kt::cli

@@ -6,28 +6,12 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/socket_engine.hpp"
 #include "cli/target_options.hpp"
 #include "core/profile.hpp"
 #include "render/apply_view.hpp"
-#include "sys/unique_fd.hpp"
 
 namespace kt::cli {
-
-// A socket reached through pidfd_getfd, with its values read and its plan made.
-struct PreparedSocket {
-    sys::FoundSocket found;
-    sys::UniqueFd dup;
-    render::SocketReport report;
-};
-
-struct Preparation {
-    std::vector<PreparedSocket> sockets;
-    std::vector<render::SocketReport> gone;  // processes or fds that went away meanwhile
-};
-
-// Duplicates and reads every socket. A refusal (EPERM) is an error for the whole command,
-// since nothing may change while any input is bad; a socket that went away is reported.
-std::expected<Preparation, Errors> prepare_sockets(const std::vector<sys::FoundSocket>& found, const Profile& p);
 
 struct ApplySocketsOptions {
     TargetOptions target;

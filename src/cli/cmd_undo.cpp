@@ -2,15 +2,14 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/engine_option.hpp"
+#include "cli/socket_engine.hpp"
 #include "cli/output.hpp"
-#include "core/option_io.hpp"
 #include "core/undo_record.hpp"
 #include "render/apply_view.hpp"
 #include "render/table.hpp"
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
-#include "sys/socket_access.hpp"
-#include "sys/socket_writer.hpp"
 #include "sys/sysctl.hpp"
 #include "sys/target_lock.hpp"
 #include "sys/target_processes.hpp"
@@ -20,6 +19,7 @@ namespace kt::cli {
 namespace {
 struct UndoOptions {
     std::string file;
+    std::string engine = "auto";
 };
 
 // Sockets and sysctls are counted apart: a script reads either.
@@ -32,34 +32,6 @@ struct UndoCounts {
     }
     nlohmann::json json() const { return {{"restored", restored}, {"gone", gone}, {"failed", failed}}; }
 };
-
-render::SocketReport restore_socket(const SocketBefore& b) {
-    render::SocketReport r;
-    r.item.socket = b.socket;
-    r.role_known = b.role_known;
-    r.item.after = b.before;
-    // Matched by pid, fd and inode (never 0 in a file undo accepts): a closed and reused fd
-    // number is never touched.
-    auto dup = sys::duplicate_socket(b.socket.pid, b.socket.fd, b.socket.inode);
-    auto current = dup ? sys::read_socket_options(dup->get()) : Result<SocketOptions>(std::unexpected(dup.error()));
-    if (!current) {
-        r.outcome = sys::is_gone(current.error()) ? render::SocketOutcome::gone : render::SocketOutcome::failed;
-        r.error = current.error();
-        r.before_read = false;
-        return r;
-    }
-    r.item.before = *current;
-    sys::SocketOptionWriter writer(dup->get());
-    const auto change =
-        change_socket(writer, write_sequence(*current, b.before, b.socket.role == SocketRole::listener), *current);
-    if (change.ok()) {
-        r.outcome = render::SocketOutcome::restored;
-    } else {
-        r.outcome = render::SocketOutcome::failed;
-        r.error = change.error;
-    }
-    return r;
-}
 
 struct SysctlReport {
     const SysctlBefore* entry;
@@ -108,10 +80,23 @@ CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
         if (auto r = locks.lock_netns(s.netns_inode, s.netns_label); !r) held.push_back(r.error());
     if (!held.empty()) return std::unexpected(held);
 
+    std::unique_ptr<SocketEngine> engine;
+    if (!record->sockets.empty()) {
+        auto chosen = choose_engine(o.engine);
+        if (!chosen) return std::unexpected(Errors{chosen.error()});
+        engine = std::move(*chosen);
+    }
+    std::vector<SocketEngine::Restore> restores;
+    for (const auto& b : record->sockets) {
+        SocketEngine::Restore x{b.socket, b.cookie, b.before, {}};
+        x.report.role_known = b.role_known;
+        restores.push_back(std::move(x));
+    }
+    if (engine) engine->restore(restores);
     std::vector<render::SocketReport> sockets;
     UndoCounts socket_counts, sysctl_counts;
-    for (const auto& b : record->sockets) {
-        sockets.push_back(restore_socket(b));
+    for (auto& x : restores) {
+        sockets.push_back(std::move(x.report));
         socket_counts.add(sockets.back().outcome);
     }
     std::vector<SysctlReport> sysctls;
@@ -132,6 +117,7 @@ CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
                                    {"error", r.detail.empty() ? nlohmann::json() : nlohmann::json(r.detail)}});
         write_json({{"schema", "keepalive-tune.undo-result.v2"},
                     {"profile", record->profile},
+                    {"engine", engine ? nlohmann::json(engine->name()) : nlohmann::json()},
                     {"sockets", socket_list},
                     {"sysctls", sysctl_list},
                     {"summary", {{"sockets", socket_counts.json()}, {"sysctls", sysctl_counts.json()}}}});
@@ -156,6 +142,7 @@ CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
 void setup_undo(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
     auto o = std::make_shared<UndoOptions>();
     cmd.add_option("file", o->file, "an undo file written by apply --undo-file")->required();
+    add_engine_option(cmd, o->engine);
     dispatch.on(&cmd, [&global, o] { return run_undo(global, *o); });
 }
 

@@ -30,6 +30,7 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
         for (const auto& r : reports) list.push_back(render::socket_report_json(r, "current"));
         write_json({{"schema", "keepalive-tune.verify.v2"},
                     {"profile", p->name},
+                    {"engine", v->engine},
                     {"compliant", drifted == 0},
                     {"sockets", list},
                     {"summary", {{"compliant", compliant}, {"drift", drifted}, {"gone", v->gone}}}});

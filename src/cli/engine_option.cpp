@@ -18,7 +18,7 @@ Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choi
     if (it) return std::move(*it);
     if (choice == "bpf")
         return fail("--engine bpf", it.error().line() + "; use --engine pidfd (or auto, which falls back to it)");
-    write_warning("using the pidfd engine: " + it.error().line());
+    write_warning(it.error().line() + "; using the pidfd engine");
     return nullptr;
 }
 

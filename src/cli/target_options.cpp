@@ -1,5 +1,6 @@
 #include "cli/target_options.hpp"
 
+#include "cli/engine_option.hpp"
 #include "cli/number_option.hpp"
 
 namespace kt::cli {
@@ -12,6 +13,7 @@ void add_target_options(CLI::App& cmd, TargetOptions& t) {
     cmd.add_option("--role", t.roles, "listener, accepted, upstream, comma-separated (default: all three)");
     cmd.add_option("--port", t.ports, "only sockets with this local or peer port or LO-HI range (repeatable)");
     cmd.add_option("--peer", t.peers, "only sockets whose peer is in this address or CIDR (repeatable)");
+    add_engine_option(cmd, t.engine);
 }
 
 Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
@@ -45,6 +47,19 @@ std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOp
                                                      std::to_string(pids->size()) + " process(es)" +
                                                      "; `keepalive-tune inspect -p --pid PID` shows what they hold"}});
     return found;
+}
+
+}  // namespace kt::cli
+
+namespace kt::cli {
+
+std::vector<sys::FoundSocket> queue_listeners(const TargetOptions& t, const sys::SocketSelection& selection,
+                                              const SocketEngine& engine) {
+    if (std::string_view(engine.name()) != "bpf" || !(selection.roles & role_bit(SocketRole::accepted))) return {};
+    sys::SocketSelection listeners;
+    listeners.roles = role_bit(SocketRole::listener);
+    auto found = find_targets(t, listeners, true);
+    return found ? std::move(*found) : std::vector<sys::FoundSocket>{};
 }
 
 }  // namespace kt::cli

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/socket_engine.hpp"
 #include "core/error.hpp"
 #include "sys/target_processes.hpp"
 #include "sys/target_sockets.hpp"
@@ -18,6 +19,7 @@ struct TargetOptions {
     std::string roles;
     std::vector<std::string> ports;
     std::vector<std::string> peers;
+    std::string engine = "auto";
 
     bool any_process() const { return !pids.empty() || !comms.empty() || !cgroups.empty(); }
 };
@@ -26,6 +28,11 @@ void add_target_options(CLI::App& cmd, TargetOptions& t);
 
 // Validates the selection flags (roles, ports, CIDRs).
 Result<sys::SocketSelection> socket_selection(const TargetOptions& t);
+
+// The target processes' listeners whose accept queues hold targets too: with the BPF engine
+// and the accepted role selected; empty otherwise.
+std::vector<sys::FoundSocket> queue_listeners(const TargetOptions& t, const sys::SocketSelection& selection,
+                                              const SocketEngine& engine);
 
 // Resolves the processes, then their matching sockets. No matching socket is an error unless
 // `allow_none` (apply --watch waits for a pool's first connection).

@@ -15,6 +15,7 @@ struct VerifyOutcome {
     std::size_t compliant = 0;
     std::size_t drift = 0;
     std::size_t gone = 0;
+    const char* engine = "pidfd";
 };
 
 // Reads every target socket's options and keepalive timer and compares them with `p`.

@@ -77,9 +77,17 @@ Endpoint read_endpoint(const nlohmann::json& s, const std::string& path, const c
 SocketBefore read_socket(const nlohmann::json& s, const std::string& path, bool v1) {
     SocketBefore b;
     b.socket.pid = static_cast<std::int32_t>(whole(s, path, "pid", 1, 4194304));
-    b.socket.fd = static_cast<std::int32_t>(whole(s, path, "fd", 0, 2147483647));
-    // The inode is what keeps a closed and reused fd number from being touched: never optional.
-    b.socket.inode = static_cast<std::uint32_t>(whole(s, path, "inode", 1, 4294967295));
+    // The inode is what keeps a closed and reused fd number from being touched: never optional,
+    // except for a connection recorded in an accept queue (fd null, inode 0, a cookie).
+    const bool queued = !v1 && s.is_object() && s.contains("fd") && s["fd"].is_null();
+    if (queued) {
+        b.socket.fd = -1;
+        b.socket.inode = static_cast<std::uint32_t>(whole(s, path, "inode", 0, 0));
+        b.cookie = whole(s, path, "cookie", 1, UINT64_MAX);
+    } else {
+        b.socket.fd = static_cast<std::int32_t>(whole(s, path, "fd", 0, 2147483647));
+        b.socket.inode = static_cast<std::uint32_t>(whole(s, path, "inode", 1, 4294967295));
+    }
     if (v1) {
         const bool listener = boolean(s, path, "listener");
         b.socket.role = listener ? SocketRole::listener : SocketRole::upstream;
@@ -95,6 +103,8 @@ SocketBefore read_socket(const nlohmann::json& s, const std::string& path, bool 
         const auto code = tcp_state_from_name(state);
         if (!code) throw Malformed{json_path(path, "state"), "expected a TCP state name, got \"" + state + "\""};
         b.socket.state = *code;
+        if (queued && b.socket.role != SocketRole::accepted)
+            throw Malformed{json_path(path, "fd"), "only an accepted connection (recorded in an accept queue) has no fd"};
     }
     b.socket.local = read_endpoint(s, path, "local", v1);
     b.socket.peer = read_endpoint(s, path, "peer", v1);
@@ -130,14 +140,16 @@ std::string undo_to_json(const UndoRecord& r) {
     nlohmann::json sockets = nlohmann::json::array();
     for (const auto& b : r.sockets) {
         const auto& s = b.socket;
-        sockets.push_back({{"pid", s.pid},
-                           {"fd", s.fd},
+        nlohmann::json entry = {{"pid", s.pid},
+                           {"fd", s.fd < 0 ? nlohmann::json() : nlohmann::json(s.fd)},
                            {"inode", s.inode},
                            {"role", b.role_known ? nlohmann::json(std::string(role_name(s.role))) : nlohmann::json()},
                            {"state", std::string(tcp_state_name(s.state))},
                            {"local", endpoint_json(s.local)},
                            {"peer", endpoint_json(s.peer)},
-                           {"before", options_json(b.before)}});
+                           {"before", options_json(b.before)}};
+        if (b.cookie) entry["cookie"] = b.cookie;
+        sockets.push_back(std::move(entry));
     }
     nlohmann::json sysctls = nlohmann::json::array();
     for (const auto& s : r.sysctls)

@@ -19,6 +19,9 @@ struct SocketBefore {
     SocketRef socket;        // pid, fd and inode (never 0: a recycled fd must not match) find it again
     bool role_known = true;  // files of schema v1 recorded only "listener or not"
     SocketOptions before;
+    // A connection the BPF engine changed while it waited in the accept queue of `pid`'s
+    // listener: no fd and inode 0 then, so only its socket cookie finds it again.
+    std::uint64_t cookie = 0;
 };
 
 // The only sysctls apply writes, with the values a profile may give them (the socket

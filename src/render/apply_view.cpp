@@ -30,7 +30,8 @@ std::string socket_reports_text(const std::vector<SocketReport>& reports) {
         for (const auto& n : r.notes) details += (details.empty() ? "" : ", ") + n;
         if (r.error) details += (details.empty() ? "" : "; ") + r.error->line();
         if (details.empty()) details = "-";
-        t.add({std::to_string(s.pid), std::to_string(s.fd), r.role_known ? std::string(role_name(s.role)) : "-",
+        // No fd: a connection still in the accept queue of the process's listener.
+        t.add({std::to_string(s.pid), s.fd < 0 ? "queued" : std::to_string(s.fd), r.role_known ? std::string(role_name(s.role)) : "-",
                std::string(tcp_state_name(s.state)), endpoint_string(s.local), endpoint_string(s.peer),
                outcome_name(r.outcome), details});
     }
@@ -46,7 +47,7 @@ const char* outcome_json_name(SocketOutcome o) {
 nlohmann::json socket_report_json(const SocketReport& r, std::string_view current_key) {
     const auto& s = r.item.socket;
     return {{"pid", s.pid},
-            {"fd", s.fd},
+            {"fd", s.fd < 0 ? nlohmann::json() : nlohmann::json(s.fd)},
             {"inode", s.inode},
             {"role", r.role_known ? nlohmann::json(std::string(role_name(s.role))) : nlohmann::json()},
             {"state", std::string(tcp_state_name(s.state))},

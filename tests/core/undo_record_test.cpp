@@ -71,6 +71,36 @@ TEST(UndoRecordTest, AZeroOrMissingInodeRefusesTheWholeFile) {
     EXPECT_TRUE(undo_from_json(v2_with_socket(std::string(k_good_socket) + R"(, "inode": 12)"), "u.json").has_value());
 }
 
+TEST(UndoRecordTest, AQueuedConnectionHasNoFdNoInodeAndACookie) {
+    UndoRecord r;
+    auto s = accepted_socket();
+    s.fd = -1;
+    s.inode = 0;
+    r.sockets.push_back({s, true, {false, 7200, 75, 9, 0}, 4391849});
+    const auto text = undo_to_json(r);
+    EXPECT_NE(text.find("\"fd\": null"), std::string::npos) << text;
+    auto back = undo_from_json(text, "u.json");
+    ASSERT_TRUE(back.has_value()) << back.error().line();
+    EXPECT_EQ(back->sockets[0].cookie, 4391849u);
+    EXPECT_EQ(back->sockets[0].socket.fd, -1);
+    EXPECT_EQ(back->sockets[0].socket.inode, 0u);
+    // Without a cookie, with an inode, or as anything but an accepted connection: refused.
+    const std::string queued =
+        R"("pid": 10, "fd": null, "role": "accepted", "state": "established",
+       "local": {"address": "127.0.0.1", "port": 1}, "peer": {"address": "127.0.0.1", "port": 2},
+       "before": {"so_keepalive": false, "idle_seconds": 100, "interval_seconds": 30, "count": 4, "user_timeout_ms": 0})";
+    EXPECT_TRUE(undo_from_json(v2_with_socket(queued + R"(, "inode": 0, "cookie": 5)"), "u.json").has_value());
+    auto no_cookie = undo_from_json(v2_with_socket(queued + R"(, "inode": 0)"), "u.json");
+    ASSERT_FALSE(no_cookie.has_value());
+    EXPECT_EQ(no_cookie.error().what, "u.json: /sockets/0/cookie");
+    EXPECT_FALSE(undo_from_json(v2_with_socket(queued + R"(, "inode": 3, "cookie": 5)"), "u.json").has_value());
+    std::string upstream = queued;
+    upstream.replace(upstream.find("accepted"), 8, "upstream");
+    auto wrong_role = undo_from_json(v2_with_socket(upstream + R"(, "inode": 0, "cookie": 5)"), "u.json");
+    ASSERT_FALSE(wrong_role.has_value());
+    EXPECT_EQ(wrong_role.error().what, "u.json: /sockets/0/fd");
+}
+
 TEST(UndoRecordTest, OnlyTheThreeKeepaliveSysctlsAreAccepted) {
     for (const char* name : {"net.ipv4.ip_local_port_range", "kernel.panic", "vm.overcommit_memory",
                              "net/ipv4/tcp_keepalive_time", "net.ipv4.tcp_keepalive_time/../../../kernel/panic"}) {

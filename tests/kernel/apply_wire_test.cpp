@@ -29,8 +29,7 @@ long keepalive_probes_in(const TestNetns& ns) {
     return v;
 }
 
-TEST(ApplyWireTest, ApplyingAShortIdleToLongIdleConnectionsSendsNoProbeBurst) {
-    KT_REQUIRE_KERNEL_TESTS();
+void expect_no_probe_burst(const std::string& engine) {
     TestNetns ns;
     ASSERT_TRUE(ns.ok());
     TempDir d;
@@ -53,12 +52,13 @@ TEST(ApplyWireTest, ApplyingAShortIdleToLongIdleConnectionsSendsNoProbeBurst) {
     sleep(3);  // every connection has now been idle longer than the new idle of 2 s
 
     const long before = keepalive_probes_in(ns);
-    auto r = run_tool({"apply", profile, "--pid", std::to_string(target.pid()), "--role", "upstream"});
+    auto r = run_tool({"apply", profile, "--pid", std::to_string(target.pid()), "--role", "upstream", "--engine", engine});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("201 changed"), std::string::npos) << r.out;
     usleep(500 * 1000);
     const long after_apply = keepalive_probes_in(ns);
-    std::printf("TCPKeepAlive: +%ld during apply to 201 long-idle sockets\n", after_apply - before);
+    std::printf("TCPKeepAlive: +%ld during apply (%s engine) to 201 long-idle sockets\n", after_apply - before,
+                engine.c_str());
     EXPECT_LE(after_apply - before, 2) << "apply sent a probe burst";
 
     // Control: setting TCP_KEEPIDLE directly on the test's own long-idle connections probes at once.
@@ -68,6 +68,17 @@ TEST(ApplyWireTest, ApplyingAShortIdleToLongIdleConnectionsSendsNoProbeBurst) {
     std::printf("TCPKeepAlive: +%ld after a naive TCP_KEEPIDLE on 50 long-idle sockets\n", after_naive - after_apply);
     EXPECT_GE(after_naive - after_apply, 45) << "the counter did not see the naive burst; the measurement is blind";
     for (int fd : control) close(fd);
+}
+
+TEST(ApplyWireTest, ApplyingAShortIdleToLongIdleConnectionsSendsNoProbeBurst) {
+    KT_REQUIRE_KERNEL_TESTS();
+    expect_no_probe_burst("pidfd");
+}
+
+TEST(ApplyWireTest, TheBpfEngineSendsNoProbeBurstEither) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (!KT_BPF_BUILT) GTEST_SKIP() << "built without the BPF engine (KT_BPF=OFF)";
+    expect_no_probe_burst("bpf");
 }
 
 // Two namespaces joined by veth: the server in one, the client in the other.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "support/netns.hpp"
 #include "support/run_binary.hpp"
@@ -66,7 +67,7 @@ TEST(PermissionTest, UnprivilegedExactOnARootProcessExplainsWhatIsNeeded) {
     KT_REQUIRE_KERNEL_TESTS();
     if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
     NobodyCanRun nobody;
-    auto r = nobody.run({"inspect", "--exact", "--pid", std::to_string(getpid())});
+    auto r = nobody.run({"inspect", "--exact", "--engine", "pidfd", "--pid", std::to_string(getpid())});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.out, "");
     // /proc/PID/fd is closed to nobody, so the fds are tried with pidfd_getfd, which says why.
@@ -106,6 +107,24 @@ TEST(PermissionTest, UnprivilegedNetnsSelectionNamesTheCapability) {
         << r.err;
 }
 
+TEST(PermissionTest, UnprivilegedBpfEngineFallsBackWithOneWarningOrIsTheError) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
+    NobodyCanRun nobody;
+    auto r = nobody.run({"inspect", "--exact", "--engine", "bpf"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err,
+              "keepalive-tune: error: --engine bpf: BPF engine: cannot load the socket iterator: bpf() needs CAP_BPF "
+              "and CAP_PERFMON (run as root); use --engine pidfd (or auto, which falls back to it)\n");
+    r = nobody.run({"--json", "inspect", "--exact", "--state", "listening"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.err.starts_with("keepalive-tune: warning: BPF engine: cannot load the socket iterator: bpf() needs "
+                                  "CAP_BPF and CAP_PERFMON (run as root); using the pidfd engine\n"))
+        << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["engine"], "pidfd");
+}
+
 // Root with an empty capability set: what containers and CapabilityBoundingSet= give.
 RunResult run_as_root_without_capabilities(const std::vector<std::string>& args) {
     std::vector<std::string> argv{"/usr/bin/setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all",
@@ -125,9 +144,9 @@ TEST(PermissionTest, RootRefusedByTheKernelIsNotToldToRunAsRoot) {
     TestNetns ns;
     ASSERT_TRUE(ns.ok());
     for (const auto& args : std::vector<std::vector<std::string>>{
-             {"verify", profile, "--pid", std::to_string(target.pid())},
-             {"apply", profile, "--pid", std::to_string(target.pid())},
-             {"inspect", "--exact", "--pid", std::to_string(target.pid())},
+             {"verify", profile, "--pid", std::to_string(target.pid()), "--engine", "pidfd"},
+             {"apply", profile, "--pid", std::to_string(target.pid()), "--engine", "pidfd"},
+             {"inspect", "--exact", "--engine", "pidfd", "--pid", std::to_string(target.pid())},
              {"inspect", "--netns", ns.name()}}) {
         auto r = run_as_root_without_capabilities(args);
         EXPECT_EQ(r.exit_code, 2) << args[0] << r.out << r.err;
@@ -136,6 +155,13 @@ TEST(PermissionTest, RootRefusedByTheKernelIsNotToldToRunAsRoot) {
         EXPECT_EQ(r.err.find("needs root"), std::string::npos) << r.err;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
+    EXPECT_EQ(target.options(), before);
+    auto r = run_as_root_without_capabilities({"apply", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("cannot load the socket iterator: the kernel refused bpf() to root: it needs CAP_BPF and "
+                         "CAP_PERFMON"),
+              std::string::npos)
+        << r.err;
     EXPECT_EQ(target.options(), before);
 }
 

@@ -47,8 +47,9 @@ Error load_error(const std::string& what, int err) {
         why = "the kernel cannot run it (iter/tcp needs Linux 5.9, bpf_setsockopt from it 5.15)";
     else
         why = errno_text(err);
-    if (!last.empty()) why += " (libbpf: " + last + ")";
-    return {"BPF " + what, why, err};
+    // libbpf's own words help only where the reason is not one of the above.
+    if (!last.empty() && why == errno_text(err)) why += " (libbpf: " + last + ")";
+    return {"BPF engine", "cannot load " + what + ": " + why, err};
 }
 
 }  // namespace kt::sys

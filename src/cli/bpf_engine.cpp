@@ -1,0 +1,284 @@
+// The BPF engine: every socket of the owners' namespaces in one iterator pass, read and
+// changed in the kernel by socket cookie, connections still in accept queues included.
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "cli/socket_engine.hpp"
+#include "core/tcp_state.hpp"
+#include "sys/files.hpp"
+
+namespace kt::cli {
+
+namespace {
+struct NetnsView {
+    sys::NetnsTarget target;
+    KeepaliveDefaults defaults;
+    std::vector<KernelSocket> sockets;
+};
+
+bool same_listening_address(const Endpoint& listener, const Endpoint& local) {
+    if (listener.port != local.port) return false;
+    return listener.address.is_unspecified() || listener.address.unmapped() == local.address.unmapped();
+}
+
+class BpfEngine : public SocketEngine {
+public:
+    explicit BpfEngine(std::unique_ptr<sys::SocketIterator> it) : m_it(std::move(it)) {}
+    const char* name() const override { return "bpf"; }
+
+    std::expected<Preparation, Errors> prepare(const std::vector<sys::FoundSocket>& found, const Profile& p,
+                                               const std::vector<sys::FoundSocket>& queue_listeners,
+                                               const sys::SocketSelection& selection) override {
+        std::vector<std::int32_t> pids;
+        for (const auto* list : {&found, &queue_listeners})
+            for (const auto& f : *list) pids.push_back(f.ref.pid);
+        auto views = read_namespaces(pids);
+        if (!views) return std::unexpected(views.error());
+        Preparation out;
+        for (const auto& v : *views) out.namespaces.push_back(v.target);
+
+        std::unordered_map<std::uint32_t, std::pair<const KernelSocket*, std::size_t>> by_inode;
+        for (std::size_t i = 0; i < views->size(); ++i)
+            for (const auto& k : (*views)[i].sockets)
+                if (k.inode) by_inode.emplace(k.inode, std::pair{&k, i});
+
+        auto plan = [&](const sys::FoundSocket& f, const KernelSocket& k, std::size_t ns) {
+            PreparedSocket s{f, {}, {}, k.cookie, ns};
+            const auto before = exact_options(k, m_it->hz(), (*views)[ns].defaults).options;
+            s.report.item = plan_socket(f.ref, before, p);
+            s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
+                                                                             : render::SocketOutcome::planned;
+            out.sockets.push_back(std::move(s));
+        };
+        for (const auto& f : found) {
+            auto it = by_inode.find(f.ref.inode);
+            if (it == by_inode.end()) {
+                out.gone.push_back(gone(f.ref, "closed before the BPF pass"));
+                continue;
+            }
+            plan(f, *it->second.first, it->second.second);
+        }
+        // Connections in a targeted listener's accept queue have no file yet, and belong to
+        // that listener's process once accepted.
+        for (const auto& l : queue_listeners) {
+            auto it = by_inode.find(l.ref.inode);
+            if (it == by_inode.end()) continue;
+            const std::size_t ns = it->second.second;
+            for (const auto& k : (*views)[ns].sockets) {
+                if (!in_accept_queue(k) || !same_listening_address(l.ref.local, k.local)) continue;
+                if (!m_queued.insert(k.cookie).second) continue;
+                sys::FoundSocket q;
+                q.ref = {l.ref.pid, -1, 0, SocketRole::accepted, k.state, k.local, k.peer};
+                if (!selection.matches(q.ref)) continue;
+                plan(q, k, ns);
+                ++out.queued;
+            }
+        }
+        return out;
+    }
+
+    ChangeCounts change(Preparation& prep) override {
+        ChangeCounts c;
+        std::map<std::size_t, std::vector<PreparedSocket*>> by_ns;
+        for (auto& s : prep.sockets) {
+            if (s.report.outcome == render::SocketOutcome::compliant) {
+                ++c.compliant;
+                continue;
+            }
+            by_ns[s.netns].push_back(&s);
+        }
+        for (auto& [ns, sockets] : by_ns) change_in(prep.namespaces[ns], sockets);
+        for (auto& s : prep.sockets) {
+            const auto o = s.report.outcome;
+            if (o == render::SocketOutcome::changed) ++c.changed;
+            if (o == render::SocketOutcome::failed || o == render::SocketOutcome::rolled_back) ++c.failed;
+            if (o == render::SocketOutcome::gone) ++c.gone;
+        }
+        c.gone += prep.gone.size();
+        return c;
+    }
+
+    void restore(std::vector<Restore>& restores) override {
+        std::vector<std::int32_t> pids;
+        for (const auto& x : restores) pids.push_back(x.socket.pid);
+        // A process that exited took its sockets with it: only namespaces still seen count.
+        auto views = read_namespaces(pids, true);
+        for (auto& x : restores) {
+            x.report.item.socket = x.socket;
+            x.report.item.after = x.target;
+            x.report.outcome = render::SocketOutcome::gone;
+            x.report.before_read = false;
+        }
+        if (!views) {
+            for (auto& x : restores) {
+                x.report.outcome = render::SocketOutcome::failed;
+                x.report.error = views.error().front();
+            }
+            return;
+        }
+        for (std::size_t ns = 0; ns < views->size(); ++ns) {
+            const auto& view = (*views)[ns];
+            std::unordered_map<std::uint64_t, const KernelSocket*> by_inode, by_cookie;
+            for (const auto& s : view.sockets) {
+                if (s.inode) by_inode.emplace(s.inode, &s);
+                by_cookie.emplace(s.cookie, &s);
+            }
+            std::vector<sys::CookieWrites> writes;
+            std::vector<Restore*> touched;
+            for (auto& x : restores) {
+                const auto& index = x.socket.inode ? by_inode : by_cookie;
+                auto found = index.find(x.socket.inode ? x.socket.inode : x.cookie);
+                if (found == index.end()) continue;
+                const KernelSocket* k = found->second;
+                const auto current = exact_options(*k, m_it->hz(), view.defaults).options;
+                x.report.item.before = current;
+                x.report.before_read = true;
+                x.cookie = k->cookie;
+                writes.push_back({k->cookie, write_sequence(current, x.target, x.socket.role == SocketRole::listener)});
+                touched.push_back(&x);
+            }
+            if (writes.empty()) continue;
+            auto result = m_it->apply(view.target, writes);
+            const CookieIndex reached = result ? by_cookie_of(*result) : CookieIndex{};
+            for (std::size_t i = 0; i < touched.size(); ++i) {
+                auto& r = touched[i]->report;
+                if (!result) {
+                    r.outcome = render::SocketOutcome::failed;
+                    r.error = result.error();
+                    continue;
+                }
+                const KernelSocket* k = find_cookie(reached, writes[i].cookie);
+                if (!k) continue;  // closed between the two passes
+                if (k->writes_done == writes[i].writes.size()) {
+                    r.outcome = render::SocketOutcome::restored;
+                } else {
+                    r.outcome = render::SocketOutcome::failed;
+                    r.error = write_error(writes[i].writes, *k);
+                }
+            }
+        }
+    }
+
+private:
+    static render::SocketReport gone(const SocketRef& ref, const std::string& why) {
+        render::SocketReport r;
+        r.item.socket = ref;
+        r.outcome = render::SocketOutcome::gone;
+        r.before_read = false;
+        r.error = Error{"socket " + std::to_string(ref.inode), why};
+        return r;
+    }
+
+    using CookieIndex = std::unordered_map<std::uint64_t, const KernelSocket*>;
+    static CookieIndex by_cookie_of(const std::vector<KernelSocket>& list) {
+        CookieIndex index;
+        index.reserve(list.size());
+        for (const auto& k : list) index.emplace(k.cookie, &k);
+        return index;
+    }
+    static const KernelSocket* find_cookie(const CookieIndex& index, std::uint64_t cookie) {
+        auto it = index.find(cookie);
+        return it == index.end() ? nullptr : it->second;
+    }
+
+    static Error write_error(const std::vector<OptionWrite>& writes, const KernelSocket& k) {
+        const std::string option = k.writes_done < writes.size() ? socket_option_name(writes[k.writes_done].option) : "?";
+        return {"bpf_setsockopt " + option, sys::errno_text(static_cast<int>(k.write_errno)), static_cast<int>(k.write_errno)};
+    }
+
+    // The namespaces of `pids`, each read once. Not seeing a process's namespace is a
+    // refusal (nothing changes) unless `skip_missing` (undo: the process may have exited).
+    std::expected<std::vector<NetnsView>, Errors> read_namespaces(const std::vector<std::int32_t>& pids,
+                                                                 bool skip_missing = false) {
+        Errors warnings;
+        auto targets = sys::namespaces_of(pids, warnings);
+        if (!warnings.empty() && !skip_missing) return std::unexpected(warnings);
+        std::vector<NetnsView> views;
+        for (auto& t : targets) {
+            auto defaults = sys::read_keepalive_defaults(t);
+            if (!defaults) return std::unexpected(Errors{defaults.error()});
+            auto sockets = m_it->read(t);
+            if (!sockets) return std::unexpected(Errors{sockets.error()});
+            views.push_back({std::move(t), *defaults, std::move(*sockets)});
+        }
+        return views;
+    }
+
+    // One apply pass for the namespace, a rollback pass for sockets a write failed on, and a
+    // read pass that checks what the kernel now holds.
+    void change_in(const sys::NetnsTarget& ns, std::vector<PreparedSocket*>& sockets) {
+        std::vector<sys::CookieWrites> writes;
+        for (auto* s : sockets) {
+            const auto& item = s->report.item;
+            writes.push_back({s->cookie, write_sequence(item.before, item.after, item.socket.role == SocketRole::listener)});
+        }
+        auto result = m_it->apply(ns, writes);
+        if (!result) {
+            for (auto* s : sockets) {
+                s->report.outcome = render::SocketOutcome::failed;
+                s->report.error = result.error();
+            }
+            return;
+        }
+        std::vector<sys::CookieWrites> rollbacks;
+        std::vector<PreparedSocket*> rolled;
+        const CookieIndex reached = by_cookie_of(*result);
+        for (std::size_t i = 0; i < sockets.size(); ++i) {
+            auto& r = sockets[i]->report;
+            const KernelSocket* k = find_cookie(reached, writes[i].cookie);
+            if (!k) {
+                r.outcome = render::SocketOutcome::gone;
+                r.error = Error{"socket", "closed before the BPF pass reached it"};
+                continue;
+            }
+            if (k->writes_done == writes[i].writes.size()) {
+                r.outcome = render::SocketOutcome::changed;
+                continue;
+            }
+            r.outcome = render::SocketOutcome::failed;
+            r.error = write_error(writes[i].writes, *k);
+            auto back = rollback_sequence(r.item.before, writes[i].writes, k->writes_done);
+            if (back.empty()) continue;
+            rollbacks.push_back({writes[i].cookie, std::move(back)});
+            rolled.push_back(sockets[i]);
+        }
+        if (!rollbacks.empty()) {
+            auto back = m_it->apply(ns, rollbacks);
+            const CookieIndex put_back = back ? by_cookie_of(*back) : CookieIndex{};
+            for (std::size_t i = 0; i < rolled.size(); ++i) {
+                const KernelSocket* k = find_cookie(put_back, rollbacks[i].cookie);
+                if (k && k->writes_done == rollbacks[i].writes.size())
+                    rolled[i]->report.outcome = render::SocketOutcome::rolled_back;
+                else
+                    rolled[i]->report.error->why += "; putting it back failed too";
+            }
+        }
+        // The iterator had skip and repeat bugs in stable kernels: trust what a read shows.
+        auto defaults = sys::read_keepalive_defaults(ns);
+        auto now = m_it->read(ns);
+        if (!defaults || !now) return;
+        const CookieIndex seen = by_cookie_of(*now);
+        for (auto* s : sockets) {
+            auto& r = s->report;
+            if (r.outcome != render::SocketOutcome::changed) continue;
+            const KernelSocket* k = find_cookie(seen, s->cookie);
+            if (!k) continue;  // closed since: it was changed, and is gone now
+            const auto have = exact_options(*k, m_it->hz(), *defaults).options;
+            if (!(have == r.item.after)) {
+                r.outcome = render::SocketOutcome::failed;
+                r.error = Error{"verification", "the kernel shows other values after the pass"};
+            }
+        }
+    }
+
+    std::unique_ptr<sys::SocketIterator> m_it;
+    std::set<std::uint64_t> m_queued;
+};
+}  // namespace
+
+std::unique_ptr<SocketEngine> make_bpf_engine(std::unique_ptr<sys::SocketIterator> iterator) {
+    return std::make_unique<BpfEngine>(std::move(iterator));
+}
+
+}  // namespace kt::cli

@@ -1,0 +1,97 @@
+#include "core/kernel_socket.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "bpf/kt_bpf_shared.h"
+#include "core/ip_text.hpp"
+
+namespace kt {
+namespace {
+
+std::vector<std::uint8_t> bytes_of(const std::vector<kt_socket_record>& records) {
+    std::vector<std::uint8_t> out(records.size() * sizeof(kt_socket_record));
+    if (!records.empty()) std::memcpy(out.data(), records.data(), out.size());
+    return out;
+}
+
+kt_socket_record listener_record() {
+    kt_socket_record r{};
+    r.cookie = 4391847;
+    r.netns_inode = 4026531833u;
+    r.inode = 7963861;
+    r.family = 2;
+    r.state = 10;
+    r.local_port = 33047;
+    const std::uint8_t loopback[4] = {127, 0, 0, 1};
+    std::memcpy(r.local_addr, loopback, 4);
+    r.keepalive_time = 33 * 250;  // TCP_KEEPIDLE 33 at HZ 250
+    return r;
+}
+
+TEST(KernelSocketTest, RecordsDecodeToAddressesPortsAndRawJiffies) {
+    auto v6 = listener_record();
+    v6.family = 10;
+    v6.state = 1;
+    v6.inode = 0;
+    const auto mapped = parse_ip_address("::ffff:127.0.0.1");
+    std::memcpy(v6.local_addr, mapped->bytes.data(), 16);
+    std::memcpy(v6.peer_addr, mapped->bytes.data(), 16);
+    v6.peer_port = 40030;
+    v6.keepalive = 1;
+    v6.probes = 4;
+    v6.user_timeout_ms = 360000;
+    auto sockets = parse_kernel_sockets(bytes_of({listener_record(), v6}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    ASSERT_EQ(sockets->size(), 2u);
+    EXPECT_EQ(endpoint_string((*sockets)[0].local), "127.0.0.1:33047");
+    EXPECT_EQ((*sockets)[0].idle_jiffies, 8250u);
+    EXPECT_EQ((*sockets)[0].cookie, 4391847u);
+    EXPECT_EQ(endpoint_string((*sockets)[1].peer), "[::ffff:127.0.0.1]:40030");
+    EXPECT_TRUE((*sockets)[1].keepalive);
+    EXPECT_EQ((*sockets)[1].count, 4);
+    EXPECT_EQ((*sockets)[1].user_timeout_ms, 360000u);
+}
+
+TEST(KernelSocketTest, APartialRecordOrAnUnknownFamilyIsAnError) {
+    auto bytes = bytes_of({listener_record()});
+    bytes.pop_back();
+    auto partial = parse_kernel_sockets(bytes);
+    ASSERT_FALSE(partial.has_value());
+    EXPECT_NE(partial.error().why.find("not a whole number of 96-byte records"), std::string::npos);
+    auto odd = listener_record();
+    odd.family = 1;
+    EXPECT_FALSE(parse_kernel_sockets(bytes_of({odd})).has_value());
+    EXPECT_TRUE(parse_kernel_sockets({}).value().empty());
+}
+
+TEST(KernelSocketTest, ZeroMeansInheritedFromTheNamespaceAndJiffiesBecomeSeconds) {
+    KernelSocket k;
+    k.idle_jiffies = 33 * 100;  // HZ 100
+    const auto e = exact_options(k, 100, {600, 20, 5});
+    EXPECT_EQ(e.options.idle_seconds, 33u);
+    EXPECT_FALSE(e.idle_inherited);
+    EXPECT_EQ(e.options.interval_seconds, 20u);
+    EXPECT_TRUE(e.interval_inherited);
+    EXPECT_EQ(e.options.count, 5u);
+    EXPECT_TRUE(e.count_inherited);
+    EXPECT_FALSE(e.options.keepalive);
+}
+
+TEST(KernelSocketTest, OnlyConnectedSocketsWithoutAFileAreInAnAcceptQueue) {
+    KernelSocket k;
+    k.state = 1;  // established, no file
+    EXPECT_TRUE(in_accept_queue(k));
+    k.state = 8;  // close-wait: the peer closed before accept()
+    EXPECT_TRUE(in_accept_queue(k));
+    k.state = 4;  // fin-wait-1: an orphan the process closed
+    EXPECT_FALSE(in_accept_queue(k));
+    k.state = 1;
+    k.inode = 12;
+    EXPECT_FALSE(in_accept_queue(k));
+}
+
+}  // namespace
+}  // namespace kt

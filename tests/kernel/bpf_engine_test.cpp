@@ -1,0 +1,176 @@
+// The BPF engine against the pidfd engine and against the target's own view: exact values,
+// inherited ones, connections still in an accept queue, apply, verify and undo.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "support/netns.hpp"
+#include "support/run_binary.hpp"
+#include "support/sockets.hpp"
+#include "support/target_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kt::test {
+namespace {
+
+#define KT_REQUIRE_BPF_ENGINE()                                                              \
+    do {                                                                                     \
+        KT_REQUIRE_KERNEL_TESTS();                                                           \
+        if (!KT_BPF_BUILT) GTEST_SKIP() << "built without the BPF engine (KT_BPF=OFF)";      \
+    } while (0)
+
+const Options k_profile{1, 2, 1, 3, 4000};
+const Options k_upstream_before{1, 100, 10, 5, 777};
+
+// inode -> the "exact" object of `inspect --json --exact` for the sockets of `pid`.
+std::map<std::uint64_t, nlohmann::json> exact_by_inode(const std::string& engine, pid_t pid) {
+    auto r = run_tool({"--json", "inspect", "--exact", "--engine", engine, "--pid", std::to_string(pid)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    std::map<std::uint64_t, nlohmann::json> out;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["engine"], engine);
+    for (const auto& s : doc["sockets"]) out[s["inode"].get<std::uint64_t>()] = s["exact"];
+    return out;
+}
+
+TEST(BpfEngineTest, BothEnginesReadTheSameValuesAndOnlyBpfTellsWhichAreInherited) {
+    KT_REQUIRE_BPF_ENGINE();
+    TargetProcess target("127.0.0.1", "", k_upstream_before);
+    ASSERT_TRUE(target.ok());
+    const auto bpf = exact_by_inode("bpf", target.pid());
+    const auto pidfd = exact_by_inode("pidfd", target.pid());
+    ASSERT_EQ(bpf.size(), 3u);
+    ASSERT_EQ(pidfd.size(), 3u);
+    std::size_t set_on_socket = 0, inherited_everything = 0;
+    for (const auto& [inode, values] : pidfd) {
+        ASSERT_TRUE(bpf.count(inode)) << inode;
+        auto b = bpf.at(inode);
+        EXPECT_TRUE(values["inherited"].is_null());
+        ASSERT_TRUE(b["inherited"].is_array());
+        const auto inherited = b["inherited"];
+        b.erase("inherited");
+        auto p = values;
+        p.erase("inherited");
+        EXPECT_EQ(b, p) << inode;
+        if (inherited.empty()) ++set_on_socket;
+        if (inherited == nlohmann::json{"idle_seconds", "interval_seconds", "count"}) ++inherited_everything;
+    }
+    // The upstream socket set idle, interval and count itself; the listener and the accepted
+    // socket never did.
+    EXPECT_EQ(set_on_socket, 1u);
+    EXPECT_EQ(inherited_everything, 2u);
+    // The table marks inherited values.
+    auto t = run_tool({"inspect", "--exact", "--engine", "bpf", "--pid", std::to_string(target.pid())});
+    EXPECT_NE(t.out.find("7200*"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find(" 100 "), std::string::npos) << t.out;
+}
+
+TEST(BpfEngineTest, AConnectionWaitingInTheAcceptQueueGetsTheProfileAndUndoPutsItBack) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const auto before = target.options();
+    const Options untouched = before[2];  // an accepted socket nobody configured
+    const int waiting = connect_to("127.0.0.1", target.port());  // the target has not accepted it
+    ASSERT_GE(waiting, 0);
+    usleep(100 * 1000);
+
+    // pidfd cannot reach it: 3 sockets. BPF: 4, one of them queued.
+    auto dry = run_tool({"--json", "apply", profile, "--pid", std::to_string(target.pid()), "--engine", "pidfd", "--dry-run"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_EQ(nlohmann::json::parse(dry.out)["sockets"].size(), 3u);
+
+    const std::string undo = d.path() + "/undo.json";
+    auto r = run_tool({"--json", "apply", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf",
+                       "--undo-file", undo});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["engine"], "bpf");
+    EXPECT_EQ(doc["summary"]["changed"], 4);
+    std::size_t queued = 0;
+    for (const auto& s : doc["sockets"])
+        if (s["fd"].is_null()) {
+            ++queued;
+            EXPECT_EQ(s["role"], "accepted");
+            EXPECT_EQ(s["inode"], 0);
+            EXPECT_EQ(s["peer"]["port"], local_port(waiting));
+            EXPECT_EQ(s["result"], "changed");
+        }
+    EXPECT_EQ(queued, 1u);
+
+    auto v = run_tool({"verify", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf"});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+    EXPECT_NE(v.out.find("all 4 socket(s)"), std::string::npos) << v.out;
+
+    // Once accepted, the target's own getsockopt sees the profile on it.
+    const int accepted = target.accept_pending();
+    ASSERT_GE(accepted, 0);
+    EXPECT_EQ(target.options_of(accepted), k_profile);
+    for (const auto& o : target.options()) EXPECT_EQ(o, k_profile);
+
+    // The undo file found it again by cookie, though it has an fd now.
+    auto u = run_tool({"undo", undo, "--engine", "bpf"});
+    EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+    EXPECT_NE(u.out.find("4 socket(s) restored"), std::string::npos) << u.out;
+    EXPECT_EQ(target.options_of(accepted), untouched);
+    EXPECT_EQ(target.options(), before);
+    close(waiting);
+}
+
+TEST(BpfEngineTest, UndoOfAnApplyPutsBackExactValuesWithEitherEngine) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    for (const std::string undo_engine : {"bpf", "pidfd"}) {
+        TargetProcess target("127.0.0.1", "", k_upstream_before);
+        ASSERT_TRUE(target.ok());
+        const auto before = target.options();
+        const std::string undo = d.path() + "/undo-" + undo_engine + ".json";
+        auto r = run_tool({"apply", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf", "--undo-file", undo});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        for (const auto& o : target.options()) EXPECT_EQ(o, k_profile);
+        auto u = run_tool({"--json", "undo", undo, "--engine", undo_engine});
+        EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+        EXPECT_EQ(nlohmann::json::parse(u.out)["engine"], undo_engine);
+        EXPECT_EQ(target.options(), before) << undo_engine;
+    }
+}
+
+TEST(BpfEngineTest, AQueuedConnectionInTheUndoFileNeedsTheBpfEngine) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const int waiting = connect_to("127.0.0.1", target.port());
+    usleep(100 * 1000);
+    const std::string undo = d.path() + "/undo.json";
+    auto r = run_tool({"apply", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf", "--role", "accepted",
+                       "--undo-file", undo});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("queued"), std::string::npos) << r.out;
+    auto u = run_tool({"undo", undo, "--engine", "pidfd"});
+    EXPECT_EQ(u.exit_code, 1) << u.out;
+    EXPECT_NE(u.out.find("run undo --engine bpf"), std::string::npos) << u.out;
+    EXPECT_NE(u.out.find("1 socket(s) restored, 0 gone (closed, or the process exited), 1 failed"), std::string::npos)
+        << u.out;
+    close(waiting);
+}
+
+TEST(BpfEngineTest, EngineIsCheckedAndOnlyTakenWhereItMeansSomething) {
+    KT_REQUIRE_KERNEL_TESTS();
+    auto r = run_tool({"inspect", "--exact", "--engine", "ebpf"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "keepalive-tune: error: --engine ebpf: must be auto, bpf or pidfd\n");
+    r = run_tool({"inspect", "--engine", "bpf"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "keepalive-tune: error: --engine: chooses how --exact reads socket options; give --exact too\n");
+}
+
+}  // namespace
+}  // namespace kt::test
