@@ -45,15 +45,17 @@ static __always_inline int set_int(struct bpf_sock_ops *skops, int level, int na
     return bpf_setsockopt(skops, level, name, &v, sizeof(v));
 }
 
-/* Values first, SO_KEEPALIVE last: the timer is armed once, with the profile's idle. */
+/* Values first, SO_KEEPALIVE last: the timer is armed once, with the profile's idle. A profile
+ * with keepalive off turns it off. */
 static __always_inline int give_profile(struct bpf_sock_ops *skops, const struct kt_enforce_config *c) {
     int err = 0;
+    if (!c->keepalive) return set_int(skops, KT_SOL_SOCKET, KT_SO_KEEPALIVE, 0);
     if (c->idle_seconds) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPIDLE, c->idle_seconds);
     if (c->interval_seconds) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPINTVL, c->interval_seconds);
     if (c->count) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPCNT, c->count);
     if (c->user_timeout_ms) err |= set_int(skops, KT_SOL_TCP, KT_TCP_USER_TIMEOUT, c->user_timeout_ms);
     /* on even when a value failed, so a connection is never left without keepalive */
-    if (c->keepalive) err |= set_int(skops, KT_SOL_SOCKET, KT_SO_KEEPALIVE, 1);
+    err |= set_int(skops, KT_SOL_SOCKET, KT_SO_KEEPALIVE, 1);
     return err;
 }
 
@@ -84,7 +86,7 @@ int kt_enforce_setsockopt(struct bpf_sockopt *ctx) {
     if (ctx->level != KT_SOL_TCP) return 1;
     __u32 zero = 0;
     struct kt_enforce_config *c = bpf_map_lookup_elem(&enforce_config, &zero);
-    if (!c || !c->override_app || !ctx->sk) return 1;
+    if (!c || !c->override_app || !c->keepalive || !ctx->sk) return 1;
     __u32 *role = bpf_sk_storage_get(&socket_roles, ctx->sk, 0, 0);
     if (!role || !(c->roles & *role)) return 1;
     __u32 value;

@@ -72,7 +72,7 @@ struct kt_pass_config {
 #define KT_ROLE_ACCEPTED 2
 #define KT_ROLE_UPSTREAM 4
 struct kt_enforce_config {
-    kt_u32 keepalive; /* 1: turn SO_KEEPALIVE on, 0: leave it */
+    kt_u32 keepalive; /* 1: the values, then SO_KEEPALIVE on; 0: SO_KEEPALIVE off */
     kt_u32 idle_seconds;
     kt_u32 interval_seconds;
     kt_u32 count;
@@ -86,8 +86,8 @@ struct kt_enforce_config {
     char cgroup_path[256];
 };
 
-/* Counters of the enforce programs, per CPU-free single slot: connections given the profile,
- * setsockopt failures, application calls rewritten. */
+/* Counters of the enforce programs: connections given the profile, connections where a
+ * bpf_setsockopt failed, application setsockopt calls rewritten. */
 struct kt_enforce_stats {
     kt_u64 applied;
     kt_u64 failed;

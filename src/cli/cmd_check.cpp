@@ -9,6 +9,7 @@
 #include "cli/output.hpp"
 #include "cli/timewait_reports.hpp"
 #include "cli/verify_sockets.hpp"
+#include "sys/bpf_enforce.hpp"
 #include "core/check_state.hpp"
 #include "core/number_parse.hpp"
 #include "render/check_view.hpp"
@@ -161,6 +162,11 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
         if (!v) return std::unexpected(v.error());
         in.compliance = Compliance{profile->name, v->compliant, v->drift, v->gone};
     }
+    // Profiles pinned by enforce whose cgroups a restart replaced no longer apply to anything.
+    if (auto pins = sys::list_enforced())
+        for (const auto& pin : *pins) in.enforced.push_back({pin.config.cgroup_path, pin.config.profile, pin.cgroup_exists});
+    else
+        warnings.push_back(pins.error());
     const auto now_ms = unix_now_ms();
     std::vector<std::string> baselines(in.reports.size());
     if (!o.state_file.empty()) {

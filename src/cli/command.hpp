@@ -68,5 +68,6 @@ void setup_health(CLI::App& command, const GlobalOptions& global, Dispatch& disp
 void setup_reap(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_probe(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_exec(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_enforce(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

@@ -5,7 +5,7 @@
 namespace kt::cli {
 
 std::span<const CommandSpec> command_table() {
-    static const std::array<CommandSpec, 11> table = {{
+    static const std::array<CommandSpec, 12> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"health", "judge every connection against its path: ok, at-risk, likely-dropped, peer-closed, retransmitting, "
                    "probing, with owners, roll-ups and advice",
@@ -19,6 +19,8 @@ std::span<const CommandSpec> command_table() {
         {"verify", "check that running sockets carry a profile (exit 0 compliant, 1 drift)", setup_verify},
         {"exec", "run a program with the profile on every listener and upstream socket it opens (LD_PRELOAD)",
          setup_exec, false, "; the command and its arguments go after --: exec PROFILE -- COMMAND [ARG...]"},
+        {"enforce", "give every new connection of a cgroup a profile with a pinned BPF sockops program; --list, --remove",
+         setup_enforce},
         {"undo", "restore the socket options and sysctls an apply recorded in its undo file", setup_undo},
         {"timewait", "TIME_WAIT by destination and listening port, with port-exhaustion risk and advice", setup_timewait},
         {"check", "health check for cron, Nagios and Prometheus: TIME_WAIT, port pressure, overflow, compliance",

@@ -217,6 +217,16 @@ CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t) {
                                              std::to_string(c.drift + c.compliant) + " socket(s) differ from profile " + c.profile);
         summary += "; " + std::to_string(c.compliant) + " socket(s) carry profile " + c.profile;
     }
+    std::size_t orphaned = 0;
+    for (const auto& e : in.enforced) {
+        if (e.cgroup_exists) continue;
+        ++orphaned;
+        add(CheckStatus::warning, "",
+            "enforce: profile " + e.profile + " is pinned for " + e.cgroup +
+                ", which no longer exists (a restarted unit gets a new cgroup): enforce it again, or enforce --remove");
+    }
+    if (!in.enforced.empty())
+        summary += "; " + std::to_string(in.enforced.size() - orphaned) + " cgroup(s) enforced";
     std::stable_sort(r.findings.begin(), r.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.status > b.status; });
     r.status = r.findings.empty() ? CheckStatus::ok : r.findings.front().status;
@@ -238,6 +248,10 @@ CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t) {
     if (in.compliance) {
         r.perfdata.push_back({"keepalive_compliant", static_cast<double>(in.compliance->compliant), "", {}, 0.0, std::nullopt});
         r.perfdata.push_back({"keepalive_drift", static_cast<double>(in.compliance->drift), "", {}, 0.0, std::nullopt});
+    }
+    if (!in.enforced.empty()) {
+        r.perfdata.push_back({"enforced", static_cast<double>(in.enforced.size() - orphaned), "", {}, 0.0, std::nullopt});
+        r.perfdata.push_back({"enforced_orphaned", static_cast<double>(orphaned), "", {}, 0.0, std::nullopt});
     }
     return r;
 }

@@ -72,11 +72,20 @@ struct Compliance {
     std::size_t gone = 0;
 };
 
+// A cgroup `enforce` pinned a profile on, and whether that cgroup still exists (systemd
+// makes a unit's cgroup again at each restart, without the programs).
+struct EnforcedState {
+    std::string cgroup;
+    std::string profile;
+    bool cgroup_exists = true;
+};
+
 struct CheckInput {
     std::vector<TimewaitReport> reports;
     const HealthReport* health = nullptr;  // connection verdicts per netns
     std::vector<std::optional<IntervalDelta>> deltas;  // one per report; nullopt: no baseline yet
     std::optional<Compliance> compliance;
+    std::vector<EnforcedState> enforced;
 };
 
 struct Finding {
@@ -103,7 +112,7 @@ struct CheckResult {
 
 // The verdict. Port pressure, TIME_WAIT and bucket share are judged per netns against the
 // thresholds; any growth of TCPTimeWaitOverflow is a WARNING (TIME_WAIT states were dropped
-// early); keepalive drift is a WARNING. With several namespaces the perfdata carries the
+// early); keepalive drift is a WARNING, and so is an enforced profile whose cgroup is gone. With several namespaces the perfdata carries the
 // highest value over them.
 CheckResult evaluate_check(const CheckInput& in, const CheckThresholds& t);
 

@@ -51,6 +51,15 @@ std::string check_nagios(const CheckResult& r) {
 
 std::string check_nagios_unknown(const std::string& why) { return "KEEPALIVE-TUNE UNKNOWN - " + one_line(why) + "\n"; }
 
+namespace {
+nlohmann::json enforced_json(const std::vector<EnforcedState>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : list) out.push_back({{"cgroup", e.cgroup}, {"profile", e.profile}, {"cgroup_exists", e.cgroup_exists}});
+    return out;
+}
+
+}  // namespace
+
 nlohmann::json check_json(const CheckResult& r, const CheckInput& in, const CheckThresholds& t,
                           const std::vector<std::string>& baselines) {
     nlohmann::json findings = nlohmann::json::array(), netns = nlohmann::json::array();
@@ -81,7 +90,8 @@ nlohmann::json check_json(const CheckResult& r, const CheckInput& in, const Chec
                             {"peer_closed", limits_json(t.peer_closed)}, {"retransmitting", limits_json(t.retransmitting)}}},
             {"netns", netns},
             {"health", in.health ? health_json(*in.health) : nlohmann::json()},
-            {"compliance", compliance}};
+            {"compliance", compliance},
+            {"enforced", enforced_json(in.enforced)}};
 }
 
 nlohmann::json check_json_unknown(const std::string& why) {
@@ -129,6 +139,13 @@ std::string check_prometheus(const CheckResult& r, const CheckInput& in, std::in
                "keepalive_tune_profile_sockets{" + p + ",state=\"drift\"} " + std::to_string(c.drift) + "\n"
                "keepalive_tune_profile_sockets{" + p + ",state=\"gone\"} " + std::to_string(c.gone) + "\n";
     }
+    std::size_t orphaned = 0;
+    for (const auto& e : in.enforced) orphaned += !e.cgroup_exists;
+    out += "# HELP keepalive_tune_enforced_cgroups Cgroups with a profile pinned by enforce, by whether the cgroup still "
+           "exists.\n"
+           "# TYPE keepalive_tune_enforced_cgroups gauge\n"
+           "keepalive_tune_enforced_cgroups{state=\"active\"} " + std::to_string(in.enforced.size() - orphaned) + "\n"
+           "keepalive_tune_enforced_cgroups{state=\"orphaned\"} " + std::to_string(orphaned) + "\n";
     return out;
 }
 

@@ -1,0 +1,178 @@
+// `keepalive-tune enforce PROFILE --cgroup PATH`: every connection established from now on by
+// any process of the cgroup gets the profile, through a pinned BPF sockops program; --list
+// shows what is enforced, --remove detaches.
+#include <ctime>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/output.hpp"
+#include "core/socket_role.hpp"
+#include "render/profile_view.hpp"
+#include "render/table.hpp"
+#include "sys/bpf_enforce.hpp"
+#include "sys/profile_store.hpp"
+
+namespace kt::cli {
+
+namespace {
+struct EnforceOptions {
+    std::string profile;
+    std::string cgroup;
+    std::string roles;
+    bool override_app = false;
+    bool list = false;
+    bool remove = false;
+};
+
+std::string utc_text(std::uint64_t unix_seconds) {
+    const std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string roles_text(std::uint8_t roles) {
+    std::string out;
+    for (auto r : {SocketRole::listener, SocketRole::accepted, SocketRole::upstream})
+        if (roles & role_bit(r)) out += (out.empty() ? "" : ",") + std::string(role_name(r));
+    return out;
+}
+
+nlohmann::json pin_json(const sys::EnforcedPin& p) {
+    const auto& c = p.config;
+    return {{"cgroup", c.cgroup_path},
+            {"cgroup_id", c.cgroup_id},
+            {"cgroup_exists", p.cgroup_exists},
+            {"profile", c.profile},
+            {"since", utc_text(c.since_unix)},
+            {"roles", roles_text(c.roles)},
+            {"override_app", c.override_app},
+            {"values",
+             {{"so_keepalive", c.keepalive},
+              {"idle_seconds", c.idle_seconds},
+              {"interval_seconds", c.interval_seconds},
+              {"count", c.count},
+              {"user_timeout_ms", c.user_timeout_ms}}},
+            {"connections", {{"applied", p.applied}, {"failed", p.failed}, {"app_values_replaced", p.rewritten}}},
+            {"pin_dir", p.pin_dir}};
+}
+
+CommandResult run_list(const GlobalOptions& g) {
+    auto pins = sys::list_enforced();
+    if (!pins) return std::unexpected(Errors{pins.error()});
+    if (g.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& p : *pins) list.push_back(pin_json(p));
+        write_json({{"schema", "keepalive-tune.enforce-list.v1"}, {"enforced", list}});
+        return k_exit_ok;
+    }
+    if (pins->empty()) {
+        write_out("nothing enforced (no pins under " + std::string(sys::k_pin_root) + ")\n");
+        return k_exit_ok;
+    }
+    render::Table t({"CGROUP", "PROFILE", "ROLES", "SINCE", "APPLIED", "FAILED", "CGROUP EXISTS"});
+    for (const auto& p : *pins)
+        t.add({p.config.cgroup_path, p.config.profile + (p.config.override_app ? " (override-app)" : ""),
+               roles_text(p.config.roles), utc_text(p.config.since_unix), std::to_string(p.applied),
+               std::to_string(p.failed), p.cgroup_exists ? "yes" : "NO: remove with enforce --remove"});
+    write_out(t.str());
+    return k_exit_ok;
+}
+
+CommandResult run_remove(const GlobalOptions& g, const EnforceOptions& o) {
+    // The cgroup's own pins, or, when it is gone or was made again (a restarted unit), those
+    // recorded under its path.
+    auto pins = sys::list_enforced();
+    if (!pins) return std::unexpected(Errors{pins.error()});
+    auto dir = sys::resolve_cgroup(o.cgroup);
+    std::vector<std::uint64_t> ids;
+    for (const auto& p : *pins) {
+        const auto& path = p.config.cgroup_path;
+        const bool same_dir = dir && p.config.cgroup_id == dir->id;
+        const bool same_path = (dir && path == dir->path) || path == o.cgroup || path.ends_with("/" + o.cgroup);
+        if (same_dir || same_path) ids.push_back(p.config.cgroup_id);
+    }
+    if (ids.empty()) {
+        if (!dir) return std::unexpected(Errors{dir.error()});
+        return std::unexpected(Errors{{"--cgroup " + o.cgroup, "nothing is enforced on it (see enforce --list)"}});
+    }
+    for (auto id : ids)
+        if (auto removed = sys::remove_enforced(id); !removed) return std::unexpected(Errors{removed.error()});
+    if (g.json)
+        write_json({{"schema", "keepalive-tune.enforce.v1"}, {"cgroup", o.cgroup}, {"result", "removed"}});
+    else
+        write_out("removed: new connections of " + o.cgroup + " keep their own values again\n");
+    return k_exit_ok;
+}
+
+CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
+    if (o.list && o.remove) return std::unexpected(Errors{{"--list and --remove", "give at most one of them"}});
+    if (o.list) {
+        if (!o.profile.empty() || !o.cgroup.empty() || !o.roles.empty() || o.override_app)
+            return std::unexpected(Errors{{"--list", "takes no profile, --cgroup, --role or --override-app"}});
+        return run_list(g);
+    }
+    if (o.cgroup.empty()) return std::unexpected(Errors{{"enforce", "give --cgroup PATH (a cgroup v2 directory)"}});
+    if (o.remove) {
+        if (!o.profile.empty() || !o.roles.empty() || o.override_app)
+            return std::unexpected(Errors{{"--remove", "takes only --cgroup"}});
+        return run_remove(g, o);
+    }
+    if (o.profile.empty()) return std::unexpected(Errors{{"enforce", "give a PROFILE (or --list, or --remove)"}});
+    std::uint8_t roles = k_all_roles;
+    if (!o.roles.empty()) {
+        auto parsed = parse_role_list(o.roles, "--role");
+        if (!parsed) return std::unexpected(Errors{parsed.error()});
+        roles = *parsed;
+    }
+    auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
+    if (!p) return std::unexpected(p.error());
+    if (o.override_app && !p->keepalive.enabled)
+        return std::unexpected(Errors{{"--override-app", "profile " + p->name + " turns keepalive off: there are no values to impose"}});
+    auto dir = sys::resolve_cgroup(o.cgroup);
+    if (!dir) return std::unexpected(Errors{dir.error()});
+    auto config = make_enforce_config({&*p, roles, o.override_app, dir->path, dir->id,
+                                       static_cast<std::uint64_t>(std::time(nullptr))});
+    if (!config) return std::unexpected(Errors{config.error()});
+    auto done = sys::enforce(*config);
+    if (!done) return std::unexpected(Errors{done.error()});
+
+    const char* result = done->updated ? "updated" : "attached";
+    if (g.json) {
+        write_json({{"schema", "keepalive-tune.enforce.v1"},
+                    {"cgroup", dir->path},
+                    {"cgroup_id", dir->id},
+                    {"profile", p->name},
+                    {"roles", roles_text(roles)},
+                    {"override_app", o.override_app},
+                    {"result", result},
+                    {"mounted_bpffs", done->mounted_bpffs},
+                    {"pin_dir", done->pin_dir}});
+        return k_exit_ok;
+    }
+    if (done->mounted_bpffs) write_out(std::string("mounted bpffs at ") + sys::k_bpffs + "\n");
+    write_out(std::string(result) + ": profile " + p->name + " (" + render::keepalive_triplet(p->keepalive) + ") on new " +
+              roles_text(roles) + " connections of " + dir->path + (o.override_app ? ", replacing the application's own values" : "") +
+              "\n");
+    write_out("pinned under " + done->pin_dir + "; connections that already exist keep their values (use apply)\n");
+    write_out("note: the pins go at reboot, and a cgroup made again (a restarted systemd unit) starts without them\n");
+    return k_exit_ok;
+}
+}  // namespace
+
+void setup_enforce(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
+    auto o = std::make_shared<EnforceOptions>();
+    cmd.add_option("profile", o->profile, "profile name or path to a .json file");
+    cmd.add_option("--cgroup", o->cgroup, "the cgroup v2 directory, e.g. system.slice/nginx.service");
+    cmd.add_option("--role", o->roles, "listener, accepted, upstream, comma-separated (default: all three)");
+    cmd.add_flag("--override-app", o->override_app,
+                 "also replace the keepalive values the application sets itself (TCP_KEEPIDLE, _KEEPINTVL, _KEEPCNT, "
+                 "TCP_USER_TIMEOUT), as Go does right after connect");
+    cmd.add_flag("--list", o->list, "list the enforced cgroups, their profiles and whether the cgroups still exist");
+    cmd.add_flag("--remove", o->remove, "detach from --cgroup");
+    dispatch.on(&cmd, [&global, o] { return run_enforce(global, *o); });
+}
+
+}  // namespace kt::cli

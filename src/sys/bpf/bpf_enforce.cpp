@@ -1,0 +1,179 @@
+#include "sys/bpf_enforce.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "kt_enforce.skel.h"
+#include "sys/bpf_errors.hpp"
+#include "sys/files.hpp"
+#include "sys/target_processes.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace kt::sys {
+
+namespace {
+const char* const k_pins[] = {"sockops", "setsockopt", "config", "stats"};
+
+std::string pin_dir_of(std::uint64_t cgroup_id) { return std::string(k_pin_root) + "/cgroup-" + std::to_string(cgroup_id); }
+
+// bpffs is not mounted on every host (this one has none by default): mount it where systemd
+// would, so pins outlive this process.
+Result<bool> ensure_bpffs() {
+    struct statfs fs{};
+    if (::statfs(k_bpffs, &fs) == 0 && static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC) return false;
+    if (::mkdir(k_bpffs, 0700) != 0 && errno != EEXIST) return fail(k_bpffs, errno_text(errno));
+    if (::mount("bpf", k_bpffs, "bpf", 0, "mode=0700") != 0)
+        return fail(std::string("mounting bpffs at ") + k_bpffs, errno_text(errno) + " (needs CAP_SYS_ADMIN)");
+    return true;
+}
+
+void remove_pins(const std::string& dir) {
+    for (const char* name : k_pins) ::unlink((dir + "/" + name).c_str());
+    ::rmdir(dir.c_str());
+}
+
+bool cgroup_still_there(const EnforcedCgroup& c) {
+    struct stat st{};
+    return ::stat(c.cgroup_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == c.cgroup_id;
+}
+
+Result<UniqueFd> pinned(const std::string& path) {
+    UniqueFd fd(bpf_obj_get(path.c_str()));
+    if (!fd) return fail(path, errno_text(errno));
+    return fd;
+}
+
+Result<EnforceResult> attach_and_pin(const kt_enforce_config& config, EnforceResult out) {
+    quiet_libbpf();
+    kt_enforce_bpf* skel = kt_enforce_bpf__open_and_load();
+    if (!skel) return std::unexpected(load_error("the sockops program", errno));
+    bpf_link* links[2] = {nullptr, nullptr};
+    auto cleanup = [&] {
+        for (auto* l : links)
+            if (l) bpf_link__destroy(l);
+        kt_enforce_bpf__destroy(skel);
+    };
+    const std::uint32_t zero = 0;
+    if (bpf_map__update_elem(skel->maps.enforce_config, &zero, sizeof zero, &config, sizeof config, BPF_ANY) != 0) {
+        const int err = errno;
+        cleanup();
+        return fail("enforce: profile map", errno_text(err));
+    }
+    UniqueFd cgroup(::open(config.cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup) {
+        const int err = errno;
+        cleanup();
+        return fail(std::string("--cgroup ") + config.cgroup_path, errno_text(err));
+    }
+    links[0] = bpf_program__attach_cgroup(skel->progs.kt_enforce_sockops, cgroup.get());
+    if (links[0]) links[1] = bpf_program__attach_cgroup(skel->progs.kt_enforce_setsockopt, cgroup.get());
+    if (!links[0] || !links[1]) {
+        const int err = errno;
+        cleanup();
+        return std::unexpected(load_error("the cgroup programs", err));
+    }
+    if (::mkdir(out.pin_dir.c_str(), 0700) != 0) {
+        const int err = errno;
+        cleanup();
+        return fail(out.pin_dir, errno_text(err));
+    }
+    // Links first: were the process to die now, the maps go with the programs.
+    const int pinned_all = bpf_link__pin(links[0], (out.pin_dir + "/sockops").c_str()) == 0 &&
+                           bpf_link__pin(links[1], (out.pin_dir + "/setsockopt").c_str()) == 0 &&
+                           bpf_map__pin(skel->maps.enforce_config, (out.pin_dir + "/config").c_str()) == 0 &&
+                           bpf_map__pin(skel->maps.enforce_stats, (out.pin_dir + "/stats").c_str()) == 0;
+    const int err = errno;
+    cleanup();  // the pins hold what stays attached
+    if (!pinned_all) {
+        remove_pins(out.pin_dir);
+        return fail("pinning under " + out.pin_dir, errno_text(err));
+    }
+    return out;
+}
+}  // namespace
+
+Result<CgroupDir> resolve_cgroup(const std::string& path) {
+    const std::string root = cgroup2_mount();
+    // As apply --cgroup takes it: a full path, or one relative to the cgroup2 mount.
+    const std::string dir = path.starts_with(root + "/") || path == root ? path
+                            : path.starts_with('/')                      ? root + path
+                                                                         : root + "/" + path;
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) != 0) return fail("--cgroup " + path, errno_text(errno) + " (looked for " + dir + ")");
+    if (!S_ISDIR(st.st_mode) || ::access((dir + "/cgroup.procs").c_str(), F_OK) != 0)
+        return fail("--cgroup " + path, dir + " is not a cgroup v2 directory (cgroup2 is mounted at " + root + ")");
+    return CgroupDir{dir, st.st_ino};
+}
+
+Result<EnforceResult> enforce(const kt_enforce_config& config) {
+    EnforceResult out;
+    auto mounted = ensure_bpffs();
+    if (!mounted) return std::unexpected(mounted.error());
+    out.mounted_bpffs = *mounted;
+    if (::mkdir(k_pin_root, 0700) != 0 && errno != EEXIST) return fail(k_pin_root, errno_text(errno));
+    out.pin_dir = pin_dir_of(config.cgroup_id);
+    if (::access((out.pin_dir + "/config").c_str(), F_OK) == 0) {
+        // Already attached: new connections read the map, so changing it is enough.
+        auto map = pinned(out.pin_dir + "/config");
+        if (!map) return std::unexpected(map.error());
+        const std::uint32_t zero = 0;
+        if (bpf_map_update_elem(map->get(), &zero, &config, BPF_ANY) != 0)
+            return fail(out.pin_dir + "/config", errno_text(errno));
+        out.updated = true;
+        return out;
+    }
+    remove_pins(out.pin_dir);  // what a run that died half-way may have left
+    return attach_and_pin(config, out);
+}
+
+Result<std::vector<EnforcedPin>> list_enforced() {
+    std::vector<EnforcedPin> out;
+    DIR* d = ::opendir(k_pin_root);
+    if (!d) {
+        if (errno == ENOENT) return out;
+        return fail(k_pin_root, errno_text(errno));
+    }
+    std::vector<std::string> dirs;
+    while (const dirent* e = ::readdir(d))
+        if (std::string_view(e->d_name).starts_with("cgroup-")) dirs.push_back(std::string(k_pin_root) + "/" + e->d_name);
+    ::closedir(d);
+    const std::uint32_t zero = 0;
+    for (const auto& dir : dirs) {
+        auto map = pinned(dir + "/config");
+        if (!map) return std::unexpected(map.error());
+        kt_enforce_config c{};
+        if (bpf_map_lookup_elem(map->get(), &zero, &c) != 0) return fail(dir + "/config", errno_text(errno));
+        EnforcedPin p{read_enforce_config(c), dir, false, 0, 0, 0};
+        p.cgroup_exists = cgroup_still_there(p.config);
+        if (auto stats = pinned(dir + "/stats")) {
+            kt_enforce_stats s{};
+            if (bpf_map_lookup_elem(stats->get(), &zero, &s) == 0) {
+                p.applied = s.applied;
+                p.failed = s.failed;
+                p.rewritten = s.rewritten;
+            }
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+Result<bool> remove_enforced(std::uint64_t cgroup_id) {
+    const std::string dir = pin_dir_of(cgroup_id);
+    if (::access(dir.c_str(), F_OK) != 0) return false;
+    for (const char* name : k_pins)
+        if (::unlink((dir + "/" + name).c_str()) != 0 && errno != ENOENT) return fail(dir + "/" + name, errno_text(errno));
+    if (::rmdir(dir.c_str()) != 0) return fail(dir, errno_text(errno));
+    return true;
+}
+
+}  // namespace kt::sys

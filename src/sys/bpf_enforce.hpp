@@ -1,0 +1,50 @@
+// `enforce`: a cgroup sockops program (and a cgroup setsockopt program) attached through bpf
+// links pinned in bpffs, with the profile in a pinned map, so every new connection of the
+// cgroup gets the profile after the loader has exited.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/enforce_config.hpp"
+#include "core/error.hpp"
+
+namespace kt::sys {
+
+// Where the pins live: one directory per cgroup, named by its cgroup id.
+inline constexpr const char* k_bpffs = "/sys/fs/bpf";
+inline constexpr const char* k_pin_root = "/sys/fs/bpf/keepalive-tune";
+
+// The absolute cgroup v2 directory of PATH (absolute, or relative to the cgroup2 mount) and its
+// id (the directory's inode, which is what the kernel reports as the cgroup id).
+struct CgroupDir {
+    std::string path;
+    std::uint64_t id = 0;
+};
+Result<CgroupDir> resolve_cgroup(const std::string& path);
+
+struct EnforceResult {
+    bool updated = false;          // the cgroup already had pins: only the profile changed
+    bool mounted_bpffs = false;    // /sys/fs/bpf was not a bpffs and was mounted
+    std::string pin_dir;
+};
+
+// Attaches and pins, or updates the pinned profile of a cgroup already enforced. All or
+// nothing: a failure removes whatever this call pinned.
+Result<EnforceResult> enforce(const kt_enforce_config& config);
+
+struct EnforcedPin {
+    EnforcedCgroup config;
+    std::string pin_dir;
+    bool cgroup_exists = false;  // the directory is there and is still the same cgroup
+    std::uint64_t applied = 0, failed = 0, rewritten = 0;
+};
+// Every cgroup enforced on this host (none when bpffs or the pin root is absent).
+Result<std::vector<EnforcedPin>> list_enforced();
+
+// Detaches: removes the pins of the cgroup (the links go with their last reference). False
+// when the cgroup had none.
+Result<bool> remove_enforced(std::uint64_t cgroup_id);
+
+}  // namespace kt::sys

@@ -1,0 +1,261 @@
+// enforce: new connections of processes in a cgroup get the profile after the loader has
+// exited, read back from outside with the pidfd engine; --override-app against Go's own
+// values; --remove; pins of a cgroup that is gone, as enforce --list and check report them.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/netns.hpp"
+#include "support/run_binary.hpp"
+#include "support/sockets.hpp"
+#include "support/temp_dir.hpp"
+#include "sys/target_processes.hpp"
+
+namespace kt::test {
+namespace {
+
+#define KT_REQUIRE_ENFORCE()                                                                   \
+    do {                                                                                       \
+        KT_REQUIRE_KERNEL_TESTS();                                                             \
+        if (!KT_BPF_BUILT) GTEST_SKIP() << "built without the BPF engine (KT_BPF=OFF)";        \
+        if (access((sys::cgroup2_mount() + "/cgroup.procs").c_str(), W_OK) != 0)                \
+            GTEST_SKIP() << "needs a writable cgroup v2 hierarchy at " << sys::cgroup2_mount(); \
+    } while (0)
+
+// A cgroup made for the test, its processes killed by PID and the directory removed after.
+class TestCgroup {
+public:
+    TestCgroup() {
+        static int n = 0;
+        m_name = "kt-enforce-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+        m_path = sys::cgroup2_mount() + "/" + m_name;
+        m_ok = mkdir(m_path.c_str(), 0755) == 0;
+    }
+    ~TestCgroup() {
+        for (pid_t p : m_pids) {
+            kill(p, SIGKILL);
+            waitpid(p, nullptr, 0);
+        }
+        run_tool({"enforce", "--remove", "--cgroup", m_path});
+        for (int i = 0; i < 50 && rmdir(m_path.c_str()) != 0 && errno == EBUSY; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    bool ok() const { return m_ok; }
+    const std::string& path() const { return m_path; }
+    const std::string& name() const { return m_name; }
+    bool remove_dir() { return rmdir(m_path.c_str()) == 0; }
+
+    // Starts `program PORT` inside the cgroup; returns its pid and the local port of its
+    // connection, or {-1, 0} when it did not connect within 5 s.
+    std::pair<pid_t, std::uint16_t> start_client(const std::string& program, std::uint16_t port) {
+        int out[2];
+        if (pipe2(out, O_CLOEXEC) != 0) return {-1, 0};
+        const std::string procs = m_path + "/cgroup.procs";
+        const pid_t pid = fork();
+        if (pid == 0) {
+            const int fd = open(procs.c_str(), O_WRONLY);
+            const std::string self = std::to_string(getpid());
+            if (fd < 0 || write(fd, self.data(), self.size()) != static_cast<ssize_t>(self.size())) _exit(126);
+            dup2(out[1], 1);
+            const std::string port_text = std::to_string(port);
+            execl(program.c_str(), program.c_str(), port_text.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        close(out[1]);
+        if (pid < 0) {
+            close(out[0]);
+            return {-1, 0};
+        }
+        m_pids.push_back(pid);
+        std::string line;
+        pollfd p{out[0], POLLIN, 0};
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+            if (poll(&p, 1, 200) <= 0) continue;
+            char buf[64];
+            const ssize_t n = read(out[0], buf, sizeof buf);
+            if (n <= 0) break;
+            line.append(buf, static_cast<std::size_t>(n));
+        }
+        close(out[0]);
+        if (!line.starts_with("connected ")) return {-1, 0};
+        return {pid, static_cast<std::uint16_t>(std::stoi(line.substr(10)))};
+    }
+
+private:
+    std::string m_name, m_path;
+    bool m_ok = false;
+    std::vector<pid_t> m_pids;
+};
+
+// The values of the client's one upstream socket, read from outside through pidfd_getfd.
+nlohmann::json upstream_values(pid_t pid) {
+    auto r = run_tool({"--json", "inspect", "--exact", "--engine", "pidfd", "--pid", std::to_string(pid), "--role", "upstream"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    if (doc["sockets"].size() != 1) {
+        ADD_FAILURE() << r.out;
+        return {};
+    }
+    auto exact = doc["sockets"][0]["exact"];
+    exact.erase("inherited");
+    return exact;
+}
+
+nlohmann::json values(bool on, int idle, int interval, int count, int uto) {
+    return {{"so_keepalive", on}, {"idle_seconds", idle}, {"interval_seconds", interval}, {"count", count}, {"user_timeout_ms", uto}};
+}
+
+nlohmann::json listed(const std::string& cgroup) {
+    auto r = run_tool({"--json", "enforce", "--list"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& e : doc["enforced"])
+        if (e["cgroup"] == cgroup) return e;
+    return {};
+}
+
+TEST(EnforceTest, NewConnectionsOfDynamicAndStaticClientsGetTheProfileAfterEnforceHasExited) {
+    KT_REQUIRE_ENFORCE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 41, 7, 5, 12345);
+    TestCgroup cg;
+    ASSERT_TRUE(cg.ok());
+    const int l = listen_on("127.0.0.1");
+    const auto port = local_port(l);
+    auto [before_pid, before_port] = cg.start_client(KT_ENFORCE_CLIENT, port);
+    ASSERT_GT(before_pid, 0);
+
+    auto r = run_tool({"enforce", profile, "--cgroup", cg.name()});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("attached: profile t (41/7/5) on new listener,accepted,upstream connections of " + cg.path()),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(listed(cg.path())["cgroup_exists"], true);
+
+    const auto dynamic = cg.start_client(KT_ENFORCE_CLIENT, port);
+    const auto fixed = cg.start_client(KT_ENFORCE_CLIENT_STATIC, port);
+    ASSERT_GT(dynamic.first, 0);
+    ASSERT_GT(fixed.first, 0);
+    EXPECT_EQ(upstream_values(dynamic.first), values(true, 41, 7, 5, 12345));
+    EXPECT_EQ(upstream_values(fixed.first), values(true, 41, 7, 5, 12345));
+    // A connection made before keeps its values; the test's own accepted sides are not in the cgroup.
+    EXPECT_EQ(upstream_values(before_pid)["so_keepalive"], false);
+    for (int i = 0; i < 3; ++i) {
+        const int a = accept_one(l);
+        EXPECT_EQ(get_int_option(a, SOL_SOCKET, SO_KEEPALIVE), 0);
+        close(a);
+    }
+    EXPECT_EQ(listed(cg.path())["connections"]["applied"], 2);
+
+    auto rm = run_tool({"enforce", "--remove", "--cgroup", cg.name()});
+    EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    EXPECT_TRUE(listed(cg.path()).is_null());
+    const auto after = cg.start_client(KT_ENFORCE_CLIENT, port);
+    ASSERT_GT(after.first, 0);
+    EXPECT_EQ(upstream_values(after.first)["so_keepalive"], false);
+    close(l);
+}
+
+TEST(EnforceTest, GoOverwritesTheProfileUnlessOverrideAppReplacesItsValues) {
+    KT_REQUIRE_ENFORCE();
+    if (std::string(KT_ENFORCE_GO_CLIENT).empty()) GTEST_SKIP() << "needs Go (golang-go) to build the Go client";
+    TempDir d;
+    const auto profile = d.write_profile("t", 41, 7, 5, 12345);
+    TestCgroup cg;
+    ASSERT_TRUE(cg.ok());
+    const int l = listen_on("127.0.0.1");
+    const auto port = local_port(l);
+    auto r = run_tool({"enforce", profile, "--cgroup", cg.path(), "--role", "upstream"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto plain = cg.start_client(KT_ENFORCE_GO_CLIENT, port);
+    ASSERT_GT(plain.first, 0);
+    // Go 1.19's net.Dial sets idle and interval to its own 15 s after connect.
+    EXPECT_EQ(upstream_values(plain.first), values(true, 15, 15, 5, 12345));
+
+    auto again = run_tool({"--json", "enforce", profile, "--cgroup", cg.path(), "--role", "upstream", "--override-app"});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(nlohmann::json::parse(again.out)["result"], "updated");
+    const auto overridden = cg.start_client(KT_ENFORCE_GO_CLIENT, port);
+    ASSERT_GT(overridden.first, 0);
+    EXPECT_EQ(upstream_values(overridden.first), values(true, 41, 7, 5, 12345));
+    EXPECT_GE(listed(cg.path())["connections"]["app_values_replaced"], 2);
+    // Updating the pinned profile did not attach the programs a second time.
+    if (access("/usr/sbin/bpftool", X_OK) == 0) {
+        auto shown = run_program({"/usr/sbin/bpftool", "cgroup", "show", cg.path()});
+        EXPECT_EQ(std::count(shown.out.begin(), shown.out.end(), '\n'), 3) << shown.out;  // header + 2 programs
+    }
+    close(l);
+}
+
+TEST(EnforceTest, PinsOfACgroupThatIsGoneAreListedAndCheckWarns) {
+    KT_REQUIRE_ENFORCE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 41, 7, 5);
+    TestCgroup cg;
+    ASSERT_TRUE(cg.ok());
+    ASSERT_EQ(run_tool({"enforce", profile, "--cgroup", cg.path()}).exit_code, 0);
+    auto ok = run_tool({"check", "--ports-warn", "100", "--ports-crit", "100"});
+    EXPECT_EQ(ok.out.find(cg.path()), std::string::npos) << ok.out;
+    ASSERT_TRUE(cg.remove_dir());
+    ASSERT_EQ(mkdir(cg.path().c_str(), 0755), 0);  // made again, as systemd does at a restart
+    EXPECT_EQ(listed(cg.path())["cgroup_exists"], false);
+    auto text = run_tool({"enforce", "--list"});
+    EXPECT_NE(text.out.find("NO: remove with enforce --remove"), std::string::npos) << text.out;
+    auto c = run_tool({"check", "--ports-warn", "100", "--ports-crit", "100"});
+    EXPECT_EQ(c.exit_code, 1) << c.out << c.err;
+    EXPECT_NE(c.out.find("enforce: profile t is pinned for " + cg.path() + ", which no longer exists"), std::string::npos)
+        << c.out;
+    auto prom = run_tool({"check", "--format", "prometheus", "--ports-warn", "100", "--ports-crit", "100"});
+    EXPECT_NE(prom.out.find("keepalive_tune_enforced_cgroups{state=\"orphaned\"} 1"), std::string::npos) << prom.out;
+    // --remove finds the pins by the path they recorded, though the directory is a new one.
+    auto rm = run_tool({"enforce", "--remove", "--cgroup", cg.path()});
+    EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    EXPECT_TRUE(listed(cg.path()).is_null());
+}
+
+TEST(EnforceTest, BadInputIsOneLineAndPinsNothing) {
+    KT_REQUIRE_ENFORCE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 41, 7, 5);
+    auto none = run_tool({"enforce", profile, "--cgroup", "kt-no-such-cgroup"});
+    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_TRUE(none.err.starts_with("keepalive-tune: error: --cgroup kt-no-such-cgroup: No such file or directory"))
+        << none.err;
+    EXPECT_EQ(std::count(none.err.begin(), none.err.end(), '\n'), 1) << none.err;
+    EXPECT_TRUE(listed(sys::cgroup2_mount() + "/kt-no-such-cgroup").is_null());
+    TestCgroup cg;
+    ASSERT_TRUE(cg.ok());
+    for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"enforce", profile}, "enforce: give --cgroup PATH (a cgroup v2 directory)"},
+             {{"enforce", "--cgroup", cg.path()}, "enforce: give a PROFILE (or --list, or --remove)"},
+             {{"enforce", profile, "--list"}, "--list: takes no profile, --cgroup, --role or --override-app"},
+             {{"enforce", profile, "--cgroup", cg.path(), "--role", "client"}, "--role"},
+             {{"enforce", "--remove", "--cgroup", cg.path()}, "--cgroup " + cg.path() + ": nothing is enforced on it"}}) {
+        auto r = run_tool(args);
+        EXPECT_EQ(r.exit_code, 2) << args.back();
+        EXPECT_TRUE(r.err.starts_with("keepalive-tune: error: " + message)) << r.err;
+        EXPECT_TRUE(listed(cg.path()).is_null());
+    }
+    const std::string off = d.path() + "/off.json";
+    FILE* f = fopen(off.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(R"({"name": "off", "summary": "s", "description": "d", "keepalive": {"enabled": false}})", f);
+    fclose(f);
+    auto r = run_tool({"enforce", off, "--cgroup", cg.path(), "--override-app"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--override-app: profile off turns keepalive off"), std::string::npos) << r.err;
+    EXPECT_TRUE(listed(cg.path()).is_null());
+}
+
+}  // namespace
+}  // namespace kt::test
