@@ -40,6 +40,7 @@ std::vector<std::string> apply_notes(const Preparation& prep, const Profile& p, 
         notes.emplace_back("listeners: connections accepted from now on inherit the profile when their handshake "
                            "completes; connections already established (and those waiting in the accept queue) keep "
                            "their values: apply with --role accepted for them");
+    notes.insert(notes.end(), prep.notes.begin(), prep.notes.end());
     for (const auto& hole : profile_holes(p)) notes.push_back("profile " + p.name + ": " + hole);
     return notes;
 }

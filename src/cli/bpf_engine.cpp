@@ -22,6 +22,16 @@ bool same_listening_address(const Endpoint& listener, const Endpoint& local) {
     return listener.address.is_unspecified() || listener.address.unmapped() == local.address.unmapped();
 }
 
+bool shares_port_with_others(const sys::FoundSocket& listener, const std::vector<KernelSocket>& sockets,
+                             const std::set<std::uint32_t>& targeted) {
+    for (const auto& k : sockets)
+        if (k.state == static_cast<std::uint8_t>(TcpState::listen) && !targeted.count(k.inode) &&
+            k.local.port == listener.ref.local.port &&
+            (same_listening_address(listener.ref.local, k.local) || same_listening_address(k.local, listener.ref.local)))
+            return true;
+    return false;
+}
+
 class BpfEngine : public SocketEngine {
 public:
     explicit BpfEngine(std::unique_ptr<sys::SocketIterator> it) : m_it(std::move(it)) {}
@@ -61,10 +71,20 @@ public:
         }
         // Connections in a targeted listener's accept queue have no file yet, and belong to
         // that listener's process once accepted.
+        std::set<std::uint32_t> targeted;
+        for (const auto& l : queue_listeners) targeted.insert(l.ref.inode);
         for (const auto& l : queue_listeners) {
             auto it = by_inode.find(l.ref.inode);
             if (it == by_inode.end()) continue;
             const std::size_t ns = it->second.second;
+            // Listeners of other processes on the same port (SO_REUSEPORT) have queues of their
+            // own, and which one a connection waits in cannot be told: leave them all.
+            if (shares_port_with_others(l, (*views)[ns].sockets, targeted)) {
+                out.notes.push_back("accept queue of " + std::to_string(l.ref.local.port) +
+                                    ": listeners of other processes share the port (SO_REUSEPORT), so its queued "
+                                    "connections were left alone");
+                continue;
+            }
             for (const auto& k : (*views)[ns].sockets) {
                 if (!in_accept_queue(k) || !same_listening_address(l.ref.local, k.local)) continue;
                 if (!m_queued.insert(k.cookie).second) continue;

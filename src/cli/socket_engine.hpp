@@ -31,6 +31,7 @@ struct Preparation {
     std::vector<render::SocketReport> gone;  // processes or sockets that went away meanwhile
     std::vector<sys::NetnsTarget> namespaces;
     std::size_t queued = 0;  // connections found waiting in accept queues (BPF engine)
+    std::vector<std::string> notes;
 };
 
 struct ChangeCounts {

@@ -1,6 +1,11 @@
 // The BPF engine against the pidfd engine and against the target's own view: exact values,
 // inherited ones, connections still in an accept queue, apply, verify and undo.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
@@ -160,6 +165,54 @@ TEST(BpfEngineTest, AQueuedConnectionInTheUndoFileNeedsTheBpfEngine) {
     EXPECT_NE(u.out.find("1 socket(s) restored, 0 gone (closed, or the process exited), 1 failed"), std::string::npos)
         << u.out;
     close(waiting);
+}
+
+TEST(BpfEngineTest, QueuedConnectionsOfAPortSharedWithAnotherProcessAreLeftAlone) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    auto reuse_listener = [](std::uint16_t port) {
+        const int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const int one = 1;
+        setsockopt(l, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(l, 16) != 0) return -1;
+        return l;
+    };
+    const int mine = reuse_listener(0);
+    ASSERT_GE(mine, 0);
+    const auto port = local_port(mine);
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
+    const pid_t other = fork();
+    if (other == 0) {
+        const int l = reuse_listener(port);
+        if (write(ready[1], l >= 0 ? "y" : "n", 1) != 1) _exit(1);
+        pause();
+        _exit(0);
+    }
+    char c = 0;
+    ASSERT_EQ(read(ready[0], &c, 1), 1);
+    ASSERT_EQ(c, 'y');
+    std::vector<int> clients;
+    for (int i = 0; i < 8; ++i) clients.push_back(connect_to("127.0.0.1", port));
+    usleep(100 * 1000);
+    auto r = run_tool({"--json", "apply", profile, "--pid", std::to_string(getpid()), "--port", std::to_string(port),
+                       "--role", "listener,accepted", "--engine", "bpf", "--dry-run"});
+    kill(other, SIGKILL);
+    waitpid(other, nullptr, 0);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& s : doc["sockets"]) EXPECT_FALSE(s["fd"].is_null()) << s;
+    EXPECT_NE(doc["notes"].dump().find("listeners of other processes share the port (SO_REUSEPORT)"), std::string::npos)
+        << doc["notes"];
+    for (int fd : clients) close(fd);
+    close(mine);
+    close(ready[0]);
+    close(ready[1]);
 }
 
 TEST(BpfEngineTest, EngineIsCheckedAndOnlyTakenWhereItMeansSomething) {
