@@ -39,6 +39,7 @@ declare -gA _keepalive_tune_options=(
         --engine:engine'
     [exec]='--help --role:preload-role --enforce --strict'
     [undo]='--help --engine:engine'
+    [enforce]='--help --cgroup:cgroup --role:role --override-app --list --remove'
     [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns
         --prometheus'
     [check]='--help --timewait-warn:text --timewait-crit:text --ports-warn:text --ports-crit:text
@@ -52,7 +53,7 @@ declare -gA _keepalive_tune_options=(
 
 # The subcommands of the commands that have them.
 declare -gA _keepalive_tune_commands=(
-    [_]='inspect health reap probe profile apply verify exec undo timewait check'
+    [_]='inspect health reap probe profile apply verify exec enforce undo timewait check'
     [profile]='list show validate check middleboxes render'
 )
 
@@ -63,6 +64,7 @@ declare -gA _keepalive_tune_positionals=(
     [verify]='profile'
     [exec]='profile separator'
     [undo]='file'
+    [enforce]='profile'
     ['profile show']='profile'
     ['profile check']='profile'
     ['profile render']='profile'
