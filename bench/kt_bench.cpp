@@ -128,6 +128,36 @@ void bench_size(const Options& o, const Size& size, int index) {
     const auto info_stats = run_alternating(info_commands, o.runs);
     print_table(info_stats, "floor with tcp_info");
 
+    // The engines on every socket of the population: exact values read, and a profile applied
+    // and verified, through the BPF socket iterator and through pidfd_getfd. The workers are
+    // this program's children, so --comm kt_bench selects them all.
+    std::printf("Exact values and apply/verify of every socket, by engine (two profiles applied in turn, so every "
+                "apply changes every socket):\n\n");
+    char dir_template[] = "/tmp/kt-bench-XXXXXX";
+    const std::string dir = mkdtemp(dir_template);
+    const std::string a = dir + "/bench-a.json", b = dir + "/bench-b.json";
+    std::ofstream(a) << "{\"name\": \"bench-a\", \"summary\": \"b\", \"description\": \"b\", \"keepalive\": "
+                        "{\"enabled\": true, \"idle_seconds\": 300, \"interval_seconds\": 30, \"count\": 5}}\n";
+    std::ofstream(b) << "{\"name\": \"bench-b\", \"summary\": \"b\", \"description\": \"b\", \"keepalive\": "
+                        "{\"enabled\": true, \"idle_seconds\": 310, \"interval_seconds\": 31, \"count\": 6}}\n";
+    const int pidfd_runs = size.established >= 200000 ? 3 : 0;
+    std::vector<Command> engine_commands = {
+        {"keepalive-tune inspect", {t, "inspect"}, 0},
+        {"keepalive-tune inspect --exact (bpf)", {t, "inspect", "--exact", "--engine", "bpf"}, 0},
+        {"keepalive-tune inspect --exact --engine pidfd", {t, "inspect", "--exact", "--engine", "pidfd"}, pidfd_runs},
+        {"keepalive-tune inspect -p", {t, "inspect", "-p"}, 0},
+        {"apply bench-a (bpf)", {t, "apply", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+        {"verify bench-a (bpf)", {t, "verify", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+        {"apply bench-b (bpf)", {t, "apply", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+        {"verify bench-b (bpf)", {t, "verify", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+        {"apply bench-a (pidfd)", {t, "apply", a, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
+        {"apply bench-b (pidfd)", {t, "apply", b, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
+    };
+    // In order: each verify checks the apply just before it.
+    const auto engine_stats = run_alternating(engine_commands, o.runs, false);
+    print_table(engine_stats, "keepalive-tune inspect");
+    std::system(("rm -rf " + dir).c_str());
+
     const long tw = pop.add_time_wait(size.time_wait);
     std::printf("With %s TIME_WAIT added (sockstat tw, right after creation; they last 60 s, and every run below "
                 "finished within that time):\n\n",
@@ -166,6 +196,13 @@ void bench_size(const Options& o, const Size& size, int index) {
     target("peak RSS of health", find(info_stats, "keepalive-tune health --path linux-conntrack").peak_rss_mib, 32, " MiB", true);
     target("peak RSS of inspect --summary", find(stats, "keepalive-tune inspect --summary").peak_rss_mib, 16, " MiB", true);
     target("peak RSS of timewait", find(tw_stats, "keepalive-tune timewait").peak_rss_mib, 16, " MiB", true);
+    const double plain = find(engine_stats, "keepalive-tune inspect").median_ms;
+    target("inspect --exact (bpf) / inspect", find(engine_stats, "keepalive-tune inspect --exact (bpf)").median_ms / plain,
+           1.5, "x", true);
+    target("inspect -p / inspect", find(engine_stats, "keepalive-tune inspect -p").median_ms / plain, 2, "x", true);
+    const double bpf_cycle = std::max(find(engine_stats, "apply bench-a (bpf)").median_ms + find(engine_stats, "verify bench-a (bpf)").median_ms,
+                                      find(engine_stats, "apply bench-b (bpf)").median_ms + find(engine_stats, "verify bench-b (bpf)").median_ms);
+    target("apply + verify of every socket (bpf)", bpf_cycle / 1000.0, 1.5, " s", true);
     std::printf("\n");
 }
 

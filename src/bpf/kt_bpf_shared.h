@@ -44,6 +44,15 @@ struct kt_socket_record {
     kt_u32 write_errno; /* errno of the write that failed, 0 when all went through */
 };
 
+/* A socket file held by a process, from the task-file iterator: who owns which socket inode. */
+struct kt_owner_record {
+    kt_u32 pid; /* the thread group id */
+    kt_u32 fd;
+    kt_u32 inode;
+    kt_u32 reserved;
+    char comm[16];
+};
+
 /* The setsockopt calls one socket gets in an apply pass, in order (apply_plan's burst-free
  * sequence, computed in user space). option: 0 SO_KEEPALIVE, 1 TCP_KEEPIDLE, 2 TCP_KEEPINTVL,
  * 3 TCP_KEEPCNT, 4 TCP_USER_TIMEOUT, as kt::SocketOption. */

@@ -27,7 +27,7 @@ struct sock_common {
     unsigned long skc_flags;
 } KT_CORE;
 
-struct inode { unsigned long i_ino; } KT_CORE;
+struct inode { unsigned long i_ino; unsigned short i_mode; } KT_CORE;
 struct file { struct inode *f_inode; } KT_CORE;
 struct socket { struct file *file; } KT_CORE;
 
@@ -60,6 +60,9 @@ struct tcp_sock {
 struct seq_file;
 struct bpf_iter_meta { struct seq_file *seq; __u64 session_id; __u64 seq_num; } KT_CORE;
 struct bpf_iter__tcp { struct bpf_iter_meta *meta; struct sock_common *sk_common; __u32 uid; } KT_CORE;
+
+struct task_struct { int pid; int tgid; char comm[16]; } KT_CORE;
+struct bpf_iter__task_file { struct bpf_iter_meta *meta; struct task_struct *task; __u32 fd; struct file *file; } KT_CORE;
 
 enum sock_flags { SOCK_KEEPOPEN = 3 };
 

@@ -121,3 +121,23 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
     return 0;
 }
+
+/* Every socket file of every process, as /proc/PID/fd would list them, in one pass. The
+ * iterator skips threads that share their leader's file table. */
+#define KT_S_IFMT 0170000
+#define KT_S_IFSOCK 0140000
+
+SEC("iter/task_file")
+int kt_owners(struct bpf_iter__task_file *ctx) {
+    struct file *f = ctx->file;
+    struct task_struct *t = ctx->task;
+    if (!f || !t) return 0;
+    if ((BPF_CORE_READ(f, f_inode, i_mode) & KT_S_IFMT) != KT_S_IFSOCK) return 0;
+    struct kt_owner_record r = {};
+    r.pid = (__u32)BPF_CORE_READ(t, tgid);
+    r.fd = ctx->fd;
+    r.inode = (__u32)BPF_CORE_READ(f, f_inode, i_ino);
+    BPF_CORE_READ_STR_INTO(&r.comm, t, comm);
+    bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+    return 0;
+}

@@ -98,7 +98,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
 
     if (o.command->get_option("--engine")->count() > 0 && !o.exact)
         return std::unexpected(Errors{{"--engine", "chooses how --exact reads socket options; give --exact too"}});
-    std::unique_ptr<sys::SocketIterator> iterator;
+    std::unique_ptr<sys::SocketIterator> iterator, iterator_for_owners;
     if (o.exact) {
         auto engine = open_engine(o.engine);
         if (!engine) return std::unexpected(Errors{engine.error()});
@@ -110,7 +110,16 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     const bool need_owners = o.processes || !o.pids.empty() || !o.comm.empty() || (o.exact && !iterator);
     std::unique_ptr<sys::OwnerScan> owners;
     if (need_owners) {
-        owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comm}));
+        // Every process's sockets (-p) in one BPF task-file pass where BPF loads; --pid and
+        // --comm read only their processes' fds, which is cheap either way.
+        if (o.processes && o.pids.empty() && o.comm.empty()) {
+            if (!iterator)
+                if (auto loaded = sys::SocketIterator::load()) iterator_for_owners = std::move(*loaded);
+            sys::SocketIterator* it = iterator ? iterator.get() : iterator_for_owners.get();
+            if (it)
+                if (auto files = it->socket_files()) owners = std::make_unique<sys::OwnerScan>(sys::owner_scan_of(*files));
+        }
+        if (!owners) owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comm}));
         if (!owners->problems.empty()) return std::unexpected(owners->problems);
     }
 

@@ -51,6 +51,28 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
     return out;
 }
 
+static_assert(sizeof(kt_owner_record) == k_socket_file_record_size,
+              "kt_owner_record changed: keep k_socket_file_record_size in step");
+
+Result<std::vector<SocketFile>> parse_socket_files(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() % sizeof(kt_owner_record) != 0)
+        return fail("task-file iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                                              std::to_string(sizeof(kt_owner_record)) + "-byte records");
+    std::vector<SocketFile> out;
+    out.reserve(bytes.size() / sizeof(kt_owner_record));
+    for (std::size_t at = 0; at < bytes.size(); at += sizeof(kt_owner_record)) {
+        kt_owner_record r;
+        std::memcpy(&r, bytes.data() + at, sizeof r);
+        if (r.pid == 0 || r.pid > 4194304 || r.fd > 0x7fffffffu)
+            return fail("task-file iterator", "record " + std::to_string(at / sizeof r) + " has pid " +
+                                                  std::to_string(r.pid) + " fd " + std::to_string(r.fd));
+        const char* end = static_cast<const char*>(std::memchr(r.comm, '\0', sizeof r.comm));
+        out.push_back({static_cast<std::int32_t>(r.pid), static_cast<std::int32_t>(r.fd), r.inode,
+                       std::string(static_cast<const char*>(r.comm), end ? end : r.comm + sizeof r.comm)});
+    }
+    return out;
+}
+
 ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
     ExactOptions e;
     e.options.keepalive = s.keepalive;

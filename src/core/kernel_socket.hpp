@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/error.hpp"
@@ -62,5 +63,15 @@ ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const Keepal
 // A connection established but not yet accept()ed: it is in a listener's queue and has no
 // file (CLOSE_WAIT when the peer closed before the accept). Orphans are in closing states.
 bool in_accept_queue(const KernelSocket& s);
+
+// A socket file held by a process, from the BPF task-file iterator.
+struct SocketFile {
+    std::int32_t pid = 0;
+    std::int32_t fd = 0;
+    std::uint32_t inode = 0;
+    std::string comm;
+};
+inline constexpr std::size_t k_socket_file_record_size = 32;
+Result<std::vector<SocketFile>> parse_socket_files(std::span<const std::uint8_t> bytes);
 
 }  // namespace kt

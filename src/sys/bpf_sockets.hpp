@@ -41,6 +41,10 @@ public:
     // simply not in the result.
     Result<std::vector<KernelSocket>> apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes);
 
+    // Every socket file of every process (the pid namespace of the caller) in one task-file
+    // iterator pass: who holds which socket, without reading a /proc link per descriptor.
+    Result<std::vector<SocketFile>> socket_files();
+
     struct Impl;
 
 private:

@@ -193,3 +193,23 @@ OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
 }
 
 }  // namespace kt::sys
+
+namespace kt::sys {
+
+OwnerScan owner_scan_of(const std::vector<SocketFile>& files) {
+    OwnerScan scan{SocketOwnerIndex(files.size() + 1024), 0, 0, {}, {}};
+    std::int32_t last_pid = 0;
+    // The iterator goes through processes in pid order and each one's fds in order, as the
+    // /proc scan does: the first owner of a shared socket is the same.
+    for (const auto& f : files) {
+        if (f.pid != last_pid) {
+            ++scan.processes;
+            scan.index.set_comm(f.pid, f.comm);
+            last_pid = f.pid;
+        }
+        scan.index.insert(f.inode, {f.pid, f.fd});
+    }
+    return scan;
+}
+
+}  // namespace kt::sys

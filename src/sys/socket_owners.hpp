@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/kernel_socket.hpp"
 
 namespace kt::sys {
 
@@ -53,6 +54,9 @@ struct OwnerScan {
 };
 
 OwnerScan scan_socket_owners(const OwnerScanOptions& options);
+
+// The same index from the socket files a BPF task-file iterator listed (every process).
+OwnerScan owner_scan_of(const std::vector<SocketFile>& files);
 
 // "socket:[12345]" -> 12345, else 0.
 std::uint32_t socket_inode_of_link(std::string_view link);

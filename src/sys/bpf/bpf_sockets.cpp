@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "bpf/kt_bpf_shared.h"
@@ -23,8 +24,10 @@ namespace kt::sys {
 struct SocketIterator::Impl {
     kt_sockets_bpf* skel = nullptr;
     bpf_link* link = nullptr;
+    bpf_link* owners_link = nullptr;
     std::uint32_t hz = 0;
     ~Impl() {
+        if (owners_link) bpf_link__destroy(owners_link);
         if (link) bpf_link__destroy(link);
         if (skel) kt_sockets_bpf__destroy(skel);
     }
@@ -39,14 +42,21 @@ struct SocketIterator::Impl {
 
     // Creates the iterator in the calling thread's netns and reads it to the end.
     Result<std::vector<KernelSocket>> pass() {
-        UniqueFd it(bpf_iter_create(bpf_link__fd(link)));
+        auto bytes = read_all(link);
+        if (!bytes) return std::unexpected(bytes.error());
+        return parse_kernel_sockets(*bytes);
+    }
+
+    Result<std::vector<std::uint8_t>> read_all(bpf_link* from) {
+        UniqueFd it(bpf_iter_create(bpf_link__fd(from)));
         if (!it) return fail("BPF socket iterator", errno_text(errno));
         std::vector<std::uint8_t> bytes;
         std::size_t used = 0;
         // EAGAIN comes after a million objects without output (sockets of other namespaces in a
         // shared hash table): the iterator resumes where it stopped.
         for (int again = 0;;) {
-            if (bytes.size() - used < 64 * 1024) bytes.resize(bytes.size() + 256 * 1024);
+            // Doubling: 500k sockets are 48 MB of records.
+            if (bytes.size() - used < 64 * 1024) bytes.resize(std::max<std::size_t>(bytes.size() * 2, 1 << 20));
             const ssize_t n = ::read(it.get(), bytes.data() + used, bytes.size() - used);
             if (n > 0) {
                 used += static_cast<std::size_t>(n);
@@ -57,7 +67,8 @@ struct SocketIterator::Impl {
             if (errno == EAGAIN && ++again < 1000) continue;
             return fail("BPF socket iterator", errno_text(errno));
         }
-        return parse_kernel_sockets({bytes.data(), used});
+        bytes.resize(used);
+        return bytes;
     }
 };
 
@@ -110,6 +121,16 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load() {
         impl->hz = *hz;
     }
     return std::unique_ptr<SocketIterator>(new SocketIterator(std::move(impl)));
+}
+
+Result<std::vector<SocketFile>> SocketIterator::socket_files() {
+    if (!m_impl->owners_link) {
+        m_impl->owners_link = bpf_program__attach_iter(m_impl->skel->progs.kt_owners, nullptr);
+        if (!m_impl->owners_link) return std::unexpected(load_error("the task-file iterator", errno));
+    }
+    auto bytes = m_impl->read_all(m_impl->owners_link);
+    if (!bytes) return std::unexpected(bytes.error());
+    return parse_socket_files(*bytes);
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns) {

@@ -23,6 +23,7 @@ SocketIterator::SocketIterator(std::unique_ptr<Impl> impl) : m_impl(std::move(im
 SocketIterator::~SocketIterator() = default;
 std::uint32_t SocketIterator::hz() const { return 0; }
 Result<std::unique_ptr<SocketIterator>> SocketIterator::load() { return not_built(); }
+Result<std::vector<SocketFile>> SocketIterator::socket_files() { return not_built(); }
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget&) { return not_built(); }
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget&, const std::vector<CookieWrites>&) {
     return not_built();
