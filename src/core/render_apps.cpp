@@ -56,7 +56,8 @@ Rendering go(const Profile& p, const RenderOptions& o) {
     s.where = "a file of its own in your module (package keepalive)";
     s.syntax = "go";
     s.comments = CommentStyle::slashes;
-    s.body = "package keepalive\n\n" + go_imports(ut.has_value(), p.keepalive.enabled);
+    // The blank line keeps the header from being the package's doc comment, which gofmt rewraps.
+    s.body = "\npackage keepalive\n\n" + go_imports(ut.has_value(), p.keepalive.enabled);
     if (p.keepalive.enabled)
         s.body +=
             "\n// Config is the profile's keepalive.\nvar Config = net.KeepAliveConfig{\n\tEnable:   true,\n"

@@ -11,6 +11,9 @@ TEST(RenderGoTest, KeepAliveConfigInDurationsAndTheUserTimeoutThroughControl) {
     const auto r = rendered(nlb_profile(), "go");
     const auto& body = r.snippets[0].body;
     EXPECT_EQ(r.snippets[0].comments, CommentStyle::slashes);
+    // A blank line between the header and `package`: otherwise the header is the package's doc
+    // comment, and gofmt rewraps its indented lines.
+    EXPECT_TRUE(body.starts_with("\npackage keepalive\n")) << body;
     EXPECT_TRUE(has(body,
                     "var Config = net.KeepAliveConfig{\n\tEnable:   true,\n\tIdle:     240 * time.Second,\n"
                     "\tInterval: 30 * time.Second,\n\tCount:    4,\n}\n"))
