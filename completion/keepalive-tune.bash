@@ -31,7 +31,7 @@ declare -gA _keepalive_tune_options=(
     ['profile validate']='--help'
     ['profile check']='--help --path:middlebox'
     ['profile middleboxes']='--help'
-    ['profile render']='--help --for:render-target'
+    ['profile render']='--help --for:render-target --side:render-side --envoy-version:text --list'
     [apply]='--help --pid:pid --comm:comm --cgroup:cgroup --role:role --port:text --peer:text
         --dry-run --undo-file:file --watch:text --sysctl --netns:netns --netns-of:pid --all-netns
         --engine:engine'
@@ -86,6 +86,7 @@ declare -gA _keepalive_tune_words=(
     [engine]='auto bpf pidfd'
     [render-target]='nginx haproxy envoy istio envoy-gateway gloo higress contour systemd-socket
         sysctl.d kubernetes go java netty postgresql libpq redis'
+    [render-side]='downstream upstream both'
     [separator]='--'
 )
 

@@ -1,8 +1,9 @@
 // libFuzzer target: every text parser of outside input but the sock_diag reply and --paths
 // (they have their own). The first byte chooses the parser, the rest is its input, so one
-// target and one corpus cover them all: profiles, the check config and state files, undo
-// files, /proc and sysctl text, the preload setting, shebang lines, durations and the BPF
-// socket iterator's records.
+// target and one corpus cover them all: profiles (and every renderer of `profile render` on the
+// ones that parse), the check config and state files, undo files, /proc and sysctl text, the
+// preload setting, shebang lines, durations, the flags of `profile render` and the BPF
+// iterators' records.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "core/proc_net.hpp"
 #include "core/profile.hpp"
 #include "core/program_facts.hpp"
+#include "core/render_target.hpp"
 #include "core/undo_record.hpp"
 
 #include "preload/preload_config.h"
@@ -28,7 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
     switch (data[0] % 10) {
         case 0:
-            (void)kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue());
+            if (auto p = kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue()))
+                for (const auto& target : kt::render_targets())
+                    if (auto r = kt::render_profile(*p, target.name, {}))
+                        for (const auto& snippet : r->snippets) (void)kt::snippet_text(*p, target.name, snippet);
             break;
         case 1:
             (void)kt::parse_check_config(text, "fuzz.json", kt::CheckThresholds{});
@@ -61,11 +66,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)kt::parse_duration_ms(text);
             (void)kt::parse_whole_number(text, 0, 4294967295u);
             (void)kt::parse_decimal(text, 0, 100);
+            (void)kt::parse_envoy_version(text);
+            (void)kt::parse_side(text);
             break;
         case 9:
             (void)kt::parse_check_config(text, "fuzz.json", kt::CheckThresholds{});
             (void)kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue());
             // The BPF socket iterator's records, and the exact values made of them.
+            (void)kt::parse_socket_files({data + 1, size - 1});
             if (auto sockets = kt::parse_kernel_sockets({data + 1, size - 1}))
                 for (const auto& k : *sockets) {
                     (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});

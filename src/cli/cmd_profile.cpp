@@ -1,4 +1,4 @@
-// `keepalive-tune profile list|show|validate|check|middleboxes`.
+// `keepalive-tune profile list|show|validate|check|middleboxes` (and render, in cmd_profile_render.cpp).
 #include <memory>
 
 #include "cli/command.hpp"
@@ -152,6 +152,8 @@ void setup_profile(CLI::App& command, const GlobalOptions& global, Dispatch& dis
 
     auto* boxes = command.add_subcommand("middleboxes", "list the middlebox catalogue: idle timeouts and whether keepalive refreshes them");
     dispatch.on(boxes, [&global] { return run_middleboxes(global); });
+
+    setup_profile_render(command, global, dispatch);
 }
 
 }  // namespace kt::cli

@@ -58,6 +58,8 @@ std::span<const CommandSpec> command_table();
 
 // Each command's setup lives in its own cmd_*.cpp.
 void setup_profile(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+// `profile render`, a subcommand of `profile` in a file of its own (cmd_profile_render.cpp).
+void setup_profile_render(CLI::App& profile, const GlobalOptions& global, Dispatch& dispatch);
 void setup_inspect(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_apply(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_verify(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);

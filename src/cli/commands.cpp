@@ -13,7 +13,8 @@ std::span<const CommandSpec> command_table() {
         {"reap", "close selected connections (by verdict, idle time, address) through SOCK_DESTROY or shutdown()",
          setup_reap},
         {"probe", "measure the idle timeout of the path to a server with keepalive probes alone", setup_probe},
-        {"profile", "list, show, validate and check keepalive profiles against middlebox idle timeouts",
+        {"profile", "list, show, validate and check keepalive profiles against middlebox idle timeouts, and render them "
+                    "for proxies, platforms and libraries",
          setup_profile},
         {"apply", "put a profile on running processes' sockets, or on a network namespace's defaults", setup_apply},
         {"verify", "check that running sockets carry a profile (exit 0 compliant, 1 drift)", setup_verify},
