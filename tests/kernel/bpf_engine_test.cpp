@@ -215,6 +215,32 @@ TEST(BpfEngineTest, QueuedConnectionsOfAPortSharedWithAnotherProcessAreLeftAlone
     close(ready[1]);
 }
 
+// inode -> "process" of inspect --json for the sockets on `port`.
+std::map<std::uint64_t, nlohmann::json> owners_by_inode(const std::vector<std::string>& args) {
+    auto r = run_tool(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::map<std::uint64_t, nlohmann::json> out;
+    const auto doc = nlohmann::json::parse(r.out);
+    for (const auto& s : doc["sockets"]) out[s["inode"].get<std::uint64_t>()] = s["process"];
+    return out;
+}
+
+TEST(BpfEngineTest, OwnersFromTheTaskFileIteratorAreThoseTheProcScanFinds) {
+    KT_REQUIRE_BPF_ENGINE();
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const std::string port = std::to_string(target.port());
+    // -p alone takes the BPF task-file pass; --pid reads /proc/PID/fd.
+    const auto bpf = owners_by_inode({"--json", "inspect", "-p", "--port", port});
+    const auto proc = owners_by_inode({"--json", "inspect", "--pid", std::to_string(target.pid()), "--port", port});
+    ASSERT_EQ(bpf.size(), 3u);
+    EXPECT_EQ(bpf, proc);
+    for (const auto& [inode, owner] : bpf) {
+        EXPECT_EQ(owner["pid"], target.pid()) << inode;
+        EXPECT_FALSE(owner["comm"].get<std::string>().empty());
+    }
+}
+
 TEST(BpfEngineTest, EngineIsCheckedAndOnlyTakenWhereItMeansSomething) {
     KT_REQUIRE_KERNEL_TESTS();
     auto r = run_tool({"inspect", "--exact", "--engine", "ebpf"});
