@@ -7,16 +7,10 @@
 #include <bpf/bpf_helpers.h>
 
 #include "kt_bpf_shared.h"
+#include "kt_sockopt.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define KT_SOL_SOCKET 1
-#define KT_SO_KEEPALIVE 9
-#define KT_SOL_TCP 6
-#define KT_TCP_KEEPIDLE 4
-#define KT_TCP_KEEPINTVL 5
-#define KT_TCP_KEEPCNT 6
-#define KT_TCP_USER_TIMEOUT 18
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);

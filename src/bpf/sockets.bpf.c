@@ -7,27 +7,20 @@
 #include <bpf/bpf_endian.h>
 
 #include "kt_bpf_shared.h"
+#include "kt_sockopt.h"
 
 /* The kernel refuses bpf_setsockopt and reading struct sock to programs that are not
  * GPL-compatible. */
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Keepalive times are jiffies. libbpf fills this from /proc/config.gz or /boot/config-*, and
- * leaves 0 where neither is readable: the loader then calibrates on a socket of its own. */
+ * leaves 0 where neither is readable: the loader then calibrates on a socket of its own. The
+ * loader reads it through the skeleton; the program only keeps the extern referenced. */
 extern unsigned int CONFIG_HZ __kconfig __weak;
-/* Read by the loader after load (bpf_iter programs cannot see their .kconfig from user space
- * through the skeleton otherwise). */
 unsigned int kt_config_hz = 0;
 
 #define KT_AF_INET 2
 #define KT_AF_INET6 10
-#define KT_SOL_SOCKET 1
-#define KT_SO_KEEPALIVE 9
-#define KT_SOL_TCP 6
-#define KT_TCP_KEEPIDLE 4
-#define KT_TCP_KEEPINTVL 5
-#define KT_TCP_KEEPCNT 6
-#define KT_TCP_USER_TIMEOUT 18
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);

@@ -4,10 +4,12 @@
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "core/budget.hpp"
+#include "core/host_middleboxes.hpp"
 #include "core/nearest.hpp"
 #include "core/word_list.hpp"
 #include "render/profile_view.hpp"
 #include "render/table.hpp"
+#include "sys/host_middleboxes.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {
@@ -17,7 +19,17 @@ struct ProfileOptions {
     std::string profile;
     std::vector<std::string> files;
     std::vector<std::string> path_ids;  // --path, repeatable, each comma-separated
+    bool host_only = false;             // middleboxes --host
 };
+
+// The path with this host's own conntrack and IPVS added: every connection of the host
+// crosses them, whatever the path.
+PathWithHost path_on_this_host(std::span<const std::string> path) {
+    Errors warnings;
+    const auto host = sys::host_middleboxes({}, warnings);
+    for (const auto& w : warnings) write_warning(w.line());
+    return with_host_middleboxes(path, middlebox_catalogue(), host);
+}
 
 CommandResult run_list(const GlobalOptions& g) {
     const auto dirs = sys::default_profile_dirs(g.profile_dirs);
@@ -44,7 +56,8 @@ CommandResult run_list(const GlobalOptions& g) {
 CommandResult run_show(const GlobalOptions& g, const ProfileOptions& o) {
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
-    const auto budget = path_budget(p->keepalive, p->path, middlebox_catalogue());
+    const auto path = path_on_this_host(p->path);
+    const auto budget = path_budget(p->keepalive, path.path, path.catalogue);
     if (g.json)
         write_json(render::profile_show_json(*p, budget));
     else
@@ -95,7 +108,8 @@ CommandResult run_check(const GlobalOptions& g, const ProfileOptions& o) {
     if (!ids) return std::unexpected(ids.error());
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
-    const auto budget = path_budget(p->keepalive, *ids, middlebox_catalogue());
+    const auto path = path_on_this_host(*ids);
+    const auto budget = path_budget(p->keepalive, path.path, path.catalogue);
     const bool loses = budget_loses(budget);
     if (g.json) {
         write_json({{"profile", p->name}, {"budget", render::budget_json(budget)}, {"budget_loses", loses}});
@@ -107,8 +121,15 @@ CommandResult run_check(const GlobalOptions& g, const ProfileOptions& o) {
     return loses ? k_exit_negative : k_exit_ok;
 }
 
-CommandResult run_middleboxes(const GlobalOptions& g) {
-    const auto catalogue = middlebox_catalogue();
+CommandResult run_middleboxes(const GlobalOptions& g, const ProfileOptions& o) {
+    Errors warnings;
+    const auto host = o.host_only ? sys::host_middleboxes({}, warnings) : std::vector<Middlebox>{};
+    for (const auto& w : warnings) write_warning(w.line());
+    const std::span<const Middlebox> catalogue = o.host_only ? std::span<const Middlebox>(host) : middlebox_catalogue();
+    if (o.host_only && host.empty() && !g.json) {
+        write_out("none: conntrack tracks no flows in this network namespace, and the kernel has no IPVS\n");
+        return k_exit_ok;
+    }
     if (g.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& m : catalogue)
@@ -118,7 +139,7 @@ CommandResult run_middleboxes(const GlobalOptions& g) {
                             {"configurable", m.configurable},
                             {"refreshed_by_keepalive", m.refreshed_by_keepalive},
                             {"note", m.note}});
-        write_json({{"middleboxes", list}});
+        write_json({{"middleboxes", list}, {"host", o.host_only}});
         return k_exit_ok;
     }
     render::Table t({"ID", "IDLE-TIMEOUT", "CONFIGURABLE", "KEEPALIVE-REFRESHES", "NAME"});
@@ -151,7 +172,10 @@ void setup_profile(CLI::App& command, const GlobalOptions& global, Dispatch& dis
     dispatch.on(check, [&global, o] { return run_check(global, *o); });
 
     auto* boxes = command.add_subcommand("middleboxes", "list the middlebox catalogue: idle timeouts and whether keepalive refreshes them");
-    dispatch.on(boxes, [&global] { return run_middleboxes(global); });
+    boxes->add_flag("--host", o->host_only,
+                    "list this host's own middleboxes instead: its conntrack (when it tracks flows in this network "
+                    "namespace) and IPVS, which profile show and profile check add to every path");
+    dispatch.on(boxes, [&global, o] { return run_middleboxes(global, *o); });
 
     setup_profile_render(command, global, dispatch);
 }

@@ -110,11 +110,7 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load() {
     if (kt_sockets_bpf__load(impl->skel) != 0) return std::unexpected(load_error("the socket iterator", errno));
     impl->link = bpf_program__attach_iter(impl->skel->progs.kt_sockets, nullptr);
     if (!impl->link) return std::unexpected(load_error("the socket iterator", errno));
-    // The program copies CONFIG_HZ into a global on each run: one pass on our own namespace
-    // reads it (and checks the iterator works before anything depends on it).
-    if (auto r = impl->set_mode(KT_PASS_READ); !r) return std::unexpected(r.error());
-    if (auto first = impl->pass(); !first) return std::unexpected(first.error());
-    impl->hz = impl->skel->bss->kt_config_hz;
+    impl->hz = impl->skel->kconfig ? impl->skel->kconfig->CONFIG_HZ : 0;
     if (impl->hz == 0) {
         auto hz = calibrate_hz(*impl);
         if (!hz) return std::unexpected(hz.error());
