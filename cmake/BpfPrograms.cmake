@@ -8,6 +8,8 @@
 set(KT_BPF AUTO CACHE STRING "Build the BPF engine: AUTO, ON or OFF")
 set_property(CACHE KT_BPF PROPERTY STRINGS AUTO ON OFF)
 
+option(KT_BPF_STATIC "Link libbpf and libelf statically (the installed tool then needs no libbpf)" ON)
+
 set(KT_BPF_ENABLED OFF)
 if(NOT KT_BPF STREQUAL "OFF")
   find_program(KT_BPF_CLANG NAMES clang clang-16 clang-15 clang-14)
@@ -16,7 +18,6 @@ if(NOT KT_BPF STREQUAL "OFF")
   pkg_check_modules(LIBBPF IMPORTED_TARGET libbpf>=0.8)
   find_library(KT_LIBBPF_A NAMES libbpf.a)
   find_library(KT_LIBELF_A NAMES libelf.a)
-  find_library(KT_LIBZ_A NAMES libz.a)
   set(_missing "")
   foreach(_v KT_BPF_CLANG KT_BPFTOOL KT_LLVM_STRIP)
     if(NOT ${_v})
@@ -39,8 +40,10 @@ endif()
 
 if(KT_BPF_ENABLED)
   add_library(kt_libbpf INTERFACE)
-  if(KT_LIBBPF_A AND KT_LIBELF_A AND KT_LIBZ_A)
-    target_link_libraries(kt_libbpf INTERFACE -Wl,-Bstatic ${KT_LIBBPF_A} ${KT_LIBELF_A} ${KT_LIBZ_A} -Wl,-Bdynamic)
+  # zlib stays shared: every system has it, and a copy embedded in the binary would miss its
+  # security updates.
+  if(KT_BPF_STATIC AND KT_LIBBPF_A AND KT_LIBELF_A)
+    target_link_libraries(kt_libbpf INTERFACE -Wl,-Bstatic ${KT_LIBBPF_A} ${KT_LIBELF_A} -Wl,-Bdynamic -lz)
   else()
     target_link_libraries(kt_libbpf INTERFACE PkgConfig::LIBBPF)
   endif()

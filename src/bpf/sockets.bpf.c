@@ -85,32 +85,35 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
         bpf_map_delete_elem(&apply_map, &r.cookie);
     }
 
-    r.family = (__u8)BPF_CORE_READ(skc, skc_family);
-    r.state = BPF_CORE_READ(skc, skc_state);
-    r.netns_inode = BPF_CORE_READ(skc, skc_net.net, ns.inum);
-    r.inode = (__u32)BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_socket, file, f_inode, i_ino);
-    r.keepalive = (BPF_CORE_READ(skc, skc_flags) >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
-    r.local_port = BPF_CORE_READ(skc, skc_num);
-    r.peer_port = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+    /* Direct loads through the BTF pointers (relocated by CO-RE, and fault-safe in tracing
+     * programs) instead of a bpf_probe_read_kernel call per field: the pass reads every socket. */
+    r.family = (__u8)skc->skc_family;
+    r.state = skc->skc_state;
+    r.netns_inode = skc->skc_net.net->ns.inum;
+    struct socket *sock = tp->inet_conn.icsk_inet.sk.sk_socket;
+    r.inode = sock ? (__u32)sock->file->f_inode->i_ino : 0;
+    r.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+    r.local_port = skc->skc_num;
+    r.peer_port = bpf_ntohs(skc->skc_dport);
     if (r.family == KT_AF_INET) {
-        __be32 local = BPF_CORE_READ(skc, skc_rcv_saddr);
-        __be32 peer = BPF_CORE_READ(skc, skc_daddr);
+        __be32 local = skc->skc_rcv_saddr;
+        __be32 peer = skc->skc_daddr;
         __builtin_memcpy(r.local_addr, &local, 4);
         __builtin_memcpy(r.peer_addr, &peer, 4);
     } else {
         BPF_CORE_READ_INTO(&r.local_addr, skc, skc_v6_rcv_saddr);
         BPF_CORE_READ_INTO(&r.peer_addr, skc, skc_v6_daddr);
     }
-    r.keepalive_time = BPF_CORE_READ(tp, keepalive_time);
-    r.keepalive_intvl = BPF_CORE_READ(tp, keepalive_intvl);
-    r.probes = BPF_CORE_READ(tp, keepalive_probes);
-    r.user_timeout_ms = BPF_CORE_READ(tp, inet_conn.icsk_user_timeout);
+    r.keepalive_time = tp->keepalive_time;
+    r.keepalive_intvl = tp->keepalive_intvl;
+    r.probes = tp->keepalive_probes;
+    r.user_timeout_ms = tp->inet_conn.icsk_user_timeout;
     __u32 now = (__u32)bpf_jiffies64();
-    r.idle_rcv_jiffies = now - BPF_CORE_READ(tp, inet_conn.icsk_ack.lrcvtime);
-    r.idle_ack_jiffies = now - BPF_CORE_READ(tp, rcv_tstamp);
-    r.idle_snd_jiffies = now - BPF_CORE_READ(tp, lsndtime);
-    r.packets_out = BPF_CORE_READ(tp, packets_out);
-    r.probes_out = BPF_CORE_READ(tp, inet_conn.icsk_probes_out);
+    r.idle_rcv_jiffies = now - tp->inet_conn.icsk_ack.lrcvtime;
+    r.idle_ack_jiffies = now - tp->rcv_tstamp;
+    r.idle_snd_jiffies = now - tp->lsndtime;
+    r.packets_out = tp->packets_out;
+    r.probes_out = tp->inet_conn.icsk_probes_out;
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
     return 0;
 }
@@ -125,11 +128,12 @@ int kt_owners(struct bpf_iter__task_file *ctx) {
     struct file *f = ctx->file;
     struct task_struct *t = ctx->task;
     if (!f || !t) return 0;
-    if ((BPF_CORE_READ(f, f_inode, i_mode) & KT_S_IFMT) != KT_S_IFSOCK) return 0;
+    struct inode *inode = f->f_inode;
+    if ((inode->i_mode & KT_S_IFMT) != KT_S_IFSOCK) return 0;
     struct kt_owner_record r = {};
-    r.pid = (__u32)BPF_CORE_READ(t, tgid);
+    r.pid = (__u32)t->tgid;
     r.fd = ctx->fd;
-    r.inode = (__u32)BPF_CORE_READ(f, f_inode, i_ino);
+    r.inode = (__u32)inode->i_ino;
     BPF_CORE_READ_STR_INTO(&r.comm, t, comm);
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
     return 0;

@@ -94,8 +94,10 @@ bool pids_left(TargetOptions& target) {
 
 // Every process among `found`, locked for this run; the first one another run holds is the error.
 Result<void> lock_owners(sys::TargetLocks& locks, const std::vector<sys::FoundSocket>& found) {
+    std::set<std::int32_t> locked;  // one entry per socket, one lock per process
     for (const auto& f : found)
-        if (auto r = locks.lock_process(f.ref.pid); !r) return r;
+        if (locked.insert(f.ref.pid).second)
+            if (auto r = locks.lock_process(f.ref.pid); !r) return r;
     return {};
 }
 
@@ -110,8 +112,9 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
             std::fflush(stdout);
             return k_exit_ok;
         }
-        auto found = find_targets(target, selection, true);
-        if (!found) continue;  // a --comm or --cgroup service between restarts
+        auto targets = find_engine_targets(target, selection, engine, true);
+        if (!targets) continue;  // a --comm or --cgroup service between restarts
+        auto* found = &targets->sockets;
         // Sockets that are gone are forgotten, in memory and in the undo file, or a pool that
         // replaces its connections all day would grow both without end.
         std::set<std::uint32_t> current;
@@ -136,7 +139,7 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
                     write_warning("pass " + std::to_string(pass) + ": " + w.error().line());
             continue;
         }
-        auto prep = engine.prepare(fresh, p, queue_listeners(target, selection, engine), selection);
+        auto prep = engine.prepare(fresh, p, targets->queue_listeners, selection);
         if (!prep) {
             for (const auto& e : prep.error()) write_warning("pass " + std::to_string(pass) + ": " + e.line());
             continue;
@@ -179,15 +182,16 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         sigprocmask(SIG_BLOCK, &set, nullptr);
     }
     // A pool that connects lazily has nothing at the first pass; --watch is there to wait for it.
-    auto found = find_targets(o.target, *selection, o.watch_seconds != 0);
-    if (!found) return std::unexpected(found.error());
+    auto targets = find_engine_targets(o.target, *selection, *engine, o.watch_seconds != 0);
+    if (!targets) return std::unexpected(targets.error());
+    auto* found = &targets->sockets;
     if (found->empty())
         write_out("note: no matching socket yet; watching every " + std::to_string(o.watch_seconds) + " s\n");
     // One run at a time per process, dry runs included: a plan is only true while nobody else
     // changes the sockets.
     sys::TargetLocks locks("keepalive-tune apply " + p.name + (o.watch_seconds ? " --watch " + std::to_string(o.watch_seconds) : ""));
     if (auto r = lock_owners(locks, *found); !r) return std::unexpected(Errors{r.error()});
-    auto prep = engine->prepare(*found, p, queue_listeners(o.target, *selection, *engine), *selection);
+    auto prep = engine->prepare(*found, p, targets->queue_listeners, *selection);
     if (!prep) return std::unexpected(prep.error());
     const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf");
 

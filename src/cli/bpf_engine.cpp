@@ -46,6 +46,7 @@ public:
         auto views = read_namespaces(pids);
         if (!views) return std::unexpected(views.error());
         Preparation out;
+        out.sockets.reserve(found.size());
         for (const auto& v : *views) out.namespaces.push_back(v.target);
 
         std::unordered_map<std::uint32_t, std::pair<const KernelSocket*, std::size_t>> by_inode;
@@ -178,6 +179,12 @@ public:
                 }
             }
         }
+    }
+
+    std::optional<std::vector<SocketFile>> socket_files() override {
+        auto files = m_it->socket_files();
+        if (!files) return std::nullopt;
+        return std::move(*files);
     }
 
 private:

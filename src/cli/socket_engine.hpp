@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "cli/command.hpp"
@@ -64,6 +65,10 @@ public:
         render::SocketReport report;  // filled in
     };
     virtual void restore(std::vector<Restore>& restores) = 0;
+
+    // Every process's socket files in one pass, when the engine can list them (BPF); the
+    // targets' /proc/PID/fd are read otherwise.
+    virtual std::optional<std::vector<SocketFile>> socket_files() { return std::nullopt; }
 };
 
 std::unique_ptr<SocketEngine> make_pidfd_engine();

@@ -1,6 +1,9 @@
 #include "cli/target_options.hpp"
 
+#include <set>
+
 #include "cli/engine_option.hpp"
+
 #include "cli/number_option.hpp"
 
 namespace kt::cli {
@@ -36,30 +39,56 @@ Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
     return s;
 }
 
+namespace {
+Errors no_match(std::size_t processes) {
+    return {{"target", "no matching TCP sockets (listeners or connections) in " + std::to_string(processes) +
+                           " process(es); `keepalive-tune inspect -p --pid PID` shows what they hold"}};
+}
+}  // namespace
+
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
                                                                   const sys::SocketSelection& selection, bool allow_none) {
     auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", ""});
     if (!pids) return std::unexpected(pids.error());
     auto found = sys::find_target_sockets(*pids, selection);
     if (!found) return found;
-    if (found->empty() && !allow_none)
-        return std::unexpected(Errors{{"target", "no matching TCP sockets (listeners or connections) in " +
-                                                     std::to_string(pids->size()) + " process(es)" +
-                                                     "; `keepalive-tune inspect -p --pid PID` shows what they hold"}});
+    if (found->empty() && !allow_none) return std::unexpected(no_match(pids->size()));
     return found;
 }
 
-}  // namespace kt::cli
-
-namespace kt::cli {
-
-std::vector<sys::FoundSocket> queue_listeners(const TargetOptions& t, const sys::SocketSelection& selection,
-                                              const SocketEngine& engine) {
-    if (std::string_view(engine.name()) != "bpf" || !(selection.roles & role_bit(SocketRole::accepted))) return {};
-    sys::SocketSelection listeners;
-    listeners.roles = role_bit(SocketRole::listener);
-    auto found = find_targets(t, listeners, true);
-    return found ? std::move(*found) : std::vector<sys::FoundSocket>{};
+std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t, const sys::SocketSelection& selection,
+                                                         SocketEngine& engine, bool allow_none) {
+    auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", ""});
+    if (!pids) return std::unexpected(pids.error());
+    // The engine may know every process's sockets already (one BPF task-file pass instead of a
+    // /proc link per descriptor of each target).
+    std::optional<sys::OwnerScan> owners;
+    if (auto files = engine.socket_files()) {
+        const std::set<std::int32_t> wanted(pids->begin(), pids->end());
+        std::erase_if(*files, [&](const SocketFile& f) { return !wanted.count(f.pid); });
+        owners = sys::owner_scan_of(*files);
+    }
+    const sys::SocketOwnerIndex* index = owners ? &owners->index : nullptr;
+    const bool queues = std::string_view(engine.name()) == "bpf" && (selection.roles & role_bit(SocketRole::accepted));
+    if (!queues) {
+        auto found = sys::find_target_sockets(*pids, selection, "/proc", index);
+        if (!found) return std::unexpected(found.error());
+        if (found->empty() && !allow_none) return std::unexpected(no_match(pids->size()));
+        return EngineTargets{std::move(*found), {}};
+    }
+    // One scan finds the targets and their listeners, whose queued connections are matched
+    // against the selection one by one later.
+    sys::SocketSelection wide;
+    wide.roles = static_cast<std::uint8_t>(selection.roles | role_bit(SocketRole::listener));
+    auto all = sys::find_target_sockets(*pids, wide, "/proc", index);
+    if (!all) return std::unexpected(all.error());
+    EngineTargets out;
+    for (auto& f : *all) {
+        if (f.ref.role == SocketRole::listener) out.queue_listeners.push_back(f);
+        if (selection.matches(f.ref)) out.sockets.push_back(std::move(f));
+    }
+    if (out.sockets.empty() && !allow_none) return std::unexpected(no_match(pids->size()));
+    return out;
 }
 
 }  // namespace kt::cli

@@ -29,15 +29,19 @@ void add_target_options(CLI::App& cmd, TargetOptions& t);
 // Validates the selection flags (roles, ports, CIDRs).
 Result<sys::SocketSelection> socket_selection(const TargetOptions& t);
 
-// The target processes' listeners whose accept queues hold targets too: with the BPF engine
-// and the accepted role selected; empty otherwise.
-std::vector<sys::FoundSocket> queue_listeners(const TargetOptions& t, const sys::SocketSelection& selection,
-                                              const SocketEngine& engine);
-
 // Resolves the processes, then their matching sockets. No matching socket is an error unless
 // `allow_none` (apply --watch waits for a pool's first connection).
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
                                                                   const sys::SocketSelection& selection,
                                                                   bool allow_none = false);
+
+// The targets, and, for the BPF engine with the accepted role selected, the target processes'
+// listeners, whose accept queues hold targets too; one scan of the processes for both.
+struct EngineTargets {
+    std::vector<sys::FoundSocket> sockets;
+    std::vector<sys::FoundSocket> queue_listeners;
+};
+std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t, const sys::SocketSelection& selection,
+                                                         SocketEngine& engine, bool allow_none = false);
 
 }  // namespace kt::cli

@@ -12,9 +12,9 @@ std::expected<VerifyOutcome, Errors> verify_sockets(const TargetOptions& target,
     if (!selection) return std::unexpected(Errors{selection.error()});
     auto engine = choose_engine(target.engine);
     if (!engine) return std::unexpected(Errors{engine.error()});
-    auto found = find_targets(target, *selection);
+    auto found = find_engine_targets(target, *selection, **engine);
     if (!found) return std::unexpected(found.error());
-    auto prep = (*engine)->prepare(*found, p, queue_listeners(target, *selection, **engine), *selection);
+    auto prep = (*engine)->prepare(found->sockets, p, found->queue_listeners, *selection);
     if (!prep) return std::unexpected(prep.error());
 
     VerifyOutcome out;

@@ -33,7 +33,10 @@ nlohmann::json detection_json(const Detection& d) {
 }
 
 std::string budget_line_text(const BudgetLine& l, const Profile& p) {
-    const Middlebox& m = *l.middlebox;
+    const Middlebox& m0 = *l.middlebox;
+    // The host's own middleboxes are not in the catalogue: their names say what they are.
+    Middlebox m = m0;
+    if (m.id.starts_with("host-")) m.id += " [" + m.name + "]";
     const std::string timeout = format_duration_s(m.idle_timeout_seconds);
     switch (l.verdict) {
         case Verdict::beats:

@@ -27,7 +27,7 @@ struct MnlSocket {
 // Sends one generic netlink request and hands each attribute of the reply to `on_attr`.
 Result<void> genl_request(MnlSocket& sock, std::uint16_t family, std::uint8_t cmd, std::uint8_t version,
                           const char* family_name_attr, mnl_attr_cb_t on_attr, void* data) {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    char buf[8192];  // MNL_SOCKET_BUFFER_SIZE, which is a signed expression
     nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = family;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;

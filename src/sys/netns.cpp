@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <set>
 
 #include "sys/files.hpp"
 #include "sys/unique_fd.hpp"
@@ -199,7 +200,10 @@ Result<std::vector<NetnsTarget>> select_netns(const std::string& name, std::int3
 std::vector<NetnsTarget> namespaces_of(const std::vector<std::int32_t>& pids, Errors& warnings) {
     std::vector<NetnsTarget> out;
     auto self = current_netns();
+    // Callers pass one pid per socket: each process is looked at once.
+    std::set<std::int32_t> done;
     for (const auto pid : pids) {
+        if (!done.insert(pid).second) continue;
         auto ns = netns_of_pid(pid);
         if (!ns) {
             warnings.push_back({"pid " + std::to_string(pid), "cannot see its network namespace (" + ns.error().why +

@@ -44,9 +44,14 @@ private:
 
 std::expected<std::vector<FoundSocket>, Errors> find_target_sockets(const std::vector<std::int32_t>& pids,
                                                                     const SocketSelection& selection,
-                                                                    const std::string& proc_root) {
-    auto scan = scan_socket_owners({proc_root, pids, ""});
-    if (!scan.problems.empty()) return std::unexpected(scan.problems);
+                                                                    const std::string& proc_root,
+                                                                    const SocketOwnerIndex* owners) {
+    OwnerScan scan;
+    if (!owners) {
+        scan = scan_socket_owners({proc_root, pids, ""});
+        if (!scan.problems.empty()) return std::unexpected(scan.problems);
+        owners = &scan.index;
+    }
 
     // One dump per network namespace the targets live in; the caller's own needs no setns.
     auto self = current_netns(proc_root);
@@ -67,11 +72,11 @@ std::expected<std::vector<FoundSocket>, Errors> find_target_sockets(const std::v
     for (const auto& [inode, ns] : namespaces) {
         auto socket = open_diag_socket_in(ns);
         if (!socket) return std::unexpected(Errors{socket.error()});
-        OwnedSockets owned(scan.index);
+        OwnedSockets owned(*owners);
         auto dump = socket->dump({0, k_default_inspect_states, {}}, owned);
         if (!dump) return std::unexpected(Errors{dump.error()});
         for (const auto& r : owned.records) {
-            const SocketOwner* owner = scan.index.find(r.inode);
+            const SocketOwner* owner = owners->find(r.inode);
             FoundSocket f;
             f.ref = SocketRef{owner->pid, owner->fd, r.inode, owned.listeners.role_of(r), r.state, r.local, r.peer};
             f.timer = static_cast<std::uint8_t>(r.timer);

@@ -10,6 +10,7 @@
 #include "core/diag_bytecode.hpp"
 #include "core/error.hpp"
 #include "core/socket_role.hpp"
+#include "sys/socket_owners.hpp"
 
 namespace kt::sys {
 
@@ -29,8 +30,11 @@ struct FoundSocket {
 
 // Listeners and connected sockets (not TIME_WAIT, which has no fd) of `pids` that match
 // `selection`. Errors: a process whose fds cannot be read, a netns that cannot be entered.
+// `owners`: who holds which socket when the caller already knows (the BPF task-file
+// iterator); otherwise the targets' /proc/PID/fd are read.
 std::expected<std::vector<FoundSocket>, Errors> find_target_sockets(const std::vector<std::int32_t>& pids,
                                                                     const SocketSelection& selection,
-                                                                    const std::string& proc_root = "/proc");
+                                                                    const std::string& proc_root = "/proc",
+                                                                    const SocketOwnerIndex* owners = nullptr);
 
 }  // namespace kt::sys
