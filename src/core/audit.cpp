@@ -59,7 +59,7 @@ std::optional<ConfigType> guess_config_type(std::string_view text) {
     return std::nullopt;
 }
 
-std::optional<Severity> worst_severity(const std::vector<Finding>& findings) {
+std::optional<Severity> worst_severity(const std::vector<AuditFinding>& findings) {
     std::optional<Severity> worst;
     for (const auto& f : findings)
         if (!worst || f.severity > *worst) worst = f.severity;
@@ -90,7 +90,7 @@ std::string sysctl_fix(const KeepaliveSettings& k) {
 void check_path(const AuditedObject& o, std::optional<std::uint64_t> idle_close_ms, std::string_view idle_setting,
                 const NetworkPath& path, const std::string& fix_syntax,
                 const std::function<std::string(std::uint64_t)>& idle_fix, const std::string& tcp_fix,
-                std::vector<Finding>& out) {
+                std::vector<AuditFinding>& out) {
     const std::string idle_text =
         idle_close_ms ? std::string(idle_setting) + " " + format_duration_ms(*idle_close_ms)
                       : std::string(idle_setting) + " unset (idle connections are never closed)";

@@ -72,7 +72,7 @@ struct AuditedObject {
     std::vector<AuditSetting> settings;  // HTTP keep-alive, pool and timeout settings that interact
 };
 
-struct Finding {
+struct AuditFinding {
     std::string rule;  // "A1" ... "A13"
     Severity severity = Severity::info;
     SourcePosition at;
@@ -86,14 +86,14 @@ struct AuditReport {
     std::vector<std::string> files;
     NetnsKeepalive netns;
     std::vector<AuditedObject> objects;
-    std::vector<Finding> findings;
+    std::vector<AuditFinding> findings;
 };
 
 AuditReport audit_nginx(const NginxConfig& config, const AuditContext& context);
 AuditReport audit_haproxy(const HaproxyConfig& config, std::string_view file, const AuditContext& context);
 
 // The worst severity among `findings`, or nothing.
-std::optional<Severity> worst_severity(const std::vector<Finding>& findings);
+std::optional<Severity> worst_severity(const std::vector<AuditFinding>& findings);
 
 // Shared by the two audits.
 namespace audit_detail {
@@ -118,7 +118,7 @@ std::string sysctl_fix(const KeepaliveSettings& k);
 void check_path(const AuditedObject& o, std::optional<std::uint64_t> idle_close_ms, std::string_view idle_setting,
                 const NetworkPath& path, const std::string& fix_syntax,
                 const std::function<std::string(std::uint64_t)>& idle_fix, const std::string& tcp_fix,
-                std::vector<Finding>& out);
+                std::vector<AuditFinding>& out);
 
 }  // namespace audit_detail
 

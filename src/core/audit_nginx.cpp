@@ -220,17 +220,22 @@ struct NginxAudit {
         }
     }
 
-    // A3, A4, A5 on a location's proxy_pass.
-    void check_proxy(const Chain& chain, const NginxDirective& location) {
-        const auto* pass = find_in(location.block, "proxy_pass");
-        if (const auto* ka = find_in(location.block, "proxy_socket_keepalive"); ka && first_arg(ka) == "on") {
+    // A3 where proxy_socket_keepalive (or fastcgi_, grpc_, memcached_, scgi_, uwsgi_) is on.
+    void check_socket_keepalive(const Block& b) {
+        for (const auto& d : b) {
+            if (!d.name.ends_with("_socket_keepalive") || first_arg(&d) != "on") continue;
             const auto& ns = context.netns;
-            add("A3", Severity::info, ka->at,
-                "proxy_socket_keepalive on only sets SO_KEEPALIVE: upstream connections probe after " +
+            add("A3", Severity::info, d.at,
+                d.name + " on only sets SO_KEEPALIVE: upstream connections probe after " +
                     std::to_string(ns.idle_seconds) + " s idle, every " + std::to_string(ns.interval_seconds) +
                     " s, " + std::to_string(ns.count) + " times (" + ns.source + ")",
                 audit_detail::sysctl_fix(fix_values()), "sysctl");
         }
+    }
+
+    // A4, A5 on a location's proxy_pass.
+    void check_proxy(const Chain& chain, const NginxDirective& location) {
+        const auto* pass = find_in(location.block, "proxy_pass");
         if (!pass || pass->args.empty()) return;
         const auto& url = pass->args[0];
         if (url.find('$') != std::string::npos) return;  // resolved per request
@@ -277,6 +282,7 @@ struct NginxAudit {
     void walk_locations(Chain& chain, const Block& b) {
         for (const auto& d : b) {
             if (d.name != "location" || !d.has_block) continue;
+            check_socket_keepalive(d.block);
             check_proxy(chain, d);
             check_requests(d.block, "location " + first_arg(&d));
             chain.push_back(&d.block);
@@ -312,6 +318,7 @@ struct NginxAudit {
         o.settings.push_back({"keepalive_requests", requests ? first_arg(requests) : "1000 (default)"});
         o.settings.push_back({"keepalive_time", time ? first_arg(time) : "1h (default)"});
         check_requests(server.block, "server " + o.name);
+        check_socket_keepalive(server.block);
         if (idle_ms && *idle_ms > 0 && !context.path.empty()) {
             const std::string listen_line = first_listen ? so_keepalive_fix(*first_listen, fix_values())
                                                          : "listen 80 so_keepalive=60:10:6;\n";
@@ -341,6 +348,7 @@ struct NginxAudit {
         o.settings.push_back({"proxy_timeout", timeout ? first_arg(timeout) : "10m (default)"});
         if (const auto* ka = find_in(server.block, "proxy_socket_keepalive"))
             o.settings.push_back({"proxy_socket_keepalive", first_arg(ka)});
+        check_socket_keepalive(server.block);
         if (idle_ms && !context.path.empty()) {
             const std::string listen_line = first_listen ? so_keepalive_fix(*first_listen, fix_values())
                                                          : "listen 5432 so_keepalive=60:10:6;\n";
@@ -370,6 +378,7 @@ struct NginxAudit {
             if (!top.has_block) continue;
             if (top.name == "http") {
                 check_requests(top.block, "http");
+                check_socket_keepalive(top.block);
                 for (const auto& d : top.block) {
                     if (d.name == "server" && d.has_block) audit_http_server(top.block, d);
                     if (d.name == "upstream" && d.has_block && !d.args.empty()) audit_upstream(d);

@@ -78,7 +78,7 @@ TEST(AuditHaproxyTest, A8IdleNotAboveAnHttpLoadBalancer) {
 TEST(AuditHaproxyTest, A9NoKeepaliveAndNoTimeoutBehindAnNlb) {
     const auto r = audit_fixture("haproxy/a13.cfg", path("aws-nlb-tcp"));
     EXPECT_EQ(rule_lines(r, "A9"), Lines{"A9@6"});
-    const auto a9 = std::find_if(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.rule == "A9"; });
+    const auto a9 = std::find_if(r.findings.begin(), r.findings.end(), [](const AuditFinding& f) { return f.rule == "A9"; });
     ASSERT_NE(a9, r.findings.end());
     EXPECT_EQ(a9->fix, "option clitcpka\nclitcpka-idle 60s\nclitcpka-intvl 10s\nclitcpka-cnt 6\n");
 }
