@@ -44,8 +44,8 @@ void apply_line(Settings& s, const HaproxyLine& l) {
         if (w[0] == k && w.size() >= 2) s[k] = {w[1], l.at};
 }
 
-// HAProxy time (parse_time_err): a number and an optional unit us, ms, s, m, h, d, rounded up
-// to `unit_ms`. Nothing for what HAProxy refuses.
+// HAProxy time (parse_time_err) in ms, rounded up: a number and an optional unit us, ms, s, m,
+// h, d; a bare number is in `default_unit_us`. Nothing for what HAProxy refuses.
 std::optional<std::uint64_t> time_ms(std::string_view text, std::uint64_t default_unit_us) {
     std::uint64_t n = 0;
     std::size_t i = 0;
@@ -64,6 +64,7 @@ std::optional<std::uint64_t> time_ms(std::string_view text, std::uint64_t defaul
     else if (unit == "h") us = 3600000000ULL;
     else if (unit == "d") us = 86400000000ULL;
     else if (!unit.empty()) return std::nullopt;
+    if (n > (UINT64_MAX - 999) / us) return std::nullopt;
     return (n * us + 999) / 1000;
 }
 

@@ -52,6 +52,22 @@ TEST(AuditHaproxyTest, DefaultsAreInheritedByNameOrFromTheLastSection) {
     EXPECT_EQ(fe_tcp.settings.at(1).value, "1h");
 }
 
+// Keepalive times are seconds unless a unit says otherwise, rounded up; timeouts and tcp-ut are ms.
+TEST(AuditHaproxyTest, ReadsUnitsAsHaproxyDoes) {
+    const auto r = audit_fixture("haproxy/units.cfg");
+    ASSERT_EQ(r.objects.size(), 2u);
+    const auto& client = r.objects[0];
+    EXPECT_EQ(client.tcp.idle_seconds, 2u);
+    EXPECT_EQ(client.tcp.interval_seconds, 60u);
+    EXPECT_EQ(client.tcp.count, 3u);
+    const auto& server = r.objects[1];
+    EXPECT_EQ(server.tcp.idle_seconds, 45u);
+    EXPECT_EQ(server.tcp.interval_seconds, 75u);
+    EXPECT_EQ(server.tcp.user_timeout_ms, 2500u);
+    // timeout server 90 is 90 ms: far below the 45 s idle.
+    EXPECT_EQ(all_rules(r), Lines{"A13@5"});
+}
+
 TEST(AuditHaproxyTest, A10TcpkaValuesWithoutTheOption) {
     EXPECT_EQ(all_rules(audit_fixture("haproxy/a10.cfg")), (Lines{"A10@6", "A10@13"}));
 }
