@@ -9,7 +9,7 @@ namespace kt::render {
 namespace {
 
 std::string keepalive_line(const EffectiveKeepalive& k) {
-    if (!k.enabled) return "TCP keepalive off (" + k.source + ")";
+    if (!k.enabled) return k.source == "off" ? "TCP keepalive off" : "TCP keepalive off (" + k.source + ")";
     std::string s = "TCP keepalive idle " + std::to_string(k.idle_seconds) + " s, interval " +
                     std::to_string(k.interval_seconds) + " s, " + std::to_string(k.count) + " probes (" + k.source +
                     "): a dead peer is noticed after " + format_duration_s(audit_detail::detection_seconds(k));
