@@ -42,6 +42,7 @@ declare -gA _keepalive_tune_options=(
     [enforce]='--help --cgroup:cgroup --role:role --override-app --list --remove'
     [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns
         --prometheus'
+    [audit]='--help --type:audit-type --path:middlebox --fail-on:severity'
     [check]='--help --timewait-warn:text --timewait-crit:text --ports-warn:text --ports-crit:text
         --buckets-warn:text --buckets-crit:text --dropped-warn:text --dropped-crit:text
         --peer-closed-warn:text --peer-closed-crit:text --retransmitting-warn:text
@@ -53,7 +54,7 @@ declare -gA _keepalive_tune_options=(
 
 # The subcommands of the commands that have them.
 declare -gA _keepalive_tune_commands=(
-    [_]='inspect health reap probe profile apply verify exec enforce undo timewait check'
+    [_]='inspect health reap probe profile apply verify exec enforce undo timewait audit check'
     [profile]='list show validate check middleboxes render'
 )
 
@@ -64,6 +65,7 @@ declare -gA _keepalive_tune_positionals=(
     [verify]='profile'
     [exec]='profile separator'
     [undo]='file'
+    [audit]='file...'
     [enforce]='profile'
     ['profile show']='profile'
     ['profile check']='profile'
@@ -87,6 +89,8 @@ declare -gA _keepalive_tune_words=(
     [render-target]='nginx haproxy envoy istio envoy-gateway gloo higress contour systemd-socket
         sysctl.d kubernetes go java netty postgresql libpq redis'
     [render-side]='downstream upstream both'
+    [audit-type]='nginx haproxy'
+    [severity]='info low medium high'
     [separator]='--'
 )
 

@@ -2,14 +2,15 @@
 // (they have their own). The first byte chooses the parser, the rest is its input, so one
 // target and one corpus cover them all: profiles (and every renderer of `profile render` on the
 // ones that parse), the check config and state files, undo files, /proc and sysctl text, the
-// preload setting, shebang lines, durations, the flags of `profile render` and the BPF
-// iterators' records.
+// preload setting, shebang lines, durations, the flags of `profile render`, the BPF
+// iterators' records, and the nginx and HAProxy configurations of `audit` (with every rule).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
+#include "core/audit.hpp"
 #include "core/catalogue.hpp"
 #include "core/check_policy.hpp"
 #include "core/check_state.hpp"
@@ -28,7 +29,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-    switch (data[0] % 10) {
+    switch (data[0] % 12) {
         case 0:
             if (auto p = kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue()))
                 for (const auto& target : kt::render_targets())
@@ -79,6 +80,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});
                     (void)kt::in_accept_queue(k);
                 }
+            break;
+        case 10: {
+            // Includes resolve to one small file for a glob, and fail otherwise.
+            const kt::IncludeResolver resolve = [](std::string_view pattern, std::string_view)
+                -> kt::Result<std::vector<kt::ConfigFile>> {
+                if (pattern.find('*') == std::string_view::npos) return kt::fail(std::string(pattern), "no such file");
+                return std::vector<kt::ConfigFile>{{"inc.conf", "server { listen 80 so_keepalive=1:2:3; }"}};
+            };
+            (void)kt::guess_config_type(text);
+            if (auto c = kt::parse_nginx_config(text, "fuzz.conf", resolve)) {
+                kt::AuditContext context;
+                context.path = {{"aws-alb", 60000, false}, {"aws-nlb-tcp", 350000, true}};
+                (void)kt::audit_nginx(*c, context);
+            }
+            break;
+        }
+        case 11:
+            if (auto c = kt::parse_haproxy_config(text, "fuzz.cfg")) {
+                kt::AuditContext context;
+                context.path = {{"aws-alb", 60000, false}, {"aws-nlb-tcp", 350000, true}};
+                (void)kt::audit_haproxy(*c, "fuzz.cfg", context);
+            }
             break;
     }
     return 0;

@@ -5,7 +5,7 @@
 namespace kt::cli {
 
 std::span<const CommandSpec> command_table() {
-    static const std::array<CommandSpec, 12> table = {{
+    static const std::array<CommandSpec, 13> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"health", "judge every connection against its path: ok, at-risk, likely-dropped, peer-closed, retransmitting, "
                    "probing, with owners, roll-ups and advice",
@@ -24,6 +24,9 @@ std::span<const CommandSpec> command_table() {
          setup_enforce},
         {"undo", "restore the socket options and sysctls an apply recorded in its undo file", setup_undo},
         {"timewait", "TIME_WAIT by destination and listening port, with port-exhaustion risk and advice", setup_timewait},
+        {"audit", "read nginx and HAProxy configurations: the keepalive each listener and upstream gets, and the "
+                  "pitfalls, with fixes",
+         setup_audit},
         {"check", "health check for cron, Nagios and Prometheus: TIME_WAIT, port pressure, overflow, compliance",
          setup_check, true},
     }};

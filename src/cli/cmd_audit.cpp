@@ -1,0 +1,114 @@
+// `keepalive-tune audit FILE...`: the keepalive an nginx or HAProxy configuration gives each
+// listener and upstream, and the rules it breaks, with fixes.
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/output.hpp"
+#include "core/audit.hpp"
+#include "core/catalogue.hpp"
+#include "render/audit_view.hpp"
+#include "sys/bpf_sockets.hpp"
+#include "sys/config_files.hpp"
+#include "sys/files.hpp"
+
+namespace kt::cli {
+
+namespace {
+
+struct AuditOptions {
+    std::vector<std::string> files;
+    std::string type;
+    std::vector<std::string> path_lists;
+    std::string fail_on = "high";
+};
+
+// This host's net.ipv4.tcp_keepalive_*, which a proxy run here inherits; the kernel's
+// defaults when they cannot be read.
+NetnsKeepalive host_keepalive_defaults() {
+    NetnsKeepalive n;
+    if (auto d = sys::read_keepalive_defaults(sys::NetnsTarget{})) {
+        n.idle_seconds = d->idle_seconds;
+        n.interval_seconds = d->interval_seconds;
+        n.count = d->count;
+        n.source = "this host's sysctls";
+    }
+    return n;
+}
+
+Result<AuditReport> audit_file(const std::string& file, const std::optional<ConfigType>& given,
+                               const AuditContext& context) {
+    auto text = sys::read_text_file(file);
+    if (!text) return std::unexpected(text.error());
+    auto type = given ? given : guess_config_type(*text);
+    if (!type)
+        return fail(file, "cannot tell whether this is an nginx or HAProxy configuration; give --type nginx|haproxy");
+    if (*type == ConfigType::nginx) {
+        auto config = parse_nginx_config(*text, file, sys::include_resolver(sys::directory_of(file)));
+        if (!config) return std::unexpected(config.error());
+        return audit_nginx(*config, context);
+    }
+    auto config = parse_haproxy_config(*text, file);
+    if (!config) return std::unexpected(config.error());
+    return audit_haproxy(*config, file, context);
+}
+
+CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
+    Errors problems;
+    std::optional<ConfigType> type;
+    if (!o.type.empty()) {
+        auto t = parse_config_type(o.type);
+        if (t)
+            type = *t;
+        else
+            problems.push_back(t.error());
+    }
+    auto fail_on = parse_severity(o.fail_on);
+    if (!fail_on) problems.push_back(fail_on.error());
+    AuditContext context;
+    for (const auto& list : o.path_lists) {
+        auto p = parse_path_list(list, "--path", middlebox_catalogue());
+        if (p)
+            context.path.insert(context.path.end(), p->begin(), p->end());
+        else
+            problems.insert(problems.end(), p.error().begin(), p.error().end());
+    }
+    if (o.files.empty()) problems.push_back({"audit", "give at least one configuration file"});
+    if (!problems.empty()) return std::unexpected(problems);
+
+    context.netns = host_keepalive_defaults();
+    std::vector<AuditReport> reports;
+    for (const auto& f : o.files) {
+        auto r = audit_file(f, type, context);
+        if (!r) return std::unexpected(Errors{r.error()});
+        reports.push_back(std::move(*r));
+    }
+    if (g.json)
+        write_json(render::audit_json(reports, context.path, *fail_on));
+    else
+        write_out(render::audit_text(reports, *fail_on));
+    for (const auto& r : reports)
+        if (auto worst = worst_severity(r.findings); worst && *worst >= *fail_on) return k_exit_negative;
+    return k_exit_ok;
+}
+
+}  // namespace
+
+void setup_audit(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
+    auto o = std::make_shared<AuditOptions>();
+    cmd.add_option("files", o->files, "nginx.conf or haproxy.cfg files (nginx includes are followed)")
+        ->type_name("FILE");
+    cmd.add_option("--type", o->type, "nginx or haproxy (default: guessed from each file's content)")
+        ->type_name("TYPE");
+    cmd.add_option("--path", o->path_lists,
+                   "middleboxes in front of the proxy: catalogue ids (`profile middleboxes`) and NAME=DURATION "
+                   "entries (corp-fw=1800s), comma-separated or repeated")
+        ->type_name("ID|NAME=DURATION,...");
+    cmd.add_option("--fail-on", o->fail_on, "exit 1 when a finding is at or above this severity: info, low, medium, "
+                                            "high (default high)")
+        ->type_name("SEVERITY");
+    cmd.footer("\nExit status: 0 no finding at or above --fail-on, 1 one or more, 2 bad input (a syntax error says "
+               "file:line:column).\nSee keepalive-tune(8).");
+    dispatch.on(&cmd, [&global, o] { return run_audit(global, *o); });
+}
+
+}  // namespace kt::cli

@@ -1,0 +1,49 @@
+#include "sys/config_files.hpp"
+
+#include <glob.h>
+
+#include <algorithm>
+
+#include "sys/files.hpp"
+
+namespace kt::sys {
+
+std::string directory_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+IncludeResolver include_resolver(std::string base_dir) {
+    return [base = std::move(base_dir)](std::string_view pattern,
+                                        std::string_view) -> Result<std::vector<ConfigFile>> {
+        std::string full(pattern);
+        if (full.empty()) return fail("include", "an empty path");
+        if (full[0] != '/' && base != ".") full = base + "/" + full;
+        std::vector<std::string> paths;
+        if (full.find_first_of("*?[") == std::string::npos) {
+            paths.push_back(full);
+        } else {
+            glob_t g{};
+            const int rc = ::glob(full.c_str(), GLOB_NOSORT, nullptr, &g);
+            if (rc != 0 && rc != GLOB_NOMATCH) {
+                ::globfree(&g);
+                return fail(full, "cannot expand the pattern");
+            }
+            for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+            ::globfree(&g);
+            std::sort(paths.begin(), paths.end());
+        }
+        std::vector<ConfigFile> out;
+        for (const auto& p : paths) {
+            if (!is_regular_file(p) && full.find_first_of("*?[") != std::string::npos) continue;
+            auto text = read_text_file(p);
+            if (!text) return std::unexpected(text.error());
+            out.push_back({p, std::move(*text)});
+        }
+        return out;
+    };
+}
+
+}  // namespace kt::sys
