@@ -5,6 +5,7 @@
 #include "cli/apply_sockets.hpp"
 #include "cli/apply_sysctl.hpp"
 #include "cli/command.hpp"
+#include "cli/container_options.hpp"
 #include "cli/output.hpp"
 #include "cli/number_option.hpp"
 #include "sys/profile_store.hpp"
@@ -23,7 +24,7 @@ CommandResult run_apply(const GlobalOptions& g, ApplyOptions& o) {
     // Flags first, then the profile: bad input of any kind changes nothing.
     o.ns.dry_run = o.sockets.dry_run;
     o.ns.undo_file = o.sockets.undo_file;
-    const bool ns_flags = !o.ns.netns.empty() || o.ns.netns_of || o.ns.all_netns;
+    const bool ns_flags = !o.ns.netns.empty() || o.ns.netns_of || o.ns.all_netns || !o.ns.pod.empty() || !o.ns.container.empty();
     if (o.sysctl) {
         if (o.sockets.target.any_process() || !o.sockets.target.roles.empty() || !o.sockets.target.ports.empty() ||
             !o.sockets.target.peers.empty())
@@ -63,6 +64,7 @@ void setup_apply(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--netns", o->ns.netns, "with --sysctl: the namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->ns.netns_of, "with --sysctl: the namespace of process PID"));
     cmd.add_flag("--all-netns", o->ns.all_netns, "with --sysctl: every network namespace on the host");
+    add_container_options(cmd, o->ns.pod, o->ns.container, "with --sysctl:");
     dispatch.on(&cmd, [&global, o] { return run_apply(global, *o); });
 }
 
