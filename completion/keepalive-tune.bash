@@ -36,8 +36,8 @@ declare -gA _keepalive_tune_options=(
     [apply]='--help --pid:pid --comm:comm --cgroup:cgroup --role:role --port:text --peer:text
         --dry-run --undo-file:file --watch:text --sysctl --netns:netns --netns-of:pid --all-netns --pod:text --container:text
         --engine:engine'
-    [verify]='--help --pid:pid --comm:comm --cgroup:cgroup --role:role --port:text --peer:text
-        --engine:engine'
+    [verify]='--help --pid:pid --comm:comm --cgroup:cgroup --pod:text --container:text --role:role
+        --port:text --peer:text --engine:engine'
     [exec]='--help --role:preload-role --enforce --strict'
     [undo]='--help --engine:engine'
     [enforce]='--help --cgroup:cgroup --role:role --override-app --list --remove'

@@ -5,7 +5,6 @@
 #include "cli/apply_sockets.hpp"
 #include "cli/apply_sysctl.hpp"
 #include "cli/command.hpp"
-#include "cli/container_options.hpp"
 #include "cli/output.hpp"
 #include "cli/number_option.hpp"
 #include "sys/profile_store.hpp"
@@ -24,7 +23,7 @@ CommandResult run_apply(const GlobalOptions& g, ApplyOptions& o) {
     // Flags first, then the profile: bad input of any kind changes nothing.
     o.ns.dry_run = o.sockets.dry_run;
     o.ns.undo_file = o.sockets.undo_file;
-    const bool ns_flags = !o.ns.netns.empty() || o.ns.netns_of || o.ns.all_netns || !o.ns.pod.empty() || !o.ns.container.empty();
+    const bool ns_flags = !o.ns.netns.empty() || o.ns.netns_of || o.ns.all_netns;
     if (o.sysctl) {
         if (o.sockets.target.any_process() || !o.sockets.target.roles.empty() || !o.sockets.target.ports.empty() ||
             !o.sockets.target.peers.empty())
@@ -32,11 +31,14 @@ CommandResult run_apply(const GlobalOptions& g, ApplyOptions& o) {
                                                        "--role, --port or --peer"}});
         if (o.sockets.watch_seconds) return std::unexpected(Errors{{"--watch", "works on sockets, not with --sysctl"}});
     } else {
+        // Without --sysctl, --pod and --container name the processes whose sockets change.
+        o.sockets.target.pod = o.ns.pod;
+        o.sockets.target.container = o.ns.container;
         if (ns_flags)
             return std::unexpected(Errors{{"--netns", "selects namespaces for --sysctl; sockets are found through their "
                                                       "processes, in whatever namespace they are"}});
         if (!o.sockets.target.any_process())
-            return std::unexpected(Errors{{"apply", "give a target: --pid PID, --comm NAME or --cgroup PATH, or --sysctl"}});
+            return std::unexpected(Errors{{"apply", "give a target: --pid PID, --comm NAME, --cgroup PATH, --pod NAME or --container ID-PREFIX, or --sysctl"}});
         if (o.sockets.watch_seconds && o.sockets.dry_run)
             return std::unexpected(Errors{{"--watch", "keeps changing sockets; it cannot be combined with --dry-run"}});
     }
@@ -64,7 +66,13 @@ void setup_apply(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--netns", o->ns.netns, "with --sysctl: the namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->ns.netns_of, "with --sysctl: the namespace of process PID"));
     cmd.add_flag("--all-netns", o->ns.all_netns, "with --sysctl: every network namespace on the host");
-    add_container_options(cmd, o->ns.pod, o->ns.container, "with --sysctl:");
+    cmd.add_option("--pod", o->ns.pod,
+                   "every process of the Kubernetes pod NAME or NAMESPACE/NAME, or of the processes with hostname NAME; "
+                   "with --sysctl: their network namespace")
+        ->type_name("NAME");
+    cmd.add_option("--container", o->ns.container,
+                   "every process of the container whose id starts with ID-PREFIX; with --sysctl: its network namespace")
+        ->type_name("ID-PREFIX");
     dispatch.on(&cmd, [&global, o] { return run_apply(global, *o); });
 }
 

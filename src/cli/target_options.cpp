@@ -2,6 +2,7 @@
 
 #include "cli/engine_option.hpp"
 #include "cli/number_option.hpp"
+#include "sys/container_processes.hpp"
 
 namespace kt::cli {
 
@@ -14,6 +15,15 @@ void add_target_options(CLI::App& cmd, TargetOptions& t) {
     cmd.add_option("--port", t.ports, "only sockets with this local or peer port or LO-HI range (repeatable)");
     cmd.add_option("--peer", t.peers, "only sockets whose peer is in this address or CIDR (repeatable)");
     add_engine_option(cmd, t.engine);
+}
+
+void add_container_target_options(CLI::App& cmd, TargetOptions& t) {
+    cmd.add_option("--pod", t.pod,
+                   "every process of the Kubernetes pod NAME or NAMESPACE/NAME (its network namespace), or of the "
+                   "processes with hostname NAME")
+        ->type_name("NAME");
+    cmd.add_option("--container", t.container, "every process of the container whose id starts with ID-PREFIX")
+        ->type_name("ID-PREFIX");
 }
 
 Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
@@ -38,7 +48,16 @@ Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
 
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
                                                                   const sys::SocketSelection& selection, bool allow_none) {
-    auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", ""});
+    std::vector<std::int32_t> given = t.pids;
+    Errors errors;
+    for (const auto& [name, find] : {std::pair{&t.pod, &sys::processes_of_pod}, std::pair{&t.container, &sys::processes_of_container}}) {
+        if (name->empty()) continue;
+        auto in = find(*name, "/proc");
+        if (!in) errors.push_back(in.error());
+        else given.insert(given.end(), in->begin(), in->end());
+    }
+    if (!errors.empty()) return std::unexpected(errors);
+    auto pids = sys::resolve_targets({given, t.comms, t.cgroups, "/proc", ""});
     if (!pids) return std::unexpected(pids.error());
     auto found = sys::find_target_sockets(*pids, selection);
     if (!found) return found;

@@ -2,8 +2,10 @@
 // its pod's UID from the cgroup path, its pod's name from the kubelet's files; --pod and
 // --container choose it.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,9 +61,15 @@ private:
     std::string m_error;
 };
 
-// A process in its own UTS and network namespaces with `hostname`, as a pod's sandbox is.
+// A process in its own UTS and network namespaces with `hostname`, as a pod's sandbox is,
+// holding one listener there.
 void sandbox(int ready_fd, const std::string& hostname) {
     int ok = unshare(CLONE_NEWUTS | CLONE_NEWNET) == 0 && sethostname(hostname.data(), hostname.size()) == 0 ? 1 : 0;
+    const int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in any{};
+    any.sin_family = AF_INET;
+    if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&any), sizeof any) != 0 || listen(listener, 4) != 0)
+        ok = 0;
     if (write(ready_fd, &ok, sizeof ok) != sizeof ok) _exit(1);
     for (;;) pause();
 }
@@ -174,6 +182,31 @@ TEST_F(ContainerNetnsTest, AnUnknownPodOrContainerIsOneLineAndExitTwo) {
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
         EXPECT_EQ(r.out, "");
     }
+}
+
+// As targets of apply and verify, --pod is every process of the pod and --container every
+// process of the container.
+TEST_F(ContainerNetnsTest, ApplyAndVerifyTakeThePodsAndTheContainersProcesses) {
+    for (const std::vector<std::string>& how :
+         {std::vector<std::string>{"--pod", m_hostname}, std::vector<std::string>{"--container", "c0ffee00"}}) {
+        std::vector<std::string> args{"--json", "apply", "linux-default", "--dry-run"};
+        args.insert(args.end(), how.begin(), how.end());
+        auto r = run_tool(args);
+        ASSERT_EQ(r.exit_code, 0) << how[0] << ": " << r.err;
+        const auto plan = nlohmann::json::parse(r.out);
+        ASSERT_EQ(plan["sockets"].size(), 1u) << r.out;
+        EXPECT_EQ(plan["sockets"][0]["pid"], m_child->pid()) << r.out;
+
+        std::vector<std::string> verify{"--json", "verify", "linux-default"};
+        verify.insert(verify.end(), how.begin(), how.end());
+        auto v = run_tool(verify);
+        EXPECT_TRUE(v.exit_code == 0 || v.exit_code == 1) << v.err;
+        EXPECT_EQ(nlohmann::json::parse(v.out)["sockets"].size(), 1u) << v.out;
+    }
+    auto none = run_tool({"verify", "linux-default", "--container", "c0ffee00ffff"});
+    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_EQ(none.err, "keepalive-tune: error: --container c0ffee00ffff: no process runs in a container whose id "
+                        "starts with that\n");
 }
 
 // The kubelet root and pod log directory are parameters: a fake pod directory names the pod.
