@@ -50,12 +50,12 @@ std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOp
                                                                   const sys::SocketSelection& selection, bool allow_none) {
     std::vector<std::int32_t> given = t.pids;
     Errors errors;
-    for (const auto& [name, find] : {std::pair{&t.pod, &sys::processes_of_pod}, std::pair{&t.container, &sys::processes_of_container}}) {
-        if (name->empty()) continue;
-        auto in = find(*name, "/proc");
+    auto add = [&](const Result<std::vector<std::int32_t>>& in) {
         if (!in) errors.push_back(in.error());
         else given.insert(given.end(), in->begin(), in->end());
-    }
+    };
+    if (!t.pod.empty()) add(sys::processes_of_pod(t.pod));
+    if (!t.container.empty()) add(sys::processes_of_container(t.container));
     if (!errors.empty()) return std::unexpected(errors);
     auto pids = sys::resolve_targets({given, t.comms, t.cgroups, "/proc", ""});
     if (!pids) return std::unexpected(pids.error());
