@@ -14,17 +14,18 @@ declare -gA _keepalive_tune_options=(
     [_]='--help --version --json --profile-dir:dir'
     [inspect]='--help --state:state --sport:text --dport:text --port:text --peer:text --local:text
         --ipv4 --ipv6 --role:role --keepalive:keepalive --processes --pid:pid --comm:comm --idle
-        --idle-over:text --idle-under:text --exact --netns:netns --netns-of:pid --all-netns --summary
+        --idle-over:text --idle-under:text --exact --netns:netns --netns-of:pid --all-netns --pod:text --container:text --summary
         --dump-raw:file --replay:file --engine:engine'
     [health]='--help --path:middlebox --profile:profile --paths:file --top:text --netns:netns
-        --netns-of:pid --all-netns --state:state --sport:text --dport:text --port:text --peer:text
+        --netns-of:pid --all-netns --pod:text --container:text --state:state --sport:text --dport:text --port:text --peer:text
         --local:text --ipv4 --ipv6 --role:connection-role --keepalive:keepalive --idle-over:text
         --idle-under:text --pid:pid --comm:comm --prometheus'
     [reap]='--help --path:middlebox --profile:profile --paths:file --top:text --netns:netns
-        --netns-of:pid --all-netns --state:state --sport:text --dport:text --port:text --peer:text
+        --netns-of:pid --all-netns --pod:text --container:text --state:state --sport:text --dport:text --port:text --peer:text
         --local:text --ipv4 --ipv6 --role:connection-role --keepalive:keepalive --idle-over:text
         --idle-under:text --pid:pid --comm:comm --verdict:verdict --method:method --dry-run'
-    [probe]='--help --max:text --connections:text --from:text --netns:netns --netns-of:pid'
+    [probe]='--help --max:text --connections:text --from:text --netns:netns --netns-of:pid --pod:text
+        --container:text'
     [profile]='--help'
     ['profile list']='--help'
     ['profile show']='--help'
@@ -33,21 +34,21 @@ declare -gA _keepalive_tune_options=(
     ['profile middleboxes']='--help --host'
     ['profile render']='--help --for:render-target --side:render-side --envoy-version:text --list'
     [apply]='--help --pid:pid --comm:comm --cgroup:cgroup --role:role --port:text --peer:text
-        --dry-run --undo-file:file --watch:text --sysctl --netns:netns --netns-of:pid --all-netns
+        --dry-run --undo-file:file --watch:text --sysctl --netns:netns --netns-of:pid --all-netns --pod:text --container:text
         --engine:engine'
-    [verify]='--help --pid:pid --comm:comm --cgroup:cgroup --role:role --port:text --peer:text
-        --engine:engine'
+    [verify]='--help --pid:pid --comm:comm --cgroup:cgroup --pod:text --container:text --role:role
+        --port:text --peer:text --engine:engine'
     [exec]='--help --role:preload-role --enforce --strict'
     [undo]='--help --engine:engine'
     [enforce]='--help --cgroup:cgroup --role:role --override-app --list --remove'
-    [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns
+    [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:text --container:text
         --prometheus'
     [audit]='--help --type:audit-type --path:middlebox --fail-on:severity'
     [check]='--help --timewait-warn:text --timewait-crit:text --ports-warn:text --ports-crit:text
         --buckets-warn:text --buckets-crit:text --dropped-warn:text --dropped-crit:text
         --peer-closed-warn:text --peer-closed-crit:text --retransmitting-warn:text
         --retransmitting-crit:text --config:file --format:check-format --output:file
-        --state-file:file --top:text --netns:netns --netns-of:pid --all-netns --profile:profile
+        --state-file:file --top:text --netns:netns --netns-of:pid --all-netns --pod:text --container:text --profile:profile
         --path:middlebox --paths:file --pid:pid --comm:comm --cgroup:cgroup --role:role
         --port:text --peer:text --engine:engine'
 )

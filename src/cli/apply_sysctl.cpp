@@ -5,6 +5,7 @@
 
 #include "cli/output.hpp"
 #include "core/undo_record.hpp"
+#include "render/netns_identity_view.hpp"
 #include "render/table.hpp"
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
@@ -41,7 +42,7 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
         {k_keepalive_sysctls[2], p.keepalive.count},
     }};
     Errors unreadable;
-    auto namespaces = sys::select_netns(o.netns, o.netns_of, o.all_netns, unreadable);
+    auto namespaces = sys::select_netns({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, unreadable);
     if (!namespaces) return std::unexpected(Errors{namespaces.error()});
     for (const auto& e : unreadable) write_warning(e.line());
 
@@ -105,10 +106,13 @@ CommandResult run_apply_sysctl(const GlobalOptions& g, const Profile& p, const A
 
     if (g.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& c : changes)
-            list.push_back({{"netns", c.ns.label}, {"netns_inode", c.ns.inode}, {"name", c.name}, {"before", c.before},
-                            {"after", c.after}, {"changed", c.done},
-                            {"error", c.error.empty() ? nlohmann::json() : nlohmann::json(c.error)}});
+        for (const auto& c : changes) {
+            nlohmann::json one{{"netns", c.ns.label}, {"netns_inode", c.ns.inode}, {"name", c.name}, {"before", c.before},
+                               {"after", c.after}, {"changed", c.done},
+                               {"error", c.error.empty() ? nlohmann::json() : nlohmann::json(c.error)}};
+            render::add_identity_json(one, c.ns.identity);
+            list.push_back(std::move(one));
+        }
         write_json({{"schema", "keepalive-tune.apply-sysctl.v2"},
                     {"profile", p.name},
                     {"dry_run", o.dry_run},

@@ -12,6 +12,8 @@ struct ApplySysctlOptions {
     std::string netns;
     std::int32_t netns_of = 0;
     bool all_netns = false;
+    std::string pod;
+    std::string container;
     bool dry_run = false;
     std::string undo_file;
 };

@@ -31,11 +31,14 @@ CommandResult run_apply(const GlobalOptions& g, ApplyOptions& o) {
                                                        "--role, --port or --peer"}});
         if (o.sockets.watch_seconds) return std::unexpected(Errors{{"--watch", "works on sockets, not with --sysctl"}});
     } else {
+        // Without --sysctl, --pod and --container name the processes whose sockets change.
+        o.sockets.target.pod = o.ns.pod;
+        o.sockets.target.container = o.ns.container;
         if (ns_flags)
             return std::unexpected(Errors{{"--netns", "selects namespaces for --sysctl; sockets are found through their "
                                                       "processes, in whatever namespace they are"}});
         if (!o.sockets.target.any_process())
-            return std::unexpected(Errors{{"apply", "give a target: --pid PID, --comm NAME or --cgroup PATH, or --sysctl"}});
+            return std::unexpected(Errors{{"apply", "give a target: --pid PID, --comm NAME, --cgroup PATH, --pod NAME or --container ID-PREFIX, or --sysctl"}});
         if (o.sockets.watch_seconds && o.sockets.dry_run)
             return std::unexpected(Errors{{"--watch", "keeps changing sockets; it cannot be combined with --dry-run"}});
     }
@@ -63,6 +66,13 @@ void setup_apply(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--netns", o->ns.netns, "with --sysctl: the namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->ns.netns_of, "with --sysctl: the namespace of process PID"));
     cmd.add_flag("--all-netns", o->ns.all_netns, "with --sysctl: every network namespace on the host");
+    cmd.add_option("--pod", o->ns.pod,
+                   "every process of the Kubernetes pod NAME or NAMESPACE/NAME, or of the processes with hostname NAME; "
+                   "with --sysctl: their network namespace")
+        ->type_name("NAME");
+    cmd.add_option("--container", o->ns.container,
+                   "every process of the container whose id starts with ID-PREFIX; with --sysctl: its network namespace")
+        ->type_name("ID-PREFIX");
     dispatch.on(&cmd, [&global, o] { return run_apply(global, *o); });
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/container_options.hpp"
 #include "cli/health_scan.hpp"
 #include "cli/number_option.hpp"
 #include "cli/output.hpp"
@@ -34,6 +35,8 @@ struct CheckOptions {
     std::string netns;
     std::int32_t netns_of = 0;
     bool all_netns = false;
+    std::string pod;
+    std::string container;
     std::string profile;
     TargetOptions target;
     HealthOptions health;  // --path and --paths; the namespaces and --top are check's own
@@ -139,7 +142,7 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
 
     Errors warnings;
     CheckInput in;
-    auto reports = timewait_reports({o.netns, o.netns_of, o.all_netns}, o.top, false, warnings);
+    auto reports = timewait_reports({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, o.top, false, warnings);
     if (!reports) return std::unexpected(reports.error());
     in.reports = std::move(*reports);
     // Connection health in the same namespaces: counts only (no owners, nothing kept).
@@ -148,6 +151,8 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     health.netns = o.netns;
     health.netns_of = o.netns_of;
     health.all_netns = o.all_netns;
+    health.pod = o.pod;
+    health.container = o.container;
     health.top = o.top;
     HealthRequest request{&health};
     request.keep_verdicts = 0;
@@ -257,6 +262,7 @@ void setup_check(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--netns", o->netns, "the network namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->netns_of, "the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "every network namespace on the host");
+    add_container_options(cmd, o->pod, o->container);
     cmd.add_option("--profile", o->profile, "also check that the target's sockets carry this profile (drift: WARNING)");
     cmd.add_option("--path", o->health.path_lists,
                    "middleboxes every connection crosses, for the health verdicts (as `health --path`)");

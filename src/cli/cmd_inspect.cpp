@@ -5,15 +5,18 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/container_options.hpp"
 #include "cli/engine_option.hpp"
 #include "cli/fd_sink.hpp"
 #include "cli/inspect_sink.hpp"
 #include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "render/inspect_summary_view.hpp"
+#include "render/netns_identity_view.hpp"
 #include "sys/diag_client.hpp"
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
+#include "sys/netns_identity.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace kt::cli {
@@ -32,6 +35,8 @@ struct InspectOptions {
     std::string netns;
     std::int32_t netns_of = 0;
     bool all_netns = false;
+    std::string pod;
+    std::string container;
     bool summary = false;
     std::string dump_raw;
     std::string replay;
@@ -59,11 +64,13 @@ private:
 };
 
 nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
-    return {{"label", t.label},
-            {"inode", t.inode},
-            {"pid", t.pid ? nlohmann::json(t.pid) : nlohmann::json()},
-            {"comm", t.comm.empty() ? nlohmann::json() : nlohmann::json(t.comm)},
-            {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}};
+    nlohmann::json out{{"label", t.label},
+                       {"inode", t.inode},
+                       {"pid", t.pid ? nlohmann::json(t.pid) : nlohmann::json()},
+                       {"comm", t.comm.empty() ? nlohmann::json() : nlohmann::json(t.comm)},
+                       {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}};
+    render::add_identity_json(out, t.identity);
+    return out;
 }
 
 // Every socket's exact values in `target`, by cookie (the key sock_diag reports too).
@@ -83,7 +90,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     o.flags.states_given = o.state_option && o.state_option->count() > 0;
     auto query = build_inspect_query(o.flags);
     if (!query) return std::unexpected(Errors{query.error()});
-    if (!o.replay.empty() && (!o.netns.empty() || o.netns_of || o.all_netns))
+    if (!o.replay.empty() && (!o.netns.empty() || o.netns_of || o.all_netns || !o.pod.empty() || !o.container.empty()))
         return std::unexpected(Errors{{"--replay", "reads a saved dump; it cannot be combined with --netns options"}});
     if (!o.replay.empty() && (o.processes || !o.pids.empty() || !o.comm.empty() || o.exact))
         return std::unexpected(Errors{{"--replay", "cannot be combined with -p, --pid, --comm or --exact, which read the live system"}});
@@ -125,13 +132,14 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
 
     Errors warnings;
     std::vector<sys::NetnsTarget> targets;
-    const bool netns_given = !o.netns.empty() || o.netns_of || o.all_netns;
+    const bool netns_given = !o.netns.empty() || o.netns_of || o.all_netns || !o.pod.empty() || !o.container.empty();
     if (!o.replay.empty()) {
         targets.push_back(sys::NetnsTarget{"replay", "", 0, 0, ""});
     } else if (!netns_given && owners && !owners->selected.empty()) {
         targets = sys::namespaces_of(owners->selected, warnings);
+        sys::identify_namespaces(targets);
     } else {
-        auto chosen = sys::select_netns(o.netns, o.netns_of, o.all_netns, warnings);
+        auto chosen = sys::select_netns({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, warnings);
         if (!chosen) return std::unexpected(Errors{chosen.error()});
         targets = std::move(*chosen);
     }
@@ -323,6 +331,7 @@ void setup_inspect(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatc
     cmd.add_option("--netns", o->netns, "inspect network namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->netns_of, "inspect the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "inspect every network namespace on the host");
+    add_container_options(cmd, o->pod, o->container, "inspect");
     cmd.add_flag("--summary", o->summary, "counts by state, role, and keepalive among established sockets");
     cmd.add_option("--dump-raw", o->dump_raw, "also save the kernel's raw reply to FILE");
     cmd.add_option("--replay", o->replay, "read a reply saved with --dump-raw instead of asking the kernel");

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/container_options.hpp"
 #include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "core/duration.hpp"
@@ -29,6 +30,8 @@ struct ProbeOptions {
     std::string from;
     std::string netns;
     std::int32_t netns_of = 0;
+    std::string pod;
+    std::string container;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -149,7 +152,7 @@ CommandResult run_probe(const GlobalOptions& g, const ProbeOptions& o) {
             return std::unexpected(Errors{{"--from " + o.from, "is not of the destination's address family"}});
     }
     Errors unreadable;
-    auto namespaces = sys::select_netns(o.netns, o.netns_of, false, unreadable);
+    auto namespaces = sys::select_netns({o.netns, o.netns_of, false, o.pod, o.container}, unreadable);
     if (!namespaces) return std::unexpected(Errors{namespaces.error()});
     const auto& ns = namespaces->front();
 
@@ -240,6 +243,7 @@ void setup_probe(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--from", o->from, "the local address to connect from");
     cmd.add_option("--netns", o->netns, "probe from network namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->netns_of, "probe from the network namespace of process PID"));
+    add_container_options(cmd, o->pod, o->container, "probe from");
     dispatch.on(&cmd, [&global, o] { return run_probe(global, *o); });
 }
 

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/container_options.hpp"
 #include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "cli/timewait_reports.hpp"
@@ -16,6 +17,8 @@ struct TimewaitOptions {
     std::string netns;
     std::int32_t netns_of = 0;
     bool all_netns = false;
+    std::string pod;
+    std::string container;
     bool prometheus = false;
 };
 
@@ -29,7 +32,7 @@ CommandResult run_timewait(const GlobalOptions& g, const TimewaitOptions& o) {
         return std::unexpected(Errors{{"--by " + o.by, "must be pair, peer or local-port"}});
     if (g.json && o.prometheus) return std::unexpected(Errors{{"--json and --prometheus", "give at most one of them"}});
     Errors warnings;
-    auto found = timewait_reports({o.netns, o.netns_of, o.all_netns}, o.top, by == render::TimewaitGrouping::peer, warnings);
+    auto found = timewait_reports({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, o.top, by == render::TimewaitGrouping::peer, warnings);
     if (!found) return std::unexpected(found.error());
     const auto& reports = *found;
     if (o.prometheus) {
@@ -57,6 +60,7 @@ void setup_timewait(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispat
     cmd.add_option("--netns", o->netns, "the network namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o->netns_of, "the network namespace of process PID"));
     cmd.add_flag("--all-netns", o->all_netns, "every network namespace on the host");
+    add_container_options(cmd, o->pod, o->container);
     cmd.add_flag("--prometheus", o->prometheus, "print Prometheus text exposition (for node_exporter's textfile collector)");
     dispatch.on(&cmd, [&global, o] { return run_timewait(global, *o); });
 }

@@ -17,7 +17,7 @@ struct VerifyOptions {
 
 CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
     if (!o.target.any_process())
-        return std::unexpected(Errors{{"verify", "give a target: --pid PID, --comm NAME or --cgroup PATH"}});
+        return std::unexpected(Errors{{"verify", "give a target: --pid PID, --comm NAME, --cgroup PATH, --pod NAME or --container ID-PREFIX"}});
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
     auto v = verify_sockets(o.target, *p);
@@ -48,6 +48,7 @@ void setup_verify(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch
     auto o = std::make_shared<VerifyOptions>();
     cmd.add_option("profile", o->profile, "profile name or path to a .json file")->required();
     add_target_options(cmd, o->target);
+    add_container_target_options(cmd, o->target);
     dispatch.on(&cmd, [&global, o] { return run_verify(global, *o); });
 }
 

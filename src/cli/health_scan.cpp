@@ -3,12 +3,14 @@
 #include <deque>
 #include <unordered_map>
 
+#include "cli/container_options.hpp"
 #include "cli/inspect_sink.hpp"
 #include "cli/number_option.hpp"
 #include "core/keepalive_observed.hpp"
 #include "sys/diag_client.hpp"
 #include "sys/files.hpp"
 #include "sys/health_facts.hpp"
+#include "sys/netns_identity.hpp"
 #include "sys/profile_store.hpp"
 #include "sys/socket_access.hpp"
 #include "sys/socket_owners.hpp"
@@ -27,6 +29,7 @@ void add_health_options(CLI::App& cmd, HealthOptions& o, bool with_selection) {
     cmd.add_option("--netns", o.netns, "the network namespace NAME (/run/netns) or PATH");
     as_pid(cmd.add_option("--netns-of", o.netns_of, "the network namespace of process PID"));
     cmd.add_flag("--all-netns", o.all_netns, "every network namespace on the host");
+    add_container_options(cmd, o.pod, o.container);
     if (!with_selection) return;
     auto& f = o.flags;
     o.state_option = cmd.add_option("--state", f.states, "states, comma-separated, as ss(8) names them (default: connected)");
@@ -243,11 +246,12 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
         if (!owners->problems.empty()) return std::unexpected(owners->problems);
     }
     std::vector<sys::NetnsTarget> targets;
-    const bool netns_given = !o.netns.empty() || o.netns_of || o.all_netns;
+    const bool netns_given = !o.netns.empty() || o.netns_of || o.all_netns || !o.pod.empty() || !o.container.empty();
     if (!netns_given && owners) {
         targets = sys::namespaces_of(owners->selected, scan.warnings);
+        sys::identify_namespaces(targets);
     } else {
-        auto chosen = sys::select_netns(o.netns, o.netns_of, o.all_netns, scan.warnings);
+        auto chosen = sys::select_netns({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, scan.warnings);
         if (!chosen) return std::unexpected(Errors{chosen.error()});
         targets = std::move(*chosen);
     }
@@ -259,7 +263,7 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     const HealthSink::Shared shared{v->query, owners ? &owners->index : nullptr, v->rules, request, scan, every, kept_paths};
     bool entered_any = false;
     for (const auto& t : targets) {
-        NetnsHealth ns{t.label, t.inode, {}, {}, {}, {}};
+        NetnsHealth ns{t.label, t.inode, {}, {}, {}, {}, t.identity};
         sys::NetnsHealthFacts facts;
         auto r = scan_netns(*v, shared, t, ns, paths, facts);
         if (!r) {

@@ -34,6 +34,8 @@ struct HealthOptions {
     std::string netns;
     std::int32_t netns_of = 0;
     bool all_netns = false;
+    std::string pod;
+    std::string container;
     std::size_t top = 10;
 };
 

@@ -5,6 +5,7 @@
 #include "cli/engine_option.hpp"
 
 #include "cli/number_option.hpp"
+#include "sys/container_processes.hpp"
 
 namespace kt::cli {
 
@@ -17,6 +18,15 @@ void add_target_options(CLI::App& cmd, TargetOptions& t) {
     cmd.add_option("--port", t.ports, "only sockets with this local or peer port or LO-HI range (repeatable)");
     cmd.add_option("--peer", t.peers, "only sockets whose peer is in this address or CIDR (repeatable)");
     add_engine_option(cmd, t.engine);
+}
+
+void add_container_target_options(CLI::App& cmd, TargetOptions& t) {
+    cmd.add_option("--pod", t.pod,
+                   "every process of the Kubernetes pod NAME or NAMESPACE/NAME (its network namespace), or of the "
+                   "processes with hostname NAME")
+        ->type_name("NAME");
+    cmd.add_option("--container", t.container, "every process of the container whose id starts with ID-PREFIX")
+        ->type_name("ID-PREFIX");
 }
 
 Result<sys::SocketSelection> socket_selection(const TargetOptions& t) {
@@ -48,7 +58,16 @@ Errors no_match(std::size_t processes) {
 
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
                                                                   const sys::SocketSelection& selection, bool allow_none) {
-    auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", ""});
+    std::vector<std::int32_t> given = t.pids;
+    Errors errors;
+    auto add = [&](const Result<std::vector<std::int32_t>>& in) {
+        if (!in) errors.push_back(in.error());
+        else given.insert(given.end(), in->begin(), in->end());
+    };
+    if (!t.pod.empty()) add(sys::processes_of_pod(t.pod));
+    if (!t.container.empty()) add(sys::processes_of_container(t.container));
+    if (!errors.empty()) return std::unexpected(errors);
+    auto pids = sys::resolve_targets({given, t.comms, t.cgroups, "/proc", ""});
     if (!pids) return std::unexpected(pids.error());
     auto found = sys::find_target_sockets(*pids, selection);
     if (!found) return found;

@@ -16,15 +16,22 @@ struct TargetOptions {
     std::vector<std::int32_t> pids;
     std::vector<std::string> comms;
     std::vector<std::string> cgroups;
+    std::string pod;        // --pod NAME: every process in the pod's network namespace
+    std::string container;  // --container ID-PREFIX: every process of that container
     std::string roles;
     std::vector<std::string> ports;
     std::vector<std::string> peers;
     std::string engine = "auto";
 
-    bool any_process() const { return !pids.empty() || !comms.empty() || !cgroups.empty(); }
+    bool any_process() const {
+        return !pids.empty() || !comms.empty() || !cgroups.empty() || !pod.empty() || !container.empty();
+    }
 };
 
 void add_target_options(CLI::App& cmd, TargetOptions& t);
+
+// --pod and --container as targets (apply binds them itself: with --sysctl they choose a namespace).
+void add_container_target_options(CLI::App& cmd, TargetOptions& t);
 
 // Validates the selection flags (roles, ports, CIDRs).
 Result<sys::SocketSelection> socket_selection(const TargetOptions& t);

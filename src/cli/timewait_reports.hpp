@@ -5,14 +5,11 @@
 
 #include "cli/command.hpp"
 #include "core/timewait_report.hpp"
+#include "sys/netns.hpp"
 
 namespace kt::cli {
 
-struct NetnsChoice {
-    std::string name;         // --netns NAME|PATH
-    std::int32_t pid = 0;     // --netns-of PID
-    bool all = false;         // --all-netns
-};
+using NetnsChoice = sys::NetnsChoice;
 
 // One report per namespace. With several namespaces, one that cannot be read becomes a warning;
 // with one, its error is the result. `merge_by_peer` merges local addresses (--by peer).

@@ -12,6 +12,7 @@
 #include "core/health_rollup.hpp"
 #include "core/network_path.hpp"
 #include "core/socket_options.hpp"
+#include "core/container_identity.hpp"
 #include "core/socket_role.hpp"
 
 namespace kt {
@@ -36,6 +37,7 @@ struct NetnsHealth {
     std::string error;                 // could not be read
     // Accepted connections by TCP state (index = state) per listening port, by port.
     std::vector<std::pair<std::uint16_t, std::array<std::uint64_t, 16>>> ports;
+    NetnsIdentity identity = {};  // who lives in it
 };
 
 struct HealthReport {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/container_identity.hpp"
 #include "core/timewait.hpp"
 
 namespace kt {
@@ -36,6 +37,7 @@ struct TimewaitReport {
     double worst_port_pressure = 0;  // over every client destination, not only the top N
     std::optional<ClientDestination> worst_destination;  // the one with that pressure
     std::vector<Advice> advice;
+    NetnsIdentity identity = {};  // who lives in the namespace
 };
 
 // What tcp_tw_reuse's value means ("2: loopback only (default)").

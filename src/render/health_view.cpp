@@ -6,6 +6,7 @@
 #include "core/ip_text.hpp"
 #include "core/json_shapes.hpp"
 #include "core/tcp_state.hpp"
+#include "render/netns_identity_view.hpp"
 #include "render/table.hpp"
 #include "render/timewait_view.hpp"
 
@@ -138,12 +139,15 @@ std::string health_text(const HealthReport& r) {
 nlohmann::json health_json(const HealthReport& r) {
     nlohmann::json path = nlohmann::json::array(), netns = nlohmann::json::array(), conns = nlohmann::json::array();
     for (const auto& h : r.path) path.push_back(hop_json(h));
-    for (const auto& n : r.netns)
-        netns.push_back({{"label", n.label},
-                         {"inode", n.inode},
-                         {"counts", counts_json(n.counts)},
-                         {"conntrack", n.conntrack ? hop_json(*n.conntrack) : nlohmann::json()},
-                         {"error", n.error.empty() ? nlohmann::json() : nlohmann::json(n.error)}});
+    for (const auto& n : r.netns) {
+        nlohmann::json one{{"label", n.label},
+                           {"inode", n.inode},
+                           {"counts", counts_json(n.counts)},
+                           {"conntrack", n.conntrack ? hop_json(*n.conntrack) : nlohmann::json()},
+                           {"error", n.error.empty() ? nlohmann::json() : nlohmann::json(n.error)}};
+        add_identity_json(one, n.identity);
+        netns.push_back(std::move(one));
+    }
     for (const auto& c : r.connections) conns.push_back(connection_json(c));
     auto groups = [](const std::vector<HealthGroup>& gs, bool owners) {
         nlohmann::json list = nlohmann::json::array();

@@ -2,6 +2,7 @@
 
 #include "core/ip_text.hpp"
 #include "core/number_text.hpp"
+#include "render/netns_identity_view.hpp"
 #include "render/table.hpp"
 
 namespace kt::render {
@@ -77,7 +78,7 @@ nlohmann::json timewait_json(const TimewaitReport& r) {
     for (const auto& a : r.advice) advice.push_back({{"action", a.action}, {"evidence", a.evidence}});
     nlohmann::json counters = nlohmann::json::object();
     for (const auto& [k, v] : t.counters) counters[k] = v;
-    return {{"netns", r.netns},
+    nlohmann::json out{{"netns", r.netns},
             {"time_wait", t.time_wait},
             {"sockstat_time_wait", opt(t.sockstat_tw)},
             {"max_tw_buckets", opt(t.max_tw_buckets)},
@@ -89,6 +90,8 @@ nlohmann::json timewait_json(const TimewaitReport& r) {
             {"clients", clients},
             {"servers", servers},
             {"advice", advice}};
+    add_identity_json(out, r.identity);
+    return out;
 }
 
 std::string prometheus_label(std::string_view value) {

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "sys/files.hpp"
+#include "sys/netns_identity.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace kt::sys {
@@ -171,28 +172,34 @@ NetnsDiscovery discover_netns(const std::string& proc_root, const std::string& r
     return out;
 }
 
-Result<std::vector<NetnsTarget>> select_netns(const std::string& name, std::int32_t netns_of, bool all,
-                                              Errors& problems) {
-    const int chosen = int(!name.empty()) + int(netns_of != 0) + int(all);
-    if (chosen > 1) return fail("--netns, --netns-of and --all-netns", "give at most one of them");
-    if (!name.empty()) {
-        auto t = netns_by_name(name);
+Result<std::vector<NetnsTarget>> select_netns(const NetnsChoice& choice, Errors& problems) {
+    const bool by_container = !choice.pod.empty() || !choice.container.empty();
+    const int chosen = int(!choice.name.empty()) + int(choice.pid != 0) + int(choice.all) + int(!choice.pod.empty()) +
+                       int(!choice.container.empty());
+    if (chosen > 1) return fail("--netns, --netns-of, --all-netns, --pod and --container", "give at most one of them");
+    std::vector<NetnsTarget> out;
+    if (!choice.name.empty()) {
+        auto t = netns_by_name(choice.name);
         if (!t) return std::unexpected(t.error());
-        return std::vector<NetnsTarget>{*t};
-    }
-    if (netns_of != 0) {
-        auto t = netns_of_pid(netns_of);
+        out.push_back(std::move(*t));
+    } else if (choice.pid != 0) {
+        auto t = netns_of_pid(choice.pid);
         if (!t) return std::unexpected(t.error());
-        return std::vector<NetnsTarget>{*t};
-    }
-    if (all) {
+        out.push_back(std::move(*t));
+    } else if (choice.all || by_container) {
         auto found = discover_netns();
-        for (auto& p : found.problems) problems.push_back(std::move(p));
-        return found.found;
+        // Unreadable entries matter to --all-netns; a selector reports only what it found.
+        if (choice.all)
+            for (auto& p : found.problems) problems.push_back(std::move(p));
+        out = std::move(found.found);
+    } else {
+        auto self = current_netns();
+        if (!self) return std::unexpected(self.error());
+        out.push_back(std::move(*self));
     }
-    auto self = current_netns();
-    if (!self) return std::unexpected(self.error());
-    return std::vector<NetnsTarget>{*self};
+    identify_namespaces(out);
+    if (by_container) return filter_by_container(std::move(out), choice.pod, choice.container);
+    return out;
 }
 
 // The namespaces of the processes --pid and --comm chose, each once: sockets are looked for

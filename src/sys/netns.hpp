@@ -6,16 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "core/container_identity.hpp"
 #include "core/error.hpp"
 
 namespace kt::sys {
 
 struct NetnsTarget {
-    std::string label;        // netns_label(): "host", a /run/netns name, "pid:N" or "netns:<inode>"
+    std::string label;        // netns_label(), or after identify_namespaces "pod:NAME" / "container:HOSTNAME"
     std::string path;         // what to setns() to; empty for the caller's own netns
     std::uint64_t inode = 0;  // the nsfs inode, which identifies a netns
     std::int32_t pid = 0;     // one process inside, when known
     std::string comm;         // that process's name
+    NetnsIdentity identity = {};  // its hostname, containers and pod (identify_namespaces)
 };
 
 // The one label a namespace gets in every mode (so a check state file keyed by it holds):
@@ -42,14 +44,23 @@ struct NetnsDiscovery {
 // Every distinct netns: /proc/*/ns/net and /run/netns/*, deduplicated by inode.
 NetnsDiscovery discover_netns(const std::string& proc_root = "/proc", const std::string& run_netns = "/run/netns");
 
-// The namespaces chosen by --netns NAME|PATH, --netns-of PID or --all-netns (at most one),
-// or the caller's own. With --all-netns, entries that could not be read go to `problems`.
-Result<std::vector<NetnsTarget>> select_netns(const std::string& name, std::int32_t netns_of, bool all,
-                                              Errors& problems);
+struct NetnsChoice {
+    std::string name;       // --netns NAME|PATH
+    std::int32_t pid = 0;   // --netns-of PID
+    bool all = false;       // --all-netns
+    std::string pod;        // --pod NAME
+    std::string container;  // --container ID-PREFIX
+};
+
+// The namespaces chosen by --netns, --netns-of, --all-netns, --pod or --container (at most
+// one), or the caller's own, each identified (identify_namespaces). With --all-netns, entries
+// that could not be read go to `problems`.
+Result<std::vector<NetnsTarget>> select_netns(const NetnsChoice& choice, Errors& problems);
 
 // The namespaces of these processes, each once (for --pid and --comm: sockets are looked for
 // where their owners are). A process whose namespace cannot be seen adds a warning and the
-// caller's own namespace, which needs no setns.
+// caller's own namespace, which needs no setns. Not identified (identify_namespaces), since
+// apply and verify read them on every pass.
 std::vector<NetnsTarget> namespaces_of(const std::vector<std::int32_t>& pids, Errors& warnings);
 
 // Runs `body` with this thread in `target` (setns needs CAP_SYS_ADMIN), then returns to the

@@ -1,0 +1,21 @@
+// The processes of a pod or a container, for --pod and --container as apply and verify targets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace kt::sys {
+
+// Every process in the network namespace of pod NAME (as --pod chooses it for --netns), so
+// every container of the pod. Sorted.
+Result<std::vector<std::int32_t>> processes_of_pod(const std::string& name, const std::string& proc_root = "/proc");
+
+// Every process of the one container whose id starts with PREFIX, from /proc/PID/cgroup.
+// No such container, or a prefix that fits several, is an error. Sorted.
+Result<std::vector<std::int32_t>> processes_of_container(const std::string& prefix,
+                                                         const std::string& proc_root = "/proc");
+
+}  // namespace kt::sys
