@@ -56,8 +56,9 @@ Errors no_match(std::size_t processes) {
 }
 }  // namespace
 
-std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
-                                                                  const sys::SocketSelection& selection, bool allow_none) {
+namespace {
+// The target processes: --pid, --comm, --cgroup, and the processes of --pod and --container.
+std::expected<std::vector<std::int32_t>, Errors> target_pids(const TargetOptions& t) {
     std::vector<std::int32_t> given = t.pids;
     Errors errors;
     auto add = [&](const Result<std::vector<std::int32_t>>& in) {
@@ -67,7 +68,13 @@ std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOp
     if (!t.pod.empty()) add(sys::processes_of_pod(t.pod));
     if (!t.container.empty()) add(sys::processes_of_container(t.container));
     if (!errors.empty()) return std::unexpected(errors);
-    auto pids = sys::resolve_targets({given, t.comms, t.cgroups, "/proc", ""});
+    return sys::resolve_targets({given, t.comms, t.cgroups, "/proc", ""});
+}
+}  // namespace
+
+std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
+                                                                  const sys::SocketSelection& selection, bool allow_none) {
+    auto pids = target_pids(t);
     if (!pids) return std::unexpected(pids.error());
     auto found = sys::find_target_sockets(*pids, selection);
     if (!found) return found;
@@ -77,7 +84,7 @@ std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOp
 
 std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t, const sys::SocketSelection& selection,
                                                          SocketEngine& engine, bool allow_none) {
-    auto pids = sys::resolve_targets({t.pids, t.comms, t.cgroups, "/proc", ""});
+    auto pids = target_pids(t);
     if (!pids) return std::unexpected(pids.error());
     // The engine may know every process's sockets already (one BPF task-file pass instead of a
     // /proc link per descriptor of each target).
