@@ -40,7 +40,7 @@ declare -gA _keepalive_tune_options=(
         --port:text --peer:text --engine:engine'
     [exec]='--help --role:preload-role --enforce --strict'
     [undo]='--help --engine:engine'
-    [enforce]='--help --cgroup:cgroup --role:role --override-app --list --remove'
+    [enforce]='--help --cgroup:cgroup --pod:text --container:text --role:role --override-app --list --remove'
     [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:text --container:text
         --prometheus'
     [audit]='--help --type:audit-type --path:middlebox --fail-on:severity'

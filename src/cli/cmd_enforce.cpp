@@ -10,6 +10,7 @@
 #include "render/profile_view.hpp"
 #include "render/table.hpp"
 #include "sys/bpf_enforce.hpp"
+#include "sys/container_processes.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {
@@ -18,6 +19,8 @@ namespace {
 struct EnforceOptions {
     std::string profile;
     std::string cgroup;
+    std::string pod;
+    std::string container;
     std::string roles;
     bool override_app = false;
     bool list = false;
@@ -110,11 +113,24 @@ CommandResult run_remove(const GlobalOptions& g, const EnforceOptions& o) {
 CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
     if (o.list && o.remove) return std::unexpected(Errors{{"--list and --remove", "give at most one of them"}});
     if (o.list) {
-        if (!o.profile.empty() || !o.cgroup.empty() || !o.roles.empty() || o.override_app)
+        if (!o.profile.empty() || !o.cgroup.empty() || !o.pod.empty() || !o.container.empty() || !o.roles.empty() ||
+            o.override_app)
             return std::unexpected(Errors{{"--list", "takes no profile, --cgroup, --role or --override-app"}});
         return run_list(g);
     }
-    if (o.cgroup.empty()) return std::unexpected(Errors{{"enforce", "give --cgroup PATH (a cgroup v2 directory)"}});
+    if (!o.cgroup.empty() + !o.pod.empty() + !o.container.empty() > 1)
+        return std::unexpected(Errors{{"--cgroup, --pod and --container", "give one of them"}});
+    if (!o.pod.empty() || !o.container.empty()) {
+        auto dir = o.pod.empty() ? sys::cgroup_of_container(o.container) : sys::cgroup_of_pod(o.pod);
+        if (!dir) return std::unexpected(Errors{dir.error()});
+        EnforceOptions by_cgroup = o;
+        by_cgroup.cgroup = *dir;
+        by_cgroup.pod.clear();
+        by_cgroup.container.clear();
+        return run_enforce(g, by_cgroup);
+    }
+    if (o.cgroup.empty())
+        return std::unexpected(Errors{{"enforce", "give --cgroup PATH (a cgroup v2 directory), --pod NAME or --container ID"}});
     if (o.remove) {
         if (!o.profile.empty() || !o.roles.empty() || o.override_app)
             return std::unexpected(Errors{{"--remove", "takes only --cgroup"}});
@@ -166,6 +182,8 @@ void setup_enforce(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatc
     auto o = std::make_shared<EnforceOptions>();
     cmd.add_option("profile", o->profile, "profile name or path to a .json file");
     cmd.add_option("--cgroup", o->cgroup, "the cgroup v2 directory, e.g. system.slice/nginx.service");
+    cmd.add_option("--pod", o->pod, "the cgroup of Kubernetes pod NAME or NAMESPACE/NAME (its pod directory)");
+    cmd.add_option("--container", o->container, "the cgroup of the container whose id starts with ID-PREFIX");
     cmd.add_option("--role", o->roles, "listener, accepted, upstream, comma-separated (default: all three)");
     cmd.add_flag("--override-app", o->override_app,
                  "also replace the keepalive values the application sets itself (TCP_KEEPIDLE, _KEEPINTVL, _KEEPCNT, "

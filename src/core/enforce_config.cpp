@@ -63,4 +63,49 @@ EnforcedCgroup read_enforce_config(const kt_enforce_config& c) {
     return e;
 }
 
+std::string unified_cgroup_path(std::string_view text) {
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t end = std::min(text.find('\n', at), text.size());
+        const std::string_view line = text.substr(at, end - at);
+        if (line.starts_with("0::")) return std::string(line.substr(3));
+        at = end + 1;
+    }
+    return {};
+}
+
+std::string pod_cgroup(const std::vector<std::string>& process_cgroups, std::string_view pod_uid) {
+    if (process_cgroups.empty()) return {};
+    if (!pod_uid.empty()) {
+        std::string underscored(pod_uid);
+        std::replace(underscored.begin(), underscored.end(), '-', '_');
+        const std::string& path = process_cgroups.front();
+        for (const std::string& mark : {"pod" + underscored, "pod" + std::string(pod_uid)}) {
+            const std::size_t at = path.find(mark);
+            if (at == std::string::npos) continue;
+            const std::size_t end = path.find('/', at);
+            return path.substr(0, end);
+        }
+    }
+    // The deepest directory that holds them all, compared component by component.
+    auto components = [](std::string_view path) {
+        std::vector<std::string_view> out;
+        for (std::size_t at = 0; at < path.size();) {
+            const std::size_t end = std::min(path.find('/', at), path.size());
+            if (end > at) out.push_back(path.substr(at, end - at));
+            at = end + 1;
+        }
+        return out;
+    };
+    auto common = components(process_cgroups.front());
+    for (const auto& p : process_cgroups) {
+        const auto mine = components(p);
+        std::size_t n = 0;
+        while (n < common.size() && n < mine.size() && common[n] == mine[n]) ++n;
+        common.resize(n);
+    }
+    std::string out;
+    for (const auto c : common) out += "/" + std::string(c);
+    return out.empty() ? "/" : out;
+}
+
 }  // namespace kt

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "bpf/kt_bpf_shared.h"
 #include "core/error.hpp"
@@ -35,5 +37,14 @@ struct EnforcedCgroup {
     std::uint32_t idle_seconds = 0, interval_seconds = 0, count = 0, user_timeout_ms = 0;
 };
 EnforcedCgroup read_enforce_config(const kt_enforce_config& c);
+
+// The cgroup v2 directory ("/kubepods.slice/.../cri-containerd-<id>.scope") in the text of
+// /proc/PID/cgroup: its "0::" line; empty on a host without one.
+std::string unified_cgroup_path(std::string_view proc_pid_cgroup);
+
+// The cgroup of a pod from its processes' cgroup directories: the directory named after the
+// pod UID ("kubepods-burstable-pod<uid with _>.slice" or "pod<uid>") where there is one,
+// otherwise the deepest directory that holds them all. Empty for an empty list.
+std::string pod_cgroup(const std::vector<std::string>& process_cgroups, std::string_view pod_uid);
 
 }  // namespace kt

@@ -1,5 +1,9 @@
 #include "sys/container_processes.hpp"
 
+#include "core/container_identity.hpp"
+#include "core/enforce_config.hpp"
+#include "sys/files.hpp"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -60,6 +64,39 @@ Result<std::vector<std::int32_t>> processes_of_container(const std::string& pref
                     "fits " + std::to_string(ids.size()) + " containers; give more digits of the id");
     std::sort(pids.begin(), pids.end());
     return pids;
+}
+
+}  // namespace kt::sys
+
+namespace kt::sys {
+
+namespace {
+Result<std::string> cgroup_of(const Result<std::vector<std::int32_t>>& pids, const std::string& what, bool pod,
+                              const std::string& proc_root) {
+    if (!pids) return std::unexpected(pids.error());
+    std::vector<std::string> paths;
+    std::string pod_uid;
+    for (const auto pid : *pids) {
+        auto text = read_text_file(proc_root + "/" + std::to_string(pid) + "/cgroup", 1 << 16);
+        if (!text) continue;  // exited meanwhile
+        const auto path = unified_cgroup_path(*text);
+        if (path.empty()) continue;
+        paths.push_back(path);
+        if (pod && pod_uid.empty()) pod_uid = parse_cgroup_identity(*text).pod_uid;
+    }
+    const std::string dir = pod_cgroup(paths, pod_uid);
+    if (dir.empty()) return fail(what, "its processes are in no cgroup v2 directory (is cgroup2 mounted?)");
+    if (dir == "/") return fail(what, "its processes share only the root cgroup: give --cgroup PATH instead");
+    return dir;
+}
+}  // namespace
+
+Result<std::string> cgroup_of_pod(const std::string& name, const std::string& proc_root) {
+    return cgroup_of(processes_of_pod(name, proc_root), "--pod " + name, true, proc_root);
+}
+
+Result<std::string> cgroup_of_container(const std::string& prefix, const std::string& proc_root) {
+    return cgroup_of(processes_of_container(prefix, proc_root), "--container " + prefix, false, proc_root);
 }
 
 }  // namespace kt::sys

@@ -18,4 +18,11 @@ Result<std::vector<std::int32_t>> processes_of_pod(const std::string& name, cons
 Result<std::vector<std::int32_t>> processes_of_container(const std::string& prefix,
                                                          const std::string& proc_root = "/proc");
 
+// The cgroup v2 directory, relative to the cgroup2 mount, of pod NAME (the directory named
+// after its UID, holding all its containers) or of the one container whose id starts with
+// PREFIX: what `enforce --pod` and `--container` attach to. Processes in the root cgroup, or
+// a host without cgroup v2, are an error.
+Result<std::string> cgroup_of_pod(const std::string& name, const std::string& proc_root = "/proc");
+Result<std::string> cgroup_of_container(const std::string& prefix, const std::string& proc_root = "/proc");
+
 }  // namespace kt::sys

@@ -233,3 +233,31 @@ TEST_F(ContainerNetnsTest, ThePodNameComesFromTheKubeletsDirectories) {
 
 }  // namespace
 }  // namespace kt::test
+
+namespace kt::test {
+namespace {
+
+TEST_F(ContainerNetnsTest, EnforceAttachesToThePodsOrTheContainersCgroup) {
+    if (!KT_BPF_BUILT) GTEST_SKIP() << "built without the BPF engine (KT_BPF=OFF)";
+    TempDir d;
+    const auto profile = d.write_profile("t", 41, 7, 5);
+    const std::string mount = sys::cgroup2_mount();
+    const std::string pod_dir = mount + "/kt-test-" + std::to_string(getpid()) + "/kubepods-burstable-pod" + k_pod_uid_ + ".slice";
+    const std::string scope = pod_dir + "/cri-containerd-" + k_container_id + ".scope";
+    for (const auto& [how, dir] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"--container", "c0ffee00d1"}, scope}, {{"--pod", m_hostname}, pod_dir}}) {
+        std::vector<std::string> args{"--json", "enforce", profile};
+        args.insert(args.end(), how.begin(), how.end());
+        auto r = run_tool(args);
+        ASSERT_EQ(r.exit_code, 0) << how[0] << ": " << r.err;
+        EXPECT_EQ(nlohmann::json::parse(r.out)["cgroup"], dir) << r.out;
+        auto rm = run_tool({"enforce", "--remove", how[0], how[1]});
+        EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    }
+    auto both = run_tool({"enforce", profile, "--pod", m_hostname, "--cgroup", "x"});
+    EXPECT_EQ(both.exit_code, 2);
+    EXPECT_EQ(both.err, "keepalive-tune: error: --cgroup, --pod and --container: give one of them\n");
+}
+
+}  // namespace
+}  // namespace kt::test
