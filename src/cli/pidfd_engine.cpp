@@ -5,6 +5,7 @@
 #include "cli/engine_option.hpp"
 #include "cli/socket_engine.hpp"
 #include "core/option_io.hpp"
+#include "sys/files.hpp"
 #include "sys/socket_access.hpp"
 #include "sys/socket_writer.hpp"
 
@@ -27,6 +28,14 @@ public:
     std::expected<Preparation, Errors> prepare(const std::vector<sys::FoundSocket>& found, const Profile& p,
                                                const std::vector<sys::FoundSocket>&,
                                                const sys::SocketSelection&) override {
+        // One duplicate per socket stays open until the change: the descriptor limit bounds
+        // how many sockets one run can reach.
+        const std::uint64_t limit = sys::raise_fd_limit();
+        if (limit && found.size() + 64 > limit)
+            return std::unexpected(Errors{{"pidfd engine", "holds a descriptor per socket: " + std::to_string(found.size()) +
+                                                               " sockets and 64 of its own are more than its "
+                                                               "RLIMIT_NOFILE of " + std::to_string(limit) +
+                                                               "; use --engine bpf, or narrow the targets"}});
         Preparation out;
         Errors refused;
         for (const auto& f : found) {

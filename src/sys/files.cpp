@@ -109,3 +109,19 @@ std::string self_executable() {
 }
 
 }  // namespace kt::sys
+
+#include <sys/resource.h>
+
+namespace kt::sys {
+
+std::uint64_t raise_fd_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return 0;
+    if (r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &r) != 0) ::getrlimit(RLIMIT_NOFILE, &r);
+    }
+    return r.rlim_cur;
+}
+
+}  // namespace kt::sys

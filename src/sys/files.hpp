@@ -40,4 +40,7 @@ std::string refusal_hint(std::string_view needs);
 // "<strerror>" for errno values, without the locale surprises of strerror().
 std::string errno_text(int err);
 
+// Raises this process's soft RLIMIT_NOFILE to its hard limit; returns the limit now in force.
+std::uint64_t raise_fd_limit();
+
 }  // namespace kt::sys

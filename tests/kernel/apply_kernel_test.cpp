@@ -241,3 +241,25 @@ TEST(ApplyKernelTest, CgroupTargetsEveryProcessOfTheCgroup) {
 
 }  // namespace
 }  // namespace kt::test
+
+namespace kt::test {
+namespace {
+
+TEST(ApplyKernelTest, ThePidfdEngineSaysWhenTheDescriptorLimitIsTooLowAndChangesNothing) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "needs util-linux's prlimit";
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    TargetProcess target;
+    ASSERT_TRUE(target.ok());
+    const auto before = target.options();
+    auto r = run_program({"/usr/bin/prlimit", "--nofile=50:50", tool_path(), "apply", profile, "--pid",
+                          std::to_string(target.pid()), "--engine", "pidfd"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(r.err, "keepalive-tune: error: pidfd engine: holds a descriptor per socket: 3 sockets and 64 of its own "
+                     "are more than its RLIMIT_NOFILE of 50; use --engine bpf, or narrow the targets\n");
+    EXPECT_EQ(target.options(), before);
+}
+
+}  // namespace
+}  // namespace kt::test
