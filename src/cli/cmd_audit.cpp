@@ -10,6 +10,7 @@
 #include "sys/bpf_sockets.hpp"
 #include "sys/config_files.hpp"
 #include "sys/files.hpp"
+#include "sys/host_middleboxes.hpp"
 
 namespace kt::cli {
 
@@ -76,6 +77,13 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
     if (!problems.empty()) return std::unexpected(problems);
 
     context.netns = host_keepalive_defaults();
+    // The host's own conntrack and IPVS are in front of every proxy on it, after the path given.
+    if (!context.path.empty()) {
+        Errors warnings;
+        for (const auto& m : sys::host_middleboxes({}, warnings))
+            context.path.push_back(PathHop{m.id, std::uint64_t{m.idle_timeout_seconds} * 1000, m.refreshed_by_keepalive});
+        for (const auto& w : warnings) write_warning(w.line());
+    }
     std::vector<AuditReport> reports;
     for (const auto& f : o.files) {
         auto r = audit_file(f, type, context);

@@ -143,15 +143,26 @@ Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns)
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes) {
-    auto* map = m_impl->skel->maps.apply_map;
+    // One batch update for every socket: a bpf() call per cookie costs as much as the pass.
+    std::vector<std::uint64_t> keys;
+    std::vector<kt_apply_entry> entries;
+    keys.reserve(writes.size());
+    entries.reserve(writes.size());
     for (const auto& w : writes) {
         kt_apply_entry e{};
         if (w.writes.size() > KT_MAX_WRITES) return fail("BPF apply", "more writes than a pass can carry");
         e.count = static_cast<std::uint32_t>(w.writes.size());
         for (std::size_t i = 0; i < w.writes.size(); ++i)
             e.writes[i] = {static_cast<std::uint32_t>(w.writes[i].option), w.writes[i].value};
-        if (bpf_map__update_elem(map, &w.cookie, sizeof w.cookie, &e, sizeof e, BPF_ANY) != 0)
+        keys.push_back(w.cookie);
+        entries.push_back(e);
+    }
+    const int map_fd = bpf_map__fd(m_impl->skel->maps.apply_map);
+    for (std::size_t done = 0; done < keys.size();) {
+        auto count = static_cast<std::uint32_t>(keys.size() - done);
+        if (bpf_map_update_batch(map_fd, keys.data() + done, entries.data() + done, &count, nullptr) != 0 && count == 0)
             return fail("BPF apply map", errno_text(errno));
+        done += count;
     }
     std::vector<KernelSocket> out;
     auto r = run_in_netns(netns, [&]() -> Result<void> {
@@ -161,9 +172,8 @@ Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns
         out = std::move(*sockets);
         return {};
     });
-    // Entries of sockets the pass did not meet (closed meanwhile) must not linger into the
-    // next pass.
-    for (const auto& w : writes) bpf_map__delete_elem(map, &w.cookie, sizeof w.cookie, 0);
+    // The program deletes each entry it runs; one left over belongs to a socket closed
+    // meanwhile, and cookies are never reused, so it can match nothing later.
     if (!r) return std::unexpected(r.error());
     return out;
 }
