@@ -143,16 +143,19 @@ void bench_size(const Options& o, const Size& size, int index) {
     const int pidfd_runs = size.established >= 200000 ? 3 : 0;
     std::vector<Command> engine_commands = {
         {"keepalive-tune inspect", {t, "inspect"}, 0},
-        {"keepalive-tune inspect --exact (bpf)", {t, "inspect", "--exact", "--engine", "bpf"}, 0},
         {"keepalive-tune inspect --exact --engine pidfd", {t, "inspect", "--exact", "--engine", "pidfd"}, pidfd_runs},
         {"keepalive-tune inspect -p", {t, "inspect", "-p"}, 0},
-        {"apply bench-a (bpf)", {t, "apply", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-        {"verify bench-a (bpf)", {t, "verify", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-        {"apply bench-b (bpf)", {t, "apply", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-        {"verify bench-b (bpf)", {t, "verify", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
         {"apply bench-a (pidfd)", {t, "apply", a, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
         {"apply bench-b (pidfd)", {t, "apply", b, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
     };
+    // A build without the BPF engine has only the pidfd rows.
+    if (KT_BENCH_BPF)
+        engine_commands.insert(engine_commands.begin() + 1,
+                               {{"keepalive-tune inspect --exact (bpf)", {t, "inspect", "--exact", "--engine", "bpf"}, 0},
+                                {"apply bench-a (bpf)", {t, "apply", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+                                {"verify bench-a (bpf)", {t, "verify", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+                                {"apply bench-b (bpf)", {t, "apply", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+                                {"verify bench-b (bpf)", {t, "verify", b, "--comm", "kt_bench", "--engine", "bpf"}, 0}});
     // In order: each verify checks the apply just before it.
     const auto engine_stats = run_alternating(engine_commands, o.runs, false);
     print_table(engine_stats, "keepalive-tune inspect");
@@ -197,9 +200,13 @@ void bench_size(const Options& o, const Size& size, int index) {
     target("peak RSS of inspect --summary", find(stats, "keepalive-tune inspect --summary").peak_rss_mib, 16, " MiB", true);
     target("peak RSS of timewait", find(tw_stats, "keepalive-tune timewait").peak_rss_mib, 16, " MiB", true);
     const double plain = find(engine_stats, "keepalive-tune inspect").median_ms;
+    target("inspect -p / inspect", find(engine_stats, "keepalive-tune inspect -p").median_ms / plain, 2, "x", true);
+    if (!KT_BENCH_BPF) {
+        std::printf("\n");
+        return;
+    }
     target("inspect --exact (bpf) / inspect", find(engine_stats, "keepalive-tune inspect --exact (bpf)").median_ms / plain,
            1.5, "x", true);
-    target("inspect -p / inspect", find(engine_stats, "keepalive-tune inspect -p").median_ms / plain, 2, "x", true);
     const double bpf_cycle = std::max(find(engine_stats, "apply bench-a (bpf)").median_ms + find(engine_stats, "verify bench-a (bpf)").median_ms,
                                       find(engine_stats, "apply bench-b (bpf)").median_ms + find(engine_stats, "verify bench-b (bpf)").median_ms);
     target("apply + verify of every socket (bpf)", bpf_cycle / 1000.0, 1.5, " s", true);

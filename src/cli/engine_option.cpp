@@ -18,7 +18,8 @@ Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choi
     if (it) return std::move(*it);
     if (choice == "bpf")
         return fail("--engine bpf", it.error().line() + "; use --engine pidfd (or auto, which falls back to it)");
-    write_warning(it.error().line() + "; using the pidfd engine");
+    // A build without the engine is a choice made at build time, not news at every run.
+    if (it.error().code != 95 /* EOPNOTSUPP: not built */) write_warning(it.error().line() + "; using the pidfd engine");
     return nullptr;
 }
 

@@ -109,6 +109,7 @@ TEST(PermissionTest, UnprivilegedNetnsSelectionNamesTheCapability) {
 
 TEST(PermissionTest, UnprivilegedBpfEngineFallsBackWithOneWarningOrIsTheError) {
     KT_REQUIRE_KERNEL_TESTS();
+    if (!KT_BPF_BUILT) GTEST_SKIP() << "built without the BPF engine (KT_BPF=OFF)";
     if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs util-linux's setpriv";
     NobodyCanRun nobody;
     auto r = nobody.run({"inspect", "--exact", "--engine", "bpf"});
@@ -156,6 +157,7 @@ TEST(PermissionTest, RootRefusedByTheKernelIsNotToldToRunAsRoot) {
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
     EXPECT_EQ(target.options(), before);
+    if (!KT_BPF_BUILT) return;
     auto r = run_as_root_without_capabilities({"apply", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("cannot load the socket iterator: the kernel refused bpf() to root: it needs CAP_BPF and "
