@@ -173,6 +173,7 @@ Result<bool> remove_enforced(std::uint64_t cgroup_id) {
     for (const char* name : k_pins)
         if (::unlink((dir + "/" + name).c_str()) != 0 && errno != ENOENT) return fail(dir + "/" + name, errno_text(errno));
     if (::rmdir(dir.c_str()) != 0) return fail(dir, errno_text(errno));
+    ::rmdir(k_pin_root);  // the last cgroup's pins leave nothing behind (fails while others remain)
     return true;
 }
 

@@ -40,6 +40,20 @@ struct SocketIterator::Impl {
         return {};
     }
 
+    // One pass in `netns` (the iterator walks the namespace of the thread that creates it).
+    Result<std::vector<KernelSocket>> pass_in(const NetnsTarget& netns, std::uint32_t mode) {
+        std::vector<KernelSocket> out;
+        auto r = run_in_netns(netns, [&]() -> Result<void> {
+            if (auto m = set_mode(mode); !m) return m;
+            auto sockets = pass();
+            if (!sockets) return std::unexpected(sockets.error());
+            out = std::move(*sockets);
+            return {};
+        });
+        if (!r) return std::unexpected(r.error());
+        return out;
+    }
+
     // Creates the iterator in the calling thread's netns and reads it to the end.
     Result<std::vector<KernelSocket>> pass() {
         auto bytes = read_all(link);
@@ -130,16 +144,7 @@ Result<std::vector<SocketFile>> SocketIterator::socket_files() {
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns) {
-    std::vector<KernelSocket> out;
-    auto r = run_in_netns(netns, [&]() -> Result<void> {
-        if (auto m = m_impl->set_mode(KT_PASS_READ); !m) return m;
-        auto sockets = m_impl->pass();
-        if (!sockets) return std::unexpected(sockets.error());
-        out = std::move(*sockets);
-        return {};
-    });
-    if (!r) return std::unexpected(r.error());
-    return out;
+    return m_impl->pass_in(netns, KT_PASS_READ);
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes) {
@@ -164,18 +169,9 @@ Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns
             return fail("BPF apply map", errno_text(errno));
         done += count;
     }
-    std::vector<KernelSocket> out;
-    auto r = run_in_netns(netns, [&]() -> Result<void> {
-        if (auto m = m_impl->set_mode(KT_PASS_APPLY); !m) return m;
-        auto sockets = m_impl->pass();
-        if (!sockets) return std::unexpected(sockets.error());
-        out = std::move(*sockets);
-        return {};
-    });
     // The program deletes each entry it runs; one left over belongs to a socket closed
     // meanwhile, and cookies are never reused, so it can match nothing later.
-    if (!r) return std::unexpected(r.error());
-    return out;
+    return m_impl->pass_in(netns, KT_PASS_APPLY);
 }
 
 }  // namespace kt::sys
