@@ -21,7 +21,7 @@ typedef __u64 kt_u64;
 struct kt_socket_record {
     kt_u64 cookie;
     kt_u32 netns_inode;
-    kt_u32 inode; /* 0: no file, e.g. waiting in a listener's accept queue */
+    kt_u32 inode; /* 0: no file, e.g. waiting in a listener's accept queue; or not asked for */
     kt_u8 family;
     kt_u8 state;
     kt_u8 keepalive; /* SOCK_KEEPOPEN */
@@ -70,9 +70,12 @@ struct kt_apply_entry {
 /* Which sockets a pass reports: all of them (read), or only those in the apply map. */
 #define KT_PASS_READ 0
 #define KT_PASS_APPLY 1
+/* Whether records carry the socket's inode: finding it is a cache miss per socket that a
+ * reader keyed by cookie (inspect --exact) does without. */
+#define KT_PASS_INODES 1
 struct kt_pass_config {
     kt_u32 mode;
-    kt_u32 reserved;
+    kt_u32 flags;
 };
 
 /* The profile `enforce` puts on new connections of a cgroup, kept in a pinned map with what

@@ -30,6 +30,9 @@ struct sock_common {
 struct inode { unsigned long i_ino; unsigned short i_mode; } KT_CORE;
 struct file { struct inode *f_inode; } KT_CORE;
 struct socket { struct file *file; } KT_CORE;
+/* A socket and its inode are allocated together (SOCK_INODE in include/linux/net.h): the
+ * inode number is read without following socket->file. */
+struct socket_alloc { struct socket socket; struct inode vfs_inode; } KT_CORE;
 
 struct sock {
     struct sock_common __sk_common;

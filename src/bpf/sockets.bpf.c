@@ -1,5 +1,5 @@
 /* iter/tcp: one record per TCP socket of the network namespace the iterator was created in
- * (read pass), or the setsockopt sequence of each socket named in `apply_map` followed by its
+ * (read pass), or the setsockopt sequence of each socket named in `apply_maps` followed by its
  * record (apply pass). Runs under lock_sock, so bpf_setsockopt acts as setsockopt(2) would. */
 #include "kt_kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -29,13 +29,21 @@ struct {
     __type(value, struct kt_pass_config);
 } pass_config SEC(".maps");
 
+/* The writes of an apply pass, by socket cookie, in a hash map that user space creates for
+ * the pass at the size it needs and puts in slot 0: a map declared here would be created at
+ * its largest at every load, and zeroing a million buckets costs more than a read pass. */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1 << 20);
-    __type(key, __u64);
-    __type(value, struct kt_apply_entry);
-    __uint(map_flags, BPF_F_NO_PREALLOC);
-} apply_map SEC(".maps");
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __array(values, struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, 1);
+        __uint(key_size, sizeof(__u64));
+        __uint(value_size, sizeof(struct kt_apply_entry));
+        __uint(map_flags, BPF_F_NO_PREALLOC);
+    });
+} apply_maps SEC(".maps");
 
 static __always_inline int write_option(struct tcp_sock *tp, __u32 option, __u32 value) {
     int v = (int)value;
@@ -66,7 +74,9 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.cookie = bpf_get_socket_cookie(tp);
     struct kt_apply_entry *entry = 0;
     if (config->mode == KT_PASS_APPLY) {
-        entry = bpf_map_lookup_elem(&apply_map, &r.cookie);
+        void *writes = bpf_map_lookup_elem(&apply_maps, &zero);
+        if (!writes) return 0;
+        entry = bpf_map_lookup_elem(writes, &r.cookie);
         if (!entry) return 0;
         /* The iterator may show a socket twice (a record that did not fit the buffer): the
          * sequence is idempotent, and the entry is consumed so it runs once per pass. */
@@ -82,7 +92,7 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
             done++;
         }
         r.writes_done = done;
-        bpf_map_delete_elem(&apply_map, &r.cookie);
+        bpf_map_delete_elem(writes, &r.cookie);
     }
 
     /* Direct loads through the BTF pointers (relocated by CO-RE, and fault-safe in tracing
@@ -91,7 +101,14 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.state = skc->skc_state;
     r.netns_inode = skc->skc_net.net->ns.inum;
     struct socket *sock = tp->inet_conn.icsk_inet.sk.sk_socket;
-    r.inode = sock ? (__u32)sock->file->f_inode->i_ino : 0;
+    if (sock && (config->flags & KT_PASS_INODES)) {
+        /* SOCK_INODE(sock)->i_ino, as sock_diag reads it: socket->file is one more cold
+         * cache line per socket. */
+        unsigned long ino = 0;
+        bpf_probe_read_kernel(&ino, sizeof(ino), (char *)sock + bpf_core_field_offset(struct socket_alloc, vfs_inode) +
+                                                     bpf_core_field_offset(struct inode, i_ino));
+        r.inode = (__u32)ino;
+    }
     r.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
     r.local_port = skc->skc_num;
     r.peer_port = bpf_ntohs(skc->skc_dport);

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <memory>
+#include <thread>
 
 #include "cli/command.hpp"
 #include "cli/container_options.hpp"
@@ -73,12 +74,19 @@ nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
     return out;
 }
 
+// The records of a dump, kept until the exact values of the same sockets are read.
+struct RecordBuffer : SocketSink {
+    std::vector<SocketRecord> records;
+    bool interrupted = false;
+    void on_socket(const SocketRecord& s) override { records.push_back(s); }
+};
+
 // Every socket's exact values in `target`, by cookie (the key sock_diag reports too).
 Result<std::unordered_map<std::uint64_t, ExactOptions>> read_exact_values(sys::SocketIterator& iterator,
                                                                          const sys::NetnsTarget& target) {
     auto defaults = sys::read_keepalive_defaults(target);
     if (!defaults) return std::unexpected(defaults.error());
-    auto sockets = iterator.read(target);
+    auto sockets = iterator.read(target, sys::SocketIterator::Inodes::skip);
     if (!sockets) return std::unexpected(sockets.error());
     std::unordered_map<std::uint64_t, ExactOptions> out;
     out.reserve(sockets->size());
@@ -208,13 +216,20 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             }
             auto socket = sys::open_diag_socket_in(target);
             if (!socket) return std::unexpected(socket.error());
+            // With BPF, the iterator pass and the sock_diag dump walk the socket table at the
+            // same time on two threads; the dump's records wait in memory for the values. A
+            // socket that appears in between shows '-'.
+            RecordBuffer buffered;
             if (iterator) {
-                // Read before the dump, so a socket the dump lists is one the pass has seen
-                // (new ones in between show '-').
-                auto values = read_exact_values(*iterator, target);
+                Result<std::unordered_map<std::uint64_t, ExactOptions>> values = fail("--exact", "no pass ran");
+                std::thread pass([&] { values = read_exact_values(*iterator, target); });
+                auto progress = socket->dump(request, buffered, raw.get());
+                pass.join();
                 if (!values) return std::unexpected(values.error());
+                if (!progress) return std::unexpected(progress.error());
                 kernel_exact = std::move(*values);
                 sink.set_kernel_exact(&kernel_exact);
+                buffered.interrupted = progress->interrupted;
             }
             start_output();
             sink.begin_netns(target.label, query->needs_listener_pass());
@@ -227,9 +242,15 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             // A dump the table changed under (NLM_F_DUMP_INTR) is retried while nothing has
             // been printed from it; a streamed table or JSON can only warn.
             for (int attempt = 1;; ++attempt) {
-                auto progress = socket->dump(request, sink, raw.get());
-                if (!progress) return std::unexpected(progress.error());
-                if (!progress->interrupted) break;
+                bool interrupted = buffered.interrupted;
+                if (iterator) {
+                    for (const auto& r : buffered.records) sink.on_socket(r);
+                } else {
+                    auto progress = socket->dump(request, sink, raw.get());
+                    if (!progress) return std::unexpected(progress.error());
+                    interrupted = progress->interrupted;
+                }
+                if (!interrupted) break;
                 if (mode == InspectOutput::summary && attempt < 3) {
                     sink.reset_summary();
                     continue;

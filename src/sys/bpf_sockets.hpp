@@ -34,7 +34,10 @@ public:
     std::uint32_t hz() const;
 
     // One pass over the namespace (the iterator walks the netns of the thread creating it).
-    Result<std::vector<KernelSocket>> read(const NetnsTarget& netns);
+    // Without inodes, every record's inode is 0 and the pass is faster: for readers that key
+    // sockets by cookie.
+    enum class Inodes { read, skip };
+    Result<std::vector<KernelSocket>> read(const NetnsTarget& netns, Inodes inodes = Inodes::read);
 
     // One pass that gives each socket its writes (values, SO_KEEPALIVE last) and reports the
     // sockets it reached, with writes_done/write_errno. A socket that closed meanwhile is

@@ -32,19 +32,20 @@ struct SocketIterator::Impl {
         if (skel) kt_sockets_bpf__destroy(skel);
     }
 
-    Result<void> set_mode(std::uint32_t mode) {
+    Result<void> set_mode(std::uint32_t mode, std::uint32_t flags = KT_PASS_INODES) {
         const std::uint32_t zero = 0;
-        kt_pass_config c{mode, 0};
+        kt_pass_config c{mode, flags};
         if (bpf_map__update_elem(skel->maps.pass_config, &zero, sizeof zero, &c, sizeof c, BPF_ANY) != 0)
             return fail("BPF pass configuration", errno_text(errno));
         return {};
     }
 
     // One pass in `netns` (the iterator walks the namespace of the thread that creates it).
-    Result<std::vector<KernelSocket>> pass_in(const NetnsTarget& netns, std::uint32_t mode) {
+    Result<std::vector<KernelSocket>> pass_in(const NetnsTarget& netns, std::uint32_t mode,
+                                              std::uint32_t flags = KT_PASS_INODES) {
         std::vector<KernelSocket> out;
         auto r = run_in_netns(netns, [&]() -> Result<void> {
-            if (auto m = set_mode(mode); !m) return m;
+            if (auto m = set_mode(mode, flags); !m) return m;
             auto sockets = pass();
             if (!sockets) return std::unexpected(sockets.error());
             out = std::move(*sockets);
@@ -143,8 +144,8 @@ Result<std::vector<SocketFile>> SocketIterator::socket_files() {
     return parse_socket_files(*bytes);
 }
 
-Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns) {
-    return m_impl->pass_in(netns, KT_PASS_READ);
+Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns, Inodes inodes) {
+    return m_impl->pass_in(netns, KT_PASS_READ, inodes == Inodes::read ? KT_PASS_INODES : 0);
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes) {
@@ -162,16 +163,30 @@ Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns
         keys.push_back(w.cookie);
         entries.push_back(e);
     }
-    const int map_fd = bpf_map__fd(m_impl->skel->maps.apply_map);
+    // The pass's own map, sized for these writes, in the slot the program looks in.
+    bpf_map_create_opts options{};
+    options.sz = sizeof options;
+    options.map_flags = BPF_F_NO_PREALLOC;
+    const auto capacity = static_cast<std::uint32_t>(std::max<std::size_t>(keys.size(), 1));
+    UniqueFd map(bpf_map_create(BPF_MAP_TYPE_HASH, "kt_apply", sizeof(std::uint64_t), sizeof(kt_apply_entry), capacity,
+                                &options));
+    if (!map) return fail("BPF apply map", errno_text(errno));
     for (std::size_t done = 0; done < keys.size();) {
         auto count = static_cast<std::uint32_t>(keys.size() - done);
-        if (bpf_map_update_batch(map_fd, keys.data() + done, entries.data() + done, &count, nullptr) != 0 && count == 0)
+        if (bpf_map_update_batch(map.get(), keys.data() + done, entries.data() + done, &count, nullptr) != 0 &&
+            count == 0)
             return fail("BPF apply map", errno_text(errno));
         done += count;
     }
+    const int slots = bpf_map__fd(m_impl->skel->maps.apply_maps);
+    const std::uint32_t zero = 0;
+    const int map_fd = map.get();
+    if (bpf_map_update_elem(slots, &zero, &map_fd, BPF_ANY) != 0) return fail("BPF apply map", errno_text(errno));
     // The program deletes each entry it runs; one left over belongs to a socket closed
-    // meanwhile, and cookies are never reused, so it can match nothing later.
-    return m_impl->pass_in(netns, KT_PASS_APPLY);
+    // meanwhile. The map goes with the slot, so a later pass reads only.
+    auto result = m_impl->pass_in(netns, KT_PASS_APPLY);
+    bpf_map_delete_elem(slots, &zero);
+    return result;
 }
 
 }  // namespace kt::sys
