@@ -31,7 +31,9 @@ struct {
 
 /* The writes of an apply pass, by socket cookie, in a hash map that user space creates for
  * the pass at the size it needs and puts in slot 0: a map declared here would be created at
- * its largest at every load, and zeroing a million buckets costs more than a read pass. */
+ * its largest at every load, and zeroing a million buckets costs more than a read pass.
+ * Preallocated, as the pass fills it once and empties it: allocating each element on update
+ * and freeing it on delete cost more than the pass's setsockopt calls. */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
     __uint(max_entries, 1);
@@ -41,7 +43,6 @@ struct {
         __uint(max_entries, 1);
         __uint(key_size, sizeof(__u64));
         __uint(value_size, sizeof(struct kt_apply_entry));
-        __uint(map_flags, BPF_F_NO_PREALLOC);
     });
 } apply_maps SEC(".maps");
 

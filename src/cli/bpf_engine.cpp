@@ -232,8 +232,7 @@ private:
         return views;
     }
 
-    // One apply pass for the namespace, a rollback pass for sockets a write failed on, and a
-    // read pass that checks what the kernel now holds.
+    // One apply pass for the namespace, then a rollback pass for sockets a write failed on.
     void change_in(const sys::NetnsTarget& ns, std::vector<PreparedSocket*>& sockets) {
         std::vector<sys::CookieWrites> writes;
         for (auto* s : sockets) {
@@ -281,16 +280,14 @@ private:
                     rolled[i]->report.error->why += "; putting it back failed too";
             }
         }
-        // The iterator had skip and repeat bugs in stable kernels: trust what a read shows.
+        // Each record of the apply pass was read under the socket's lock after its writes:
+        // what the kernel holds now, checked without another pass.
         auto defaults = sys::read_keepalive_defaults(ns);
-        auto now = m_it->read(ns);
-        if (!defaults || !now) return;
-        const CookieIndex seen = by_cookie_of(*now);
-        for (auto* s : sockets) {
-            auto& r = s->report;
+        if (!defaults) return;
+        for (std::size_t i = 0; i < sockets.size(); ++i) {
+            auto& r = sockets[i]->report;
             if (r.outcome != render::SocketOutcome::changed) continue;
-            const KernelSocket* k = find_cookie(seen, s->cookie);
-            if (!k) continue;  // closed since: it was changed, and is gone now
+            const KernelSocket* k = find_cookie(reached, writes[i].cookie);
             const auto have = exact_options(*k, m_it->hz(), *defaults).options;
             if (!(have == r.item.after)) {
                 r.outcome = render::SocketOutcome::failed;

@@ -166,7 +166,6 @@ Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns
     // The pass's own map, sized for these writes, in the slot the program looks in.
     bpf_map_create_opts options{};
     options.sz = sizeof options;
-    options.map_flags = BPF_F_NO_PREALLOC;
     const auto capacity = static_cast<std::uint32_t>(std::max<std::size_t>(keys.size(), 1));
     UniqueFd map(bpf_map_create(BPF_MAP_TYPE_HASH, "kt_apply", sizeof(std::uint64_t), sizeof(kt_apply_entry), capacity,
                                 &options));
