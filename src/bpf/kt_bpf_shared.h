@@ -42,6 +42,13 @@ struct kt_socket_record {
      * the one that failed (negative errno), 0 when all did */
     kt_u32 writes_done;
     kt_u32 write_errno; /* errno of the write that failed, 0 when all went through */
+    /* what tcp_info reports of retransmissions, for health's verdicts */
+    kt_u32 rto_jiffies;
+    kt_u32 total_retrans;
+    kt_u8 retransmits;
+    kt_u8 backoff;
+    kt_u16 reserved16;
+    kt_u32 reserved32;
 };
 
 /* A socket file held by a process, from the task-file iterator: who owns which socket inode. */

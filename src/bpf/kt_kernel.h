@@ -45,7 +45,10 @@ struct kt_icsk_ack { __u32 lrcvtime; } KT_CORE;
 
 struct inet_connection_sock {
     struct inet_sock icsk_inet;
+    __u32 icsk_rto;
     __u32 icsk_user_timeout;
+    __u8 icsk_retransmits;
+    __u8 icsk_backoff;
     __u8 icsk_probes_out;
     struct kt_icsk_ack icsk_ack;
 } KT_CORE;
@@ -58,6 +61,7 @@ struct tcp_sock {
     __u32 rcv_tstamp;
     __u32 lsndtime;
     __u32 packets_out;
+    __u32 total_retrans;
 } KT_CORE;
 
 struct seq_file;

@@ -132,6 +132,10 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.idle_snd_jiffies = now - tp->lsndtime;
     r.packets_out = tp->packets_out;
     r.probes_out = tp->inet_conn.icsk_probes_out;
+    r.rto_jiffies = tp->inet_conn.icsk_rto;
+    r.retransmits = tp->inet_conn.icsk_retransmits;
+    r.backoff = tp->inet_conn.icsk_backoff;
+    r.total_retrans = tp->total_retrans;
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
     return 0;
 }

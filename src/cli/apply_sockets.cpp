@@ -60,6 +60,7 @@ nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, con
 
 std::vector<render::SocketReport> reports_of(const Preparation& prep) {
     std::vector<render::SocketReport> out;
+    out.reserve(prep.sockets.size() + prep.gone.size());
     for (const auto& s : prep.sockets) out.push_back(s.report);
     out.insert(out.end(), prep.gone.begin(), prep.gone.end());
     return out;

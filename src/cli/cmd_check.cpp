@@ -154,6 +154,8 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     health.pod = o.pod;
     health.container = o.container;
     health.top = o.top;
+    // Counts only: tcp_info serves, and a cron job should not pay for loading BPF.
+    health.engine = "pidfd";
     HealthRequest request{&health};
     request.keep_verdicts = 0;
     request.look_up_owners = false;

@@ -27,6 +27,7 @@ CommandResult run_health(const GlobalOptions& g, HealthCommandOptions& o) {
         nlohmann::json warnings = nlohmann::json::array();
         for (const auto& w : scan->warnings) warnings.push_back(w.line());
         doc["warnings"] = warnings;
+        doc["engine"] = scan->engine;
         write_json(doc);
     } else if (o.prometheus) {
         write_out(render::health_prometheus(r));

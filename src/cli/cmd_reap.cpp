@@ -125,6 +125,7 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
         }
         write_json({{"schema", "keepalive-tune.reap.v1"},
                     {"dry_run", o.dry_run},
+                    {"engine", scan->engine},
                     {"connections", list},
                     {"summary", {{"selected", report.connections.size()}, {"closed", closed}, {"failed", failed}}}});
     } else {

@@ -4,14 +4,15 @@
 
 namespace kt::cli {
 
-void add_engine_option(CLI::App& cmd, std::string& into) {
+void add_engine_option(CLI::App& cmd, std::string& into, const std::string& help) {
     cmd.add_option("--engine", into,
-                   "auto (BPF where it loads, else pidfd), bpf (a BPF socket iterator: every socket, values set "
-                   "or inherited) or pidfd (pidfd_getfd on the owners' descriptors)")
+                   help.empty() ? "auto (BPF where it loads, else pidfd), bpf (a BPF socket iterator: every socket, values "
+                                  "set or inherited) or pidfd (pidfd_getfd on the owners' descriptors)"
+                                : help)
         ->default_str("auto");
 }
 
-Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice) {
+Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice, Fallback fallback) {
     if (choice == "pidfd") return nullptr;
     if (choice != "auto" && choice != "bpf") return fail("--engine " + choice, "must be auto, bpf or pidfd");
     auto it = sys::SocketIterator::load();
@@ -19,7 +20,7 @@ Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choi
     if (choice == "bpf")
         return fail("--engine bpf", it.error().line() + "; use --engine pidfd (or auto, which falls back to it)");
     // A build without the engine is a choice made at build time, not news at every run.
-    if (it.error().code != 95 /* EOPNOTSUPP: not built */) write_warning(it.error().line() + "; using the pidfd engine");
+    if (it.error().code != 95 /* EOPNOTSUPP: not built */ && fallback == Fallback::warn) write_warning(it.error().line() + "; using the pidfd engine");
     return nullptr;
 }
 

@@ -13,11 +13,13 @@
 
 namespace kt::cli {
 
-void add_engine_option(CLI::App& cmd, std::string& into);
+void add_engine_option(CLI::App& cmd, std::string& into, const std::string& help = "");
 
 // For "auto" and "bpf", loads the socket iterator. "auto" falls back to pidfd (a null
-// iterator) with one warning naming the reason; "bpf" makes that reason the error.
-Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice);
+// iterator) with one warning naming the reason, unless `fallback` is quiet (where pidfd loses
+// little); "bpf" makes that reason the error.
+enum class Fallback { warn, quiet };
+Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice, Fallback fallback = Fallback::warn);
 
 inline const char* engine_name(const std::unique_ptr<sys::SocketIterator>& it) { return it ? "bpf" : "pidfd"; }
 

@@ -4,8 +4,10 @@
 #include <unordered_map>
 
 #include "cli/container_options.hpp"
+#include "cli/engine_option.hpp"
 #include "cli/inspect_sink.hpp"
 #include "cli/number_option.hpp"
+#include "core/kernel_socket.hpp"
 #include "core/keepalive_observed.hpp"
 #include "sys/diag_client.hpp"
 #include "sys/files.hpp"
@@ -47,6 +49,10 @@ void add_health_options(CLI::App& cmd, HealthOptions& o, bool with_selection) {
     cmd.add_option("--idle-under", f.idle_under, "only connections idle less than DURATION");
     as_pid(cmd.add_option("--pid", o.pids, "only connections of this process (repeatable)"));
     cmd.add_option("--comm", o.comm, "only connections of processes with this command name");
+    add_engine_option(cmd, o.engine,
+                      "auto (BPF where it loads, else pidfd), bpf (idle times and each connection's own keepalive "
+                      "values from a BPF socket iterator) or pidfd (idle times from tcp_info; values through "
+                      "pidfd_getfd for the connections whose verdict depends on them)");
 }
 
 namespace {
@@ -106,6 +112,26 @@ std::expected<Validated, Errors> validate(const HealthOptions& o) {
     return v;
 }
 
+// One namespace's iterator pass: what tcp_info would say of each connection, and the values
+// it set or inherits, by cookie.
+struct IteratorView {
+    std::unordered_map<std::uint64_t, KernelSocket> sockets;
+    std::uint32_t hz = 0;
+    KeepaliveDefaults defaults;
+};
+
+Result<IteratorView> read_iterator_view(sys::SocketIterator& it, const sys::NetnsTarget& target,
+                                        const KernelDefaults& d) {
+    auto sockets = it.read(target, sys::SocketIterator::Inodes::skip);
+    if (!sockets) return std::unexpected(sockets.error());
+    IteratorView v;
+    v.hz = it.hz();
+    v.defaults = {d.keepalive_time_s, d.keepalive_intvl_s, d.keepalive_probes};
+    v.sockets.reserve(sockets->size());
+    for (const auto& k : *sockets) v.sockets.emplace(k.cookie, k);
+    return v;
+}
+
 // Where each socket of one namespace's dump goes.
 class HealthSink : public SocketSink {
 public:
@@ -120,12 +146,27 @@ public:
     };
 
     // `paths` holds this namespace's path for connections no rule matches, then one per rule.
+    // `view`: the iterator's records, which give the dump's records their tcp_info and exact
+    // values; a connection newer than the pass has neither, and is judged as not idle.
     HealthSink(const Shared& shared, const ListenerIndex& listeners, const NetworkPath* paths,
-               const sys::NetnsHealthFacts& facts, NetnsHealth& ns)
-        : m(shared), m_listeners(listeners), m_paths(paths), m_facts(facts), m_ns(ns) {}
+               const sys::NetnsHealthFacts& facts, NetnsHealth& ns, const IteratorView* view)
+        : m(shared), m_listeners(listeners), m_paths(paths), m_facts(facts), m_ns(ns), m_view(view) {}
 
-    void on_socket(const SocketRecord& s) override {
-        if (!judged_state(s.state)) return;
+    void on_socket(const SocketRecord& dumped) override {
+        if (!judged_state(dumped.state)) return;
+        SocketRecord filled;
+        const SocketRecord* record = &dumped;
+        std::optional<SocketOptions> exact;
+        if (m_view) {
+            if (auto it = m_view->sockets.find(dumped.cookie); it != m_view->sockets.end()) {
+                filled = dumped;
+                filled.info = tcp_info_of(it->second, m_view->hz);
+                filled.has_info = true;
+                exact = exact_options(it->second, m_view->hz, m_view->defaults).options;
+                record = &filled;
+            }
+        }
+        const SocketRecord& s = *record;
         const SocketRole role = m_listeners.role_of(s);
         if (!(m.query.roles & role_bit(role))) return;
         if (!m.query.keepalive_matches(observe_keepalive(s))) return;
@@ -133,7 +174,7 @@ public:
         if (m.only_owned && !m.only_owned->find(s.inode)) return;
         const PathRule* rule = m.rules.empty() ? nullptr : match_path(m.rules, s.peer.address);
         const NetworkPath& path = m_paths[rule ? static_cast<std::size_t>(rule - m.rules.data()) + 1 : 0];
-        HealthJudgement j = judge_connection(s, {&path, nullptr, m_facts.defaults});
+        HealthJudgement j = judge_connection(s, {&path, exact ? &*exact : nullptr, m_facts.defaults});
         m.scan.report.rollup.count(destination_of(s, role), j.verdict);
         ++m_ns.counts[j.verdict];
         m.every.emplace_back(s.inode, j.verdict);
@@ -141,6 +182,7 @@ public:
         if (!(m.request.keep_verdicts & verdict_bit(j.verdict))) return;
         JudgedConnection k;
         k.record = s;
+        k.exact = exact;
         k.role = role;
         k.netns = m_ns.label;
         // The hop lives in this run's paths; the kept connection outlives them.
@@ -162,13 +204,15 @@ private:
     const NetworkPath* m_paths;
     const sys::NetnsHealthFacts& m_facts;
     NetnsHealth& m_ns;
+    const IteratorView* m_view;
     std::unordered_map<std::uint16_t, std::array<std::uint64_t, 16>> m_ports;
 };
 
 // One namespace: its facts, its listeners (for roles), then the judged dump. Its paths are
 // appended to `paths` (a deque: what the kept connections point to stays where it is).
 Result<void> scan_netns(const Validated& v, const HealthSink::Shared& shared, const sys::NetnsTarget& target,
-                        NetnsHealth& ns, std::deque<std::vector<NetworkPath>>& paths, sys::NetnsHealthFacts& facts) {
+                        NetnsHealth& ns, std::deque<std::vector<NetworkPath>>& paths, sys::NetnsHealthFacts& facts,
+                        sys::SocketIterator* iterator) {
     facts = sys::read_health_facts(target);
     if (facts.conntrack_timeout_ms) ns.conntrack = PathHop{"host-conntrack", *facts.conntrack_timeout_ms, true};
     // The path for connections no rule matches, then one per rule; each ends with this
@@ -185,8 +229,17 @@ Result<void> scan_netns(const Validated& v, const HealthSink::Shared& shared, co
     ListenerSink listener_sink(listeners);
     if (auto r = socket->dump({v.query.family, state_bit(TcpState::listen), {}, false}, listener_sink); !r)
         return std::unexpected(r.error());
-    HealthSink sink(shared, listeners, mine.data(), facts, ns);
-    auto progress = socket->dump({v.query.family, v.query.states, compile_bytecode(v.query.kernel), true}, sink);
+    // With the iterator, its pass (before the dump, so the dump's connections are in it) gives
+    // what tcp_info would, and the dump need not ask the kernel for tcp_info.
+    std::optional<IteratorView> view;
+    if (iterator) {
+        auto read = read_iterator_view(*iterator, target, facts.defaults);
+        if (!read) return std::unexpected(read.error());
+        view = std::move(*read);
+    }
+    HealthSink sink(shared, listeners, mine.data(), facts, ns, view ? &*view : nullptr);
+    auto progress =
+        socket->dump({v.query.family, v.query.states, compile_bytecode(v.query.kernel), !iterator}, sink);
     if (!progress) return std::unexpected(progress.error());
     if (progress->interrupted)
         shared.scan.warnings.push_back({"netns " + ns.label,
@@ -215,7 +268,7 @@ void add_owners(HealthScan& scan, const sys::OwnerScan& owners,
         k.fd = owner->fd;
         k.comm = std::string(owners.index.comm(owner->pid));
         const auto v = k.judgement.verdict;
-        if (v == HealthVerdict::retransmitting || v == HealthVerdict::probing) {
+        if ((v == HealthVerdict::retransmitting || v == HealthVerdict::probing) && !k.exact) {
             auto dup = sys::duplicate_socket(k.pid, k.fd, k.record.inode);
             auto exact = dup ? sys::read_socket_options(dup->get()) : Result<SocketOptions>(std::unexpected(dup.error()));
             if (exact) {
@@ -237,7 +290,12 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     auto v = validate(o);
     if (!v) return std::unexpected(v.error());
 
+    auto engine = open_engine(o.engine, Fallback::quiet);
+    if (!engine) return std::unexpected(Errors{engine.error()});
+    std::unique_ptr<sys::SocketIterator> iterator = std::move(*engine);
+
     HealthScan scan;
+    scan.engine = engine_name(iterator);
     scan.report.path = v->path;
     scan.report.top = o.top;
     std::unique_ptr<sys::OwnerScan> owners;
@@ -265,7 +323,7 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     for (const auto& t : targets) {
         NetnsHealth ns{t.label, t.inode, {}, {}, {}, {}, t.identity};
         sys::NetnsHealthFacts facts;
-        auto r = scan_netns(*v, shared, t, ns, paths, facts);
+        auto r = scan_netns(*v, shared, t, ns, paths, facts, iterator.get());
         if (!r) {
             if (targets.size() == 1) return std::unexpected(Errors{r.error()});
             ns.error = r.error().line();

@@ -37,6 +37,7 @@ struct HealthOptions {
     std::string pod;
     std::string container;
     std::size_t top = 10;
+    std::string engine = "auto";  // health and reap's --engine; check's health uses tcp_info
 };
 
 // Binds the options above; `with_selection` adds the filters of inspect (check has none).
@@ -47,6 +48,7 @@ struct HealthScan {
     HealthReport report;
     std::vector<sys::NetnsTarget> targets;  // parallel to report.netns
     Errors warnings;
+    const char* engine = "pidfd";  // "bpf" when idle times and values came from the socket iterator
 };
 
 struct HealthRequest {

@@ -1,5 +1,6 @@
 #include "core/kernel_socket.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "bpf/kt_bpf_shared.h"
@@ -44,6 +45,10 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
         s.idle_ack_jiffies = r.idle_ack_jiffies;
         s.unacked = r.packets_out;
         s.probes_out = r.probes_out;
+        s.rto_jiffies = r.rto_jiffies;
+        s.total_retrans = r.total_retrans;
+        s.retransmits = r.retransmits;
+        s.backoff = r.backoff;
         s.writes_done = r.writes_done;
         s.write_errno = r.write_errno;
         out.push_back(s);
@@ -85,6 +90,23 @@ ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const Keepal
     e.options.count = e.count_inherited ? netns.count : s.count;
     e.options.user_timeout_ms = s.user_timeout_ms;
     return e;
+}
+
+TcpInfo tcp_info_of(const KernelSocket& s, std::uint32_t hz) {
+    auto ms = [hz](std::uint64_t jiffies) {
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>(jiffies * 1000 / hz, 0xffffffffu));
+    };
+    TcpInfo i;
+    i.retransmits = s.retransmits;
+    i.probes = static_cast<std::uint8_t>(std::min<std::uint32_t>(s.probes_out, 255));
+    i.backoff = s.backoff;
+    i.rto_us = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{s.rto_jiffies} * 1000000 / hz, 0xffffffffu));
+    i.unacked = s.unacked;
+    i.last_data_sent_ms = ms(s.idle_send_jiffies);
+    i.last_data_recv_ms = ms(s.idle_recv_jiffies);
+    i.last_ack_recv_ms = ms(s.idle_ack_jiffies);
+    i.total_retrans = s.total_retrans;
+    return i;
 }
 
 bool in_accept_queue(const KernelSocket& s) {

@@ -32,6 +32,10 @@ struct KernelSocket {
     std::uint32_t idle_ack_jiffies = 0;
     std::uint32_t unacked = 0;
     std::uint32_t probes_out = 0;
+    std::uint32_t rto_jiffies = 0;
+    std::uint32_t total_retrans = 0;
+    std::uint8_t retransmits = 0;
+    std::uint8_t backoff = 0;
     // Apply pass: writes of the socket's sequence that went through, and the errno of the
     // one that failed (0 when none did).
     std::uint32_t writes_done = 0;
@@ -40,7 +44,7 @@ struct KernelSocket {
 
 // The bytes one iterator pass wrote: whole fixed-size records, nothing else.
 Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes);
-inline constexpr std::size_t k_kernel_socket_record_size = 96;
+inline constexpr std::size_t k_kernel_socket_record_size = 112;
 
 // The netns defaults a socket inherits what it did not set.
 struct KeepaliveDefaults {
@@ -59,6 +63,10 @@ struct ExactOptions {
 
 // `hz` is the kernel's CONFIG_HZ (jiffies per second), never 0.
 ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns);
+
+// What tcp_info (INET_DIAG_INFO) would report of the socket's idle times and retransmissions,
+// computed as tcp_get_info does from the same fields. `hz` as above.
+TcpInfo tcp_info_of(const KernelSocket& s, std::uint32_t hz);
 
 // A connection established but not yet accept()ed: it is in a listener's queue and has no
 // file (CLOSE_WAIT when the peer closed before the accept). Orphans are in closing states.

@@ -60,7 +60,7 @@ TEST(KernelSocketTest, APartialRecordOrAnUnknownFamilyIsAnError) {
     bytes.pop_back();
     auto partial = parse_kernel_sockets(bytes);
     ASSERT_FALSE(partial.has_value());
-    EXPECT_NE(partial.error().why.find("not a whole number of 96-byte records"), std::string::npos);
+    EXPECT_NE(partial.error().why.find("not a whole number of 112-byte records"), std::string::npos);
     auto odd = listener_record();
     odd.family = 1;
     EXPECT_FALSE(parse_kernel_sockets(bytes_of({odd})).has_value());
@@ -78,6 +78,37 @@ TEST(KernelSocketTest, ZeroMeansInheritedFromTheNamespaceAndJiffiesBecomeSeconds
     EXPECT_EQ(e.options.count, 5u);
     EXPECT_TRUE(e.count_inherited);
     EXPECT_FALSE(e.options.keepalive);
+}
+
+// What tcp_get_info computes from the same fields: jiffies ago become milliseconds ago, the RTO
+// microseconds, and the retransmission counters pass through.
+TEST(KernelSocketTest, TheRecordGivesWhatTcpInfoWouldReport) {
+    auto r = listener_record();
+    r.state = 1;
+    r.idle_rcv_jiffies = 2500;  // 10 s at HZ 250
+    r.idle_snd_jiffies = 750;   // 3 s
+    r.idle_ack_jiffies = 1;     // 4 ms
+    r.packets_out = 3;
+    r.probes_out = 2;
+    r.rto_jiffies = 51;  // 204 ms
+    r.retransmits = 4;
+    r.backoff = 3;
+    r.total_retrans = 17;
+    auto sockets = parse_kernel_sockets(bytes_of({r}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    const TcpInfo i = tcp_info_of(sockets->front(), 250);
+    EXPECT_EQ(i.last_data_recv_ms, 10000u);
+    EXPECT_EQ(i.last_data_sent_ms, 3000u);
+    EXPECT_EQ(i.last_ack_recv_ms, 4u);
+    EXPECT_EQ(i.idle_ms(), 4u);
+    EXPECT_EQ(i.unacked, 3u);
+    EXPECT_EQ(i.probes, 2);
+    EXPECT_EQ(i.rto_us, 204000u);
+    EXPECT_EQ(i.retransmits, 4);
+    EXPECT_EQ(i.backoff, 3);
+    EXPECT_EQ(i.total_retrans, 17u);
+    // HZ 1000: jiffies are milliseconds.
+    EXPECT_EQ(tcp_info_of(sockets->front(), 1000).last_data_recv_ms, 2500u);
 }
 
 TEST(KernelSocketTest, OnlyConnectedSocketsWithoutAFileAreInAnAcceptQueue) {
