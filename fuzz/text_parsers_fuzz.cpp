@@ -79,6 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 for (const auto& k : *sockets) {
                     (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});
                     (void)kt::in_accept_queue(k);
+                    (void)kt::tcp_info_of(k, 250);
                 }
             break;
         case 10: {
