@@ -4,10 +4,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -71,6 +75,34 @@ TEST(BpfEngineTest, BothEnginesReadTheSameValuesAndOnlyBpfTellsWhichAreInherited
     auto t = run_tool({"inspect", "--exact", "--engine", "bpf", "--pid", std::to_string(target.pid())});
     EXPECT_NE(t.out.find("7200*"), std::string::npos) << t.out;
     EXPECT_NE(t.out.find(" 100 "), std::string::npos) << t.out;
+}
+
+// Keepalive times are jiffies in the kernel. Where libbpf finds no kernel config, it reports
+// CONFIG_HZ as 0 and the engine measures HZ on a socket of its own: the values read are the
+// same. The config files are hidden behind /dev/null in a mount namespace of this test's own.
+TEST(BpfEngineTest, HzIsMeasuredWhereTheKernelConfigCannotBeRead) {
+    KT_REQUIRE_BPF_ENGINE();
+    utsname u{};
+    ASSERT_EQ(uname(&u), 0);
+    std::vector<std::string> configs;
+    for (std::string f : {std::string("/boot/config-") + u.release, std::string("/proc/config.gz")})
+        if (access(f.c_str(), F_OK) == 0) configs.push_back(f);
+    if (configs.empty()) GTEST_SKIP() << "no kernel config here: every run already measures HZ";
+    TargetProcess target("127.0.0.1", "", k_upstream_before);
+    ASSERT_TRUE(target.ok());
+    const auto from_config = exact_by_inode("bpf", target.pid());
+    ASSERT_EQ(from_config.size(), 3u);
+
+    // One process per test: the mount namespace ends with it.
+    ASSERT_EQ(unshare(CLONE_NEWNS), 0) << strerror(errno);
+    ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0) << strerror(errno);
+    for (const auto& f : configs) ASSERT_EQ(mount("/dev/null", f.c_str(), nullptr, MS_BIND, nullptr), 0) << f;
+    const auto measured = exact_by_inode("bpf", target.pid());
+    EXPECT_EQ(measured, from_config);
+    bool upstream_seen = false;
+    for (const auto& [inode, values] : measured)
+        if (values["idle_seconds"] == 100) upstream_seen = true;
+    EXPECT_TRUE(upstream_seen) << "the upstream socket's own TCP_KEEPIDLE 100";
 }
 
 TEST(BpfEngineTest, AConnectionWaitingInTheAcceptQueueGetsTheProfileAndUndoPutsItBack) {
