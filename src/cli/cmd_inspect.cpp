@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <memory>
+#include <future>
 #include <thread>
 
 #include "cli/command.hpp"
@@ -114,15 +115,37 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     if (o.command->get_option("--engine")->count() > 0 && !o.exact)
         return std::unexpected(Errors{{"--engine", "chooses how --exact reads socket options; give --exact too"}});
     std::unique_ptr<sys::SocketIterator> iterator, iterator_for_owners;
+    // The BPF programs load (libbpf parsing the kernel's BTF) while the first dump runs; should
+    // they not load, everything starts again with the pidfd engine before anything is printed.
+    std::future<Result<std::unique_ptr<sys::SocketIterator>>> loading;
     if (o.exact) {
-        auto engine = open_engine(o.engine);
-        if (!engine) return std::unexpected(Errors{engine.error()});
-        iterator = std::move(*engine);
+        if (auto c = check_engine_choice(o.engine); !c) return std::unexpected(Errors{c.error()});
+        if (o.engine != "pidfd") loading = std::async(std::launch::async, [] { return sys::SocketIterator::load(); });
+    }
+    bool fall_back = false;
+    std::optional<Error> engine_error;  // --engine bpf that did not load: the command's error
+    auto resolve_engine = [&]() -> Result<void> {
+        if (!loading.valid()) return {};
+        auto decided = decide_engine(o.engine, loading.get());
+        if (!decided) {
+            engine_error = decided.error();
+            return std::unexpected(decided.error());
+        }
+        iterator = std::move(*decided);
+        fall_back = !iterator;
+        return {};
+    };
+    const bool owners_asked = o.processes || !o.pids.empty() || !o.comm.empty();
+    if (owners_asked)
+        if (auto r = resolve_engine(); !r) return std::unexpected(Errors{r.error()});
+    if (fall_back) {
+        o.engine = "pidfd";
+        return run_inspect(g, o);
     }
 
     // One /proc scan serves every netns: socket inodes are unique system-wide. The BPF engine
     // reads exact values without the owners.
-    const bool need_owners = o.processes || !o.pids.empty() || !o.comm.empty() || (o.exact && !iterator);
+    const bool need_owners = owners_asked || (o.exact && !iterator && !loading.valid());
     std::unique_ptr<sys::OwnerScan> owners;
     if (need_owners) {
         // Every process's sockets (-p) in one BPF task-file pass where BPF loads; --pid and
@@ -220,11 +243,17 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             // same time on two threads; the dump's records wait in memory for the values. A
             // socket that appears in between shows '-'.
             RecordBuffer buffered;
-            if (iterator) {
+            if (iterator || loading.valid()) {
                 Result<std::unordered_map<std::uint64_t, ExactOptions>> values = fail("--exact", "no pass ran");
-                std::thread pass([&] { values = read_exact_values(*iterator, target); });
+                Result<void> resolved;
+                std::thread pass([&] {
+                    resolved = resolve_engine();
+                    if (resolved && iterator) values = read_exact_values(*iterator, target);
+                });
                 auto progress = socket->dump(request, buffered, raw.get());
                 pass.join();
+                if (!resolved) return std::unexpected(resolved.error());
+                if (fall_back) return fail("--exact", "the BPF engine did not load");
                 if (!values) return std::unexpected(values.error());
                 if (!progress) return std::unexpected(progress.error());
                 kernel_exact = std::move(*values);
@@ -263,7 +292,13 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             }
             return {};
         };
-        if (auto r = dump_one(); !r) {
+        auto r = dump_one();
+        if (engine_error) return std::unexpected(Errors{*engine_error});
+        if (fall_back) {
+            o.engine = "pidfd";
+            return run_inspect(g, o);
+        }
+        if (!r) {
             // With one namespace asked for by name, failing to read it is the command's error.
             if (targets.size() == 1) return std::unexpected(Errors{r.error()});
             error = r.error().line();

@@ -12,10 +12,20 @@ void add_engine_option(CLI::App& cmd, std::string& into, const std::string& help
         ->default_str("auto");
 }
 
+Result<void> check_engine_choice(const std::string& choice) {
+    if (choice != "auto" && choice != "bpf" && choice != "pidfd") return fail("--engine " + choice, "must be auto, bpf or pidfd");
+    return {};
+}
+
 Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice, Fallback fallback) {
+    if (auto c = check_engine_choice(choice); !c) return std::unexpected(c.error());
     if (choice == "pidfd") return nullptr;
-    if (choice != "auto" && choice != "bpf") return fail("--engine " + choice, "must be auto, bpf or pidfd");
-    auto it = sys::SocketIterator::load();
+    return decide_engine(choice, sys::SocketIterator::load(), fallback);
+}
+
+Result<std::unique_ptr<sys::SocketIterator>> decide_engine(const std::string& choice,
+                                                           Result<std::unique_ptr<sys::SocketIterator>> it,
+                                                           Fallback fallback) {
     if (it) return std::move(*it);
     if (choice == "bpf")
         return fail("--engine bpf", it.error().line() + "; use --engine pidfd (or auto, which falls back to it)");

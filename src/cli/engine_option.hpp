@@ -21,6 +21,13 @@ void add_engine_option(CLI::App& cmd, std::string& into, const std::string& help
 enum class Fallback { warn, quiet };
 Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice, Fallback fallback = Fallback::warn);
 
+// The same choice on a load made elsewhere (in the background): "auto" or "bpf" only.
+Result<std::unique_ptr<sys::SocketIterator>> decide_engine(const std::string& choice,
+                                                           Result<std::unique_ptr<sys::SocketIterator>> loaded,
+                                                           Fallback fallback = Fallback::warn);
+// "auto", "bpf" or "pidfd", else the error.
+Result<void> check_engine_choice(const std::string& choice);
+
 inline const char* engine_name(const std::unique_ptr<sys::SocketIterator>& it) { return it ? "bpf" : "pidfd"; }
 
 }  // namespace kt::cli
