@@ -19,8 +19,9 @@ std::expected<VerifyOutcome, Errors> verify_sockets(const TargetOptions& target,
 
     VerifyOutcome out;
     out.engine = (*engine)->name();
+    out.reports.reserve(prep->sockets.size() + prep->gone.size());
     for (auto& s : prep->sockets) {
-        auto r = s.report;
+        auto r = std::move(s.report);
         // A connection still in an accept queue was not in the sock_diag dump: no timer seen.
         const bool timer_seen = s.found.ref.inode != 0;
         if (timer_seen)
