@@ -19,11 +19,11 @@ declare -gA _keepalive_tune_options=(
     [health]='--help --path:middlebox --profile:profile --paths:file --top:text --netns:netns
         --netns-of:pid --all-netns --pod:text --container:text --state:state --sport:text --dport:text --port:text --peer:text
         --local:text --ipv4 --ipv6 --role:connection-role --keepalive:keepalive --idle-over:text
-        --idle-under:text --pid:pid --comm:comm --prometheus'
+        --idle-under:text --pid:pid --comm:comm --prometheus --engine:engine'
     [reap]='--help --path:middlebox --profile:profile --paths:file --top:text --netns:netns
         --netns-of:pid --all-netns --pod:text --container:text --state:state --sport:text --dport:text --port:text --peer:text
         --local:text --ipv4 --ipv6 --role:connection-role --keepalive:keepalive --idle-over:text
-        --idle-under:text --pid:pid --comm:comm --verdict:verdict --method:method --dry-run'
+        --idle-under:text --pid:pid --comm:comm --verdict:verdict --method:method --dry-run --engine:engine'
     [probe]='--help --max:text --connections:text --from:text --netns:netns --netns-of:pid --pod:text
         --container:text'
     [profile]='--help'
