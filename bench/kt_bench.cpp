@@ -1,11 +1,13 @@
 // kt_bench: keepalive-tune against ss(8) and the kernel floor, side by side in one run.
 //
-//   kt_bench [--quick | --full | --smoke] [--runs N] [--tool PATH] [--floor PATH]
+//   kt_bench [--quick | --full | --smoke | --engines N] [--runs N] [--tool PATH] [--floor PATH]
 //
 // For each size it builds a population in a network namespace of its own, times every command
 // alternately (median, spread, peak RSS), adds TIME_WAIT and times the TIME_WAIT commands
 // within the 60 s they last, then removes everything. Then 10,000 sockets of one process are
-// changed and verified by apply/verify. Prints Markdown (BENCHMARKS.md holds a run of it);
+// changed and verified by apply/verify. --engines N runs only the engine rows (exact values,
+// apply and verify of every socket) on N established sockets. Prints Markdown (BENCHMARKS.md
+// holds a run of it);
 // exits 1 if any command failed, 2 on a usage or setup error, 77 when not root.
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -87,6 +89,61 @@ void target(const std::string& what, double value, double limit, const std::stri
                 at_most ? "<=" : ">=", fixed(limit, 2).c_str(), unit.c_str(), met ? "met" : "MISSED");
 }
 
+// The engines on every socket of the population: exact values read, and a profile applied
+// and verified, through the BPF socket iterator and through pidfd_getfd. The workers are this
+// program's children, so --comm kt_bench selects them all. The profiles' idle times are long:
+// probes of a whole population falling due together overflow loopback's backlog, and the
+// connections they go unanswered on are aborted.
+void bench_engines(const Options& o, const Size& size) {
+    const std::string& t = o.tool;
+    std::printf("Exact values and apply/verify of every socket, by engine (two profiles applied in turn, so every "
+                "apply changes every socket):\n\n");
+    char dir_template[] = "/tmp/kt-bench-XXXXXX";
+    const std::string dir = mkdtemp(dir_template);
+    const std::string a = dir + "/bench-a.json", b = dir + "/bench-b.json";
+    std::ofstream(a) << "{\"name\": \"bench-a\", \"summary\": \"b\", \"description\": \"b\", \"keepalive\": "
+                        "{\"enabled\": true, \"idle_seconds\": 3000, \"interval_seconds\": 30, \"count\": 5}}\n";
+    std::ofstream(b) << "{\"name\": \"bench-b\", \"summary\": \"b\", \"description\": \"b\", \"keepalive\": "
+                        "{\"enabled\": true, \"idle_seconds\": 3100, \"interval_seconds\": 31, \"count\": 6}}\n";
+    const int pidfd_runs = size.established >= 200000 ? 3 : 0;
+    std::vector<Command> engine_commands = {
+        {"keepalive-tune inspect", {t, "inspect"}, 0},
+        {"keepalive-tune inspect --exact --engine pidfd", {t, "inspect", "--exact", "--engine", "pidfd"}, pidfd_runs},
+        {"keepalive-tune inspect -p", {t, "inspect", "-p"}, 0},
+        {"apply bench-a (pidfd)", {t, "apply", a, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
+        {"apply bench-b (pidfd)", {t, "apply", b, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
+    };
+    // A build without the BPF engine has only the pidfd rows.
+    if (KT_BENCH_BPF)
+        engine_commands.insert(engine_commands.begin() + 1,
+                               {{"keepalive-tune inspect --exact (bpf)", {t, "inspect", "--exact", "--engine", "bpf"}, 0},
+                                {"apply bench-a (bpf)", {t, "apply", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+                                {"verify bench-a (bpf)", {t, "verify", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+                                {"apply bench-b (bpf)", {t, "apply", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
+                                {"verify bench-b (bpf)", {t, "verify", b, "--comm", "kt_bench", "--engine", "bpf"}, 0}});
+    // In order: each verify checks the apply just before it.
+    const auto engine_stats = run_alternating(engine_commands, o.runs, false);
+    print_table(engine_stats, "keepalive-tune inspect");
+    std::system(("rm -rf " + dir).c_str());
+
+    std::printf("Targets of the engines:\n\n");
+    const double plain = find(engine_stats, "keepalive-tune inspect").median_ms;
+    target("inspect -p / inspect", find(engine_stats, "keepalive-tune inspect -p").median_ms / plain, 2, "x", true);
+    if (!KT_BENCH_BPF) {
+        std::printf("\n");
+        return;
+    }
+    target("inspect --exact (bpf) / inspect", find(engine_stats, "keepalive-tune inspect --exact (bpf)").median_ms / plain,
+           1.5, "x", true);
+    const double apply_alone = std::max(find(engine_stats, "apply bench-a (bpf)").median_ms,
+                                        find(engine_stats, "apply bench-b (bpf)").median_ms);
+    const double bpf_cycle = std::max(find(engine_stats, "apply bench-a (bpf)").median_ms + find(engine_stats, "verify bench-a (bpf)").median_ms,
+                                      find(engine_stats, "apply bench-b (bpf)").median_ms + find(engine_stats, "verify bench-b (bpf)").median_ms);
+    target("apply of every socket (bpf; its apply pass reads each socket back)", apply_alone / 1000.0, 1.5, " s", true);
+    target("apply + verify of every socket (bpf)", bpf_cycle / 1000.0, 1.5, " s", true);
+    std::printf("\n");
+}
+
 void bench_size(const Options& o, const Size& size, int index) {
     Population pop("kt-bench-" + std::to_string(getpid()) + "-" + std::to_string(index));
     const long est = pop.add_established(size.established, 4);
@@ -128,38 +185,7 @@ void bench_size(const Options& o, const Size& size, int index) {
     const auto info_stats = run_alternating(info_commands, o.runs);
     print_table(info_stats, "floor with tcp_info");
 
-    // The engines on every socket of the population: exact values read, and a profile applied
-    // and verified, through the BPF socket iterator and through pidfd_getfd. The workers are
-    // this program's children, so --comm kt_bench selects them all.
-    std::printf("Exact values and apply/verify of every socket, by engine (two profiles applied in turn, so every "
-                "apply changes every socket):\n\n");
-    char dir_template[] = "/tmp/kt-bench-XXXXXX";
-    const std::string dir = mkdtemp(dir_template);
-    const std::string a = dir + "/bench-a.json", b = dir + "/bench-b.json";
-    std::ofstream(a) << "{\"name\": \"bench-a\", \"summary\": \"b\", \"description\": \"b\", \"keepalive\": "
-                        "{\"enabled\": true, \"idle_seconds\": 300, \"interval_seconds\": 30, \"count\": 5}}\n";
-    std::ofstream(b) << "{\"name\": \"bench-b\", \"summary\": \"b\", \"description\": \"b\", \"keepalive\": "
-                        "{\"enabled\": true, \"idle_seconds\": 310, \"interval_seconds\": 31, \"count\": 6}}\n";
-    const int pidfd_runs = size.established >= 200000 ? 3 : 0;
-    std::vector<Command> engine_commands = {
-        {"keepalive-tune inspect", {t, "inspect"}, 0},
-        {"keepalive-tune inspect --exact --engine pidfd", {t, "inspect", "--exact", "--engine", "pidfd"}, pidfd_runs},
-        {"keepalive-tune inspect -p", {t, "inspect", "-p"}, 0},
-        {"apply bench-a (pidfd)", {t, "apply", a, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
-        {"apply bench-b (pidfd)", {t, "apply", b, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
-    };
-    // A build without the BPF engine has only the pidfd rows.
-    if (KT_BENCH_BPF)
-        engine_commands.insert(engine_commands.begin() + 1,
-                               {{"keepalive-tune inspect --exact (bpf)", {t, "inspect", "--exact", "--engine", "bpf"}, 0},
-                                {"apply bench-a (bpf)", {t, "apply", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-                                {"verify bench-a (bpf)", {t, "verify", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-                                {"apply bench-b (bpf)", {t, "apply", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-                                {"verify bench-b (bpf)", {t, "verify", b, "--comm", "kt_bench", "--engine", "bpf"}, 0}});
-    // In order: each verify checks the apply just before it.
-    const auto engine_stats = run_alternating(engine_commands, o.runs, false);
-    print_table(engine_stats, "keepalive-tune inspect");
-    std::system(("rm -rf " + dir).c_str());
+    bench_engines(o, size);
 
     const long tw = pop.add_time_wait(size.time_wait);
     std::printf("With %s TIME_WAIT added (sockstat tw, right after creation; they last 60 s, and every run below "
@@ -199,18 +225,18 @@ void bench_size(const Options& o, const Size& size, int index) {
     target("peak RSS of health", find(info_stats, "keepalive-tune health --path linux-conntrack").peak_rss_mib, 32, " MiB", true);
     target("peak RSS of inspect --summary", find(stats, "keepalive-tune inspect --summary").peak_rss_mib, 16, " MiB", true);
     target("peak RSS of timewait", find(tw_stats, "keepalive-tune timewait").peak_rss_mib, 16, " MiB", true);
-    const double plain = find(engine_stats, "keepalive-tune inspect").median_ms;
-    target("inspect -p / inspect", find(engine_stats, "keepalive-tune inspect -p").median_ms / plain, 2, "x", true);
-    if (!KT_BENCH_BPF) {
-        std::printf("\n");
-        return;
-    }
-    target("inspect --exact (bpf) / inspect", find(engine_stats, "keepalive-tune inspect --exact (bpf)").median_ms / plain,
-           1.5, "x", true);
-    const double bpf_cycle = std::max(find(engine_stats, "apply bench-a (bpf)").median_ms + find(engine_stats, "verify bench-a (bpf)").median_ms,
-                                      find(engine_stats, "apply bench-b (bpf)").median_ms + find(engine_stats, "verify bench-b (bpf)").median_ms);
-    target("apply + verify of every socket (bpf)", bpf_cycle / 1000.0, 1.5, " s", true);
     std::printf("\n");
+}
+
+// --engines N: only the engine rows, on a population of N established sockets.
+void bench_engines_only(const Options& o, const Size& size) {
+    Population pop("kt-bench-" + std::to_string(getpid()) + "-engines");
+    const long est = pop.add_established(size.established, 4);
+    std::printf("## %s established sockets\n\nPopulation: %s established sockets in %ld processes, netns %s; sockstat "
+                "inuse %ld.\n\n",
+                grouped(est).c_str(), grouped(est).c_str(), (est / 2 + 8999) / 9000, pop.netns().c_str(),
+                pop.sockets_in_use());
+    bench_engines(o, size);
 }
 
 void bench_apply(const Options& o) {
@@ -264,7 +290,7 @@ void print_machine(const Options& o) {
 }
 
 int usage() {
-    std::fprintf(stderr, "usage: kt_bench [--quick | --full | --smoke] [--runs N] [--tool PATH] [--floor PATH]\n"
+    std::fprintf(stderr, "usage: kt_bench [--quick | --full | --smoke | --engines N] [--runs N] [--tool PATH] [--floor PATH]\n"
                          "       kt_bench --populate ESTABLISHED TIME_WAIT   (hold a population until Enter)\n");
     return 2;
 }
@@ -300,6 +326,10 @@ int main(int argc, char** argv) {
         } else if (a == "--full") {
             o.mode = "full";
             o.sizes = {{500000, 100000}};
+        } else if (a == "--engines" && i + 1 < argc) {
+            o.mode = "engines";
+            o.sizes = {{std::atol(argv[++i]), 0}};
+            if (o.sizes[0].established < 2 || o.sizes[0].established > 2000000) return usage();
         } else if (a == "--smoke") {
             o.mode = "smoke";
             o.sizes = {{1000, 200}};
@@ -325,8 +355,12 @@ int main(int argc, char** argv) {
     print_machine(o);
     try {
         int index = 0;
-        for (const auto& size : o.sizes) bench_size(o, size, index++);
-        bench_apply(o);
+        if (o.mode == "engines") {
+            bench_engines_only(o, o.sizes[0]);
+        } else {
+            for (const auto& size : o.sizes) bench_size(o, size, index++);
+            bench_apply(o);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kt_bench: error: %s\n", e.what());
         return 2;
