@@ -167,7 +167,7 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     if (profile) {
         auto v = verify_sockets(o.target, *profile);
         if (!v) return std::unexpected(v.error());
-        in.compliance = Compliance{profile->name, v->compliant, v->drift, v->gone};
+        in.compliance = Compliance{profile->name, v->compliant, v->drift, v->gone, v->engine};
     }
     // Profiles pinned by enforce whose cgroups a restart replaced no longer apply to anything.
     if (auto pins = sys::list_enforced())

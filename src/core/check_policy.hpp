@@ -70,6 +70,7 @@ struct Compliance {
     std::size_t compliant = 0;
     std::size_t drift = 0;
     std::size_t gone = 0;
+    std::string engine;  // "bpf" or "pidfd": which one read the sockets
 };
 
 // A cgroup `enforce` pinned a profile on, and whether that cgroup still exists (systemd

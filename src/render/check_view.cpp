@@ -79,7 +79,8 @@ nlohmann::json check_json(const CheckResult& r, const CheckInput& in, const Chec
         compliance = {{"profile", in.compliance->profile},
                       {"compliant", in.compliance->compliant},
                       {"drift", in.compliance->drift},
-                      {"gone", in.compliance->gone}};
+                      {"gone", in.compliance->gone},
+                      {"engine", in.compliance->engine}};
     return {{"schema", "keepalive-tune.check.v1"},
             {"status", status_name(r.status)},
             {"exit_code", static_cast<int>(r.status)},

@@ -98,7 +98,7 @@ TEST(CheckPolicyTest, OverflowGrowthWarnsAndNoGrowthDoesNot) {
 TEST(CheckPolicyTest, KeepaliveDriftWarns) {
     CheckInput in;
     in.reports = {report(0, 0)};
-    in.compliance = Compliance{"aws-nlb", 8, 2, 0};
+    in.compliance = Compliance{"aws-nlb", 8, 2, 0, "bpf"};
     const auto r = evaluate_check(in, {});
     EXPECT_EQ(r.status, CheckStatus::warning);
     EXPECT_EQ(r.findings[0].text, "keepalive drift: 2 of 10 socket(s) differ from profile aws-nlb");

@@ -115,6 +115,15 @@ TEST(CheckKernelTest, KeepaliveDriftIsAWarningUntilTheProfileIsApplied) {
     auto ok = run_tool({"check", "--profile", profile, "--pid", pid});
     EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
     EXPECT_NE(ok.out.find("keepalive_compliant=3;"), std::string::npos) << ok.out;
+    // JSON says which engine read the sockets.
+    for (const std::string engine : {"pidfd", "bpf"}) {
+        if (engine == "bpf" && !KT_BPF_BUILT) continue;
+        auto j = run_tool({"check", "--format", "json", "--profile", profile, "--pid", pid, "--engine", engine});
+        ASSERT_EQ(j.exit_code, 0) << j.out << j.err;
+        const auto doc = nlohmann::json::parse(j.out);
+        EXPECT_EQ(doc["compliance"]["engine"], engine);
+        EXPECT_EQ(doc["compliance"]["compliant"], 3);
+    }
 }
 
 std::uint16_t free_loopback_port() {

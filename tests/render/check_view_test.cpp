@@ -51,7 +51,7 @@ TEST(CheckViewTest, PrometheusCarriesStatusDeltasAndCompliance) {
     rep.netns = "host";
     in.reports = {rep};
     in.deltas = {IntervalDelta{60, {{"TCPTimeWaitOverflow", 2}}}};
-    in.compliance = Compliance{"web\"sockets", 3, 1, 0};
+    in.compliance = Compliance{"web\"sockets", 3, 1, 0, "pidfd"};
     const auto text = check_prometheus(sample(CheckStatus::warning), in, 1700000000);
     EXPECT_NE(text.find("keepalive_tune_check_status 1\n"), std::string::npos);
     EXPECT_NE(text.find("keepalive_tune_check_timestamp_seconds 1700000000\n"), std::string::npos);
