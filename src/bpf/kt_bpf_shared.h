@@ -70,7 +70,11 @@ struct kt_write {
 };
 struct kt_apply_entry {
     kt_u32 count;
-    kt_u32 reserved;
+    /* Set by the program when it has run the writes, with their outcome: the iterator shows a
+     * socket again when its record did not fit the read buffer, and that record was dropped. */
+    kt_u32 done;
+    kt_u32 writes_done;
+    kt_u32 write_errno;
     struct kt_write writes[KT_MAX_WRITES];
 };
 

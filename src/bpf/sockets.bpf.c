@@ -32,8 +32,8 @@ struct {
 /* The writes of an apply pass, by socket cookie, in a hash map that user space creates for
  * the pass at the size it needs and puts in slot 0: a map declared here would be created at
  * its largest at every load, and zeroing a million buckets costs more than a read pass.
- * Preallocated, as the pass fills it once and empties it: allocating each element on update
- * and freeing it on delete cost more than the pass's setsockopt calls. */
+ * Preallocated, as the pass fills it once: allocating each element on update cost more than
+ * the pass's setsockopt calls. */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
     __uint(max_entries, 1);
@@ -79,21 +79,27 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
         if (!writes) return 0;
         entry = bpf_map_lookup_elem(writes, &r.cookie);
         if (!entry) return 0;
-        /* The iterator may show a socket twice (a record that did not fit the buffer): the
-         * sequence is idempotent, and the entry is consumed so it runs once per pass. */
-        __u32 n = entry->count;
-        __u32 done = 0;
-        for (__u32 i = 0; i < KT_MAX_WRITES; i++) {
-            if (i >= n) break;
-            int err = write_option(tp, entry->writes[i].option, entry->writes[i].value);
-            if (err) {
-                r.write_errno = (__u32)(-err);
-                break;
+        /* The iterator shows a socket again when its record did not fit the read buffer (and
+         * drops that record): the writes run once, and each showing reports their outcome. */
+        if (!entry->done) {
+            __u32 n = entry->count;
+            __u32 done = 0;
+            __u32 failed = 0;
+            for (__u32 i = 0; i < KT_MAX_WRITES; i++) {
+                if (i >= n) break;
+                int err = write_option(tp, entry->writes[i].option, entry->writes[i].value);
+                if (err) {
+                    failed = (__u32)(-err);
+                    break;
+                }
+                done++;
             }
-            done++;
+            entry->writes_done = done;
+            entry->write_errno = failed;
+            entry->done = 1;
         }
-        r.writes_done = done;
-        bpf_map_delete_elem(writes, &r.cookie);
+        r.writes_done = entry->writes_done;
+        r.write_errno = entry->write_errno;
     }
 
     /* Direct loads through the BTF pointers (relocated by CO-RE, and fault-safe in tracing

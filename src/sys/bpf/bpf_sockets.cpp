@@ -190,8 +190,8 @@ Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns
     const std::uint32_t zero = 0;
     const int map_fd = map.get();
     if (bpf_map_update_elem(slots, &zero, &map_fd, BPF_ANY) != 0) return fail("BPF apply map", errno_text(errno));
-    // The program deletes each entry it runs; one left over belongs to a socket closed
-    // meanwhile. The map goes with the slot, so a later pass reads only.
+    // The program marks each entry it has run, so a socket shown twice is changed once. The
+    // map goes with the slot, so a later pass reads only.
     auto result = m_impl->pass_in(netns, KT_PASS_APPLY);
     bpf_map_delete_elem(slots, &zero);
     return result;
