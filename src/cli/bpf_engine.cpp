@@ -1,5 +1,6 @@
 // The BPF engine: every socket of the owners' namespaces in one iterator pass, read and
 // changed in the kernel by socket cookie, connections still in accept queues included.
+#include <future>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -43,16 +44,36 @@ public:
         std::vector<std::int32_t> pids;
         for (const auto* list : {&found, &queue_listeners})
             for (const auto& f : *list) pids.push_back(f.ref.pid);
-        auto views = read_namespaces(pids);
-        if (!views) return std::unexpected(views.error());
+        using InodeIndex = std::unordered_map<std::uint32_t, std::pair<const KernelSocket*, std::size_t>>;
+        auto index_of = [](const std::vector<NetnsView>& views) {
+            InodeIndex index;
+            for (std::size_t i = 0; i < views.size(); ++i)
+                for (const auto& k : views[i].sockets)
+                    if (k.inode) index.emplace(k.inode, std::pair{&k, i});
+            return index;
+        };
+        auto missing_from = [&](const InodeIndex& index) {
+            for (const auto* list : {&found, &queue_listeners})
+                for (const auto& f : *list)
+                    if (!index.count(f.ref.inode)) return true;
+            return false;
+        };
+        // The pass that ran beside the dump, unless a socket the dump found is not in it (made
+        // meanwhile): then a pass of our own, after the dump.
+        std::expected<std::vector<NetnsView>, Errors> views = std::unexpected(Errors{});
+        InodeIndex by_inode;
+        if (m_prefetch.valid()) {
+            views = m_prefetch.get();
+            if (views) by_inode = index_of(*views);
+        }
+        if (!views || missing_from(by_inode)) {
+            views = read_namespaces(pids);
+            if (!views) return std::unexpected(views.error());
+            by_inode = index_of(*views);
+        }
         Preparation out;
         out.sockets.reserve(found.size());
         for (const auto& v : *views) out.namespaces.push_back(v.target);
-
-        std::unordered_map<std::uint32_t, std::pair<const KernelSocket*, std::size_t>> by_inode;
-        for (std::size_t i = 0; i < views->size(); ++i)
-            for (const auto& k : (*views)[i].sockets)
-                if (k.inode) by_inode.emplace(k.inode, std::pair{&k, i});
 
         auto plan = [&](const sys::FoundSocket& f, const KernelSocket& k, std::size_t ns) {
             PreparedSocket s{f, {}, {}, k.cookie, ns};
@@ -181,6 +202,10 @@ public:
         }
     }
 
+    void prefetch(const std::vector<std::int32_t>& pids) override {
+        m_prefetch = std::async(std::launch::async, [this, pids] { return read_namespaces(pids); });
+    }
+
     std::optional<std::vector<SocketFile>> socket_files() override {
         auto files = m_it->socket_files();
         if (!files) return std::nullopt;
@@ -298,6 +323,7 @@ private:
 
     std::unique_ptr<sys::SocketIterator> m_it;
     std::set<std::uint64_t> m_queued;
+    std::future<std::expected<std::vector<NetnsView>, Errors>> m_prefetch;
 };
 }  // namespace
 

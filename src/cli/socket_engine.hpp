@@ -69,6 +69,11 @@ public:
     // Every process's socket files in one pass, when the engine can list them (BPF); the
     // targets' /proc/PID/fd are read otherwise.
     virtual std::optional<std::vector<SocketFile>> socket_files() { return std::nullopt; }
+
+    // The targets' processes are known and their sockets are about to be found: an engine
+    // may start reading their namespaces meanwhile (BPF: the iterator pass beside the
+    // sock_diag dump), for prepare() to use.
+    virtual void prefetch(const std::vector<std::int32_t>& /*pids*/) {}
 };
 
 std::unique_ptr<SocketEngine> make_pidfd_engine();

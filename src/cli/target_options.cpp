@@ -95,6 +95,7 @@ std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t,
         owners = sys::owner_scan_of(*files);
     }
     const sys::SocketOwnerIndex* index = owners ? &owners->index : nullptr;
+    engine.prefetch(*pids);
     const bool queues = std::string_view(engine.name()) == "bpf" && (selection.roles & role_bit(SocketRole::accepted));
     if (!queues) {
         auto found = sys::find_target_sockets(*pids, selection, "/proc", index);
