@@ -75,13 +75,6 @@ nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
     return out;
 }
 
-// The records of a dump, kept until the exact values of the same sockets are read.
-struct RecordBuffer : SocketSink {
-    std::vector<SocketRecord> records;
-    bool interrupted = false;
-    void on_socket(const SocketRecord& s) override { records.push_back(s); }
-};
-
 // Every socket's exact values in `target`, by cookie (the key sock_diag reports too).
 Result<std::unordered_map<std::uint64_t, ExactOptions>> read_exact_values(sys::SocketIterator& iterator,
                                                                          const sys::NetnsTarget& target) {

@@ -1,6 +1,7 @@
 #include "cli/health_scan.hpp"
 
 #include <deque>
+#include <thread>
 #include <unordered_map>
 
 #include "cli/container_options.hpp"
@@ -229,22 +230,32 @@ Result<void> scan_netns(const Validated& v, const HealthSink::Shared& shared, co
     ListenerSink listener_sink(listeners);
     if (auto r = socket->dump({v.query.family, state_bit(TcpState::listen), {}, false}, listener_sink); !r)
         return std::unexpected(r.error());
-    // With the iterator, its pass (before the dump, so the dump's connections are in it) gives
-    // what tcp_info would, and the dump need not ask the kernel for tcp_info.
+    // With the iterator, its pass gives what tcp_info would, and the dump need not ask the
+    // kernel for tcp_info. The two walk the socket table at the same time on two threads; the
+    // dump's records wait for the pass. A connection newer than the pass is judged not idle.
+    const sys::DumpRequest request{v.query.family, v.query.states, compile_bytecode(v.query.kernel), !iterator};
     std::optional<IteratorView> view;
+    Result<DiagProgress> progress = fail("dump", "not run");
     if (iterator) {
-        auto read = read_iterator_view(*iterator, target, facts.defaults);
+        Result<IteratorView> read = fail("BPF socket iterator", "not run");
+        std::thread pass([&] { read = read_iterator_view(*iterator, target, facts.defaults); });
+        RecordBuffer buffered;
+        progress = socket->dump(request, buffered);
+        pass.join();
         if (!read) return std::unexpected(read.error());
         view = std::move(*read);
+        HealthSink sink(shared, listeners, mine.data(), facts, ns, &*view);
+        for (const auto& r : buffered.records) sink.on_socket(r);
+        sink.finish();
+    } else {
+        HealthSink sink(shared, listeners, mine.data(), facts, ns, nullptr);
+        progress = socket->dump(request, sink);
+        sink.finish();
     }
-    HealthSink sink(shared, listeners, mine.data(), facts, ns, view ? &*view : nullptr);
-    auto progress =
-        socket->dump({v.query.family, v.query.states, compile_bytecode(v.query.kernel), !iterator}, sink);
     if (!progress) return std::unexpected(progress.error());
     if (progress->interrupted)
         shared.scan.warnings.push_back({"netns " + ns.label,
                                         "the socket table changed during the dump (NLM_F_DUMP_INTR); counts may be off by a few"});
-    sink.finish();
     return {};
 }
 

@@ -81,4 +81,11 @@ private:
     ListenerIndex& m_index;
 };
 
+// The records of a dump, kept while the BPF iterator reads the same sockets on another thread.
+struct RecordBuffer : SocketSink {
+    std::vector<SocketRecord> records;
+    bool interrupted = false;
+    void on_socket(const SocketRecord& s) override { records.push_back(s); }
+};
+
 }  // namespace kt::cli
