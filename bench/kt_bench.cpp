@@ -170,7 +170,8 @@ void bench_size(const Options& o, const Size& size, int index) {
     print_table(stats, "floor");
 
     // Idle times and verdicts need tcp_info, which makes the kernel's walk itself dearer:
-    // their floor asks for it too. Against a path whose timeout (432000 s) the population
+    // their floor asks for it too (health reads them from the BPF iterator where it loads, and
+    // from tcp_info with --engine pidfd). Against a path whose timeout (432000 s) the population
     // cannot reach while the benchmark runs, every connection is ok, so health finds nothing
     // to look up owners for: the cost of judging alone. (Owners cost what inspect -p costs.)
     std::printf("With tcp_info (INET_DIAG_INFO), against a floor that asks for it too:\n\n");
@@ -179,6 +180,8 @@ void bench_size(const Options& o, const Size& size, int index) {
         {"floor with tcp_info", {o.floor, "-i"}, 0},
         {"keepalive-tune inspect --idle", {t, "inspect", "--idle"}, 0},
         {"keepalive-tune health --path linux-conntrack", {t, "health", "--path", "linux-conntrack"}, 0},
+        {"keepalive-tune health --engine pidfd --path linux-conntrack",
+         {t, "health", "--engine", "pidfd", "--path", "linux-conntrack"}, 0},
         {"keepalive-tune health --json --path linux-conntrack", {t, "--json", "health", "--path", "linux-conntrack"}, 0},
         {"ss -tani", {"/usr/bin/ss", "-tani"}, slow},
     };
