@@ -1,5 +1,7 @@
 // keepalive-tune: parse the command line, dispatch to one command, print errors. Nothing else.
 #include <cstdio>
+#include <string_view>
+#include <vector>
 
 #include "build_config.hpp"
 #include "cli/command.hpp"
@@ -16,6 +18,31 @@ int usage_exit(const CLI::App& app, const kt::Error& e) {
             return kt::cli::k_exit_nagios_unknown;
         }
     return kt::cli::k_exit_error;
+}
+
+// The global options, wherever they are before `--`, go first: given after a command, CLI11
+// hands them to the top level mid-parse, which then also takes the `--` that separates
+// exec's command from its options.
+std::vector<char*> global_options_first(int argc, char** argv) {
+    std::vector<char*> globals, rest;
+    int i = 1;
+    for (; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--") break;
+        if (a == "--json" || a.starts_with("--profile-dir=")) {
+            globals.push_back(argv[i]);
+        } else if (a == "--profile-dir" && i + 1 < argc) {
+            globals.push_back(argv[i]);
+            globals.push_back(argv[++i]);
+        } else {
+            rest.push_back(argv[i]);
+        }
+    }
+    std::vector<char*> out{argv[0]};
+    out.insert(out.end(), globals.begin(), globals.end());
+    out.insert(out.end(), rest.begin(), rest.end());
+    out.insert(out.end(), argv + i, argv + argc);
+    return out;
 }
 
 constexpr const char* k_footer =
@@ -48,7 +75,8 @@ int main(int argc, char** argv) {
     }
 
     try {
-        app.parse(argc, argv);
+        auto args = global_options_first(argc, argv);
+        app.parse(static_cast<int>(args.size()), args.data());
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

@@ -200,6 +200,16 @@ TEST_F(ExecCommandTest, ExitStatusAndSignalsAreTheProgramsOwn) {
     EXPECT_EQ(run_tool({"exec", profile, "--", KT_PRELOAD_TARGET, "-1", "kill", "15"}).exit_code, 128 + 15);
 }
 
+// Global options may follow the command name; the `--` and the program's own options stay the
+// program's.
+TEST_F(ExecCommandTest, AGlobalOptionAfterExecLeavesTheCommandsOptionsAlone) {
+    TempDir d;
+    d.write_profile("found-there", 30, 5, 3);
+    const auto r = run_tool({"exec", "found-there", "--profile-dir", d.path(), "--", "/bin/sh", "-c", "exit 7"});
+    EXPECT_EQ(r.exit_code, 7) << r.err;
+    EXPECT_EQ(r.err, "");
+}
+
 TEST_F(ExecCommandTest, AStaticBinaryGetsAWarningAndStrictRefuses) {
     auto warned = run_tool({"exec", profile, "--", KT_PRELOAD_TARGET_STATIC, "-1", "exit", "5"});
     EXPECT_EQ(warned.exit_code, 5);
