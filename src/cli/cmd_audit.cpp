@@ -136,9 +136,11 @@ void setup_audit(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
         ->type_name("SEVERITY");
     as_pid(cmd.add_option("--pid", o->processes.pids,
                           "a running nginx or HAProxy (a worker leads to its master): audit the configuration it was "
-                          "started with and compare each listener with its listening socket (repeatable)"));
+                          "started with and compare each listener with its listening socket (repeatable)"))
+        ->allow_extra_args(false);  // one value each, so `--pid 123 nginx.conf` keeps the FILE
     cmd.add_option("--comm", o->processes.comms, "every process with this command name, as --pid (repeatable)")
-        ->type_name("NAME");
+        ->type_name("NAME")
+        ->allow_extra_args(false);
     add_engine_option(cmd, o->processes.engine);
     o->engine_option = cmd.get_option("--engine");
     cmd.footer("\nExit status: 0 no finding at or above --fail-on, 1 one or more, 2 bad input (a syntax error says "

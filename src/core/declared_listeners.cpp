@@ -97,8 +97,8 @@ void nginx_server(const NginxDirective& server, const std::string& kind, std::ve
     }
     if (!any_listen) {
         DeclaredListener l;
-        l.object = kind + " " + (name.empty() ? "server" : name);
-        l.address = "*:80 (no listen: nginx's default)";
+        l.object = kind + " " + (name.empty() ? "server" : name) + " (no listen line: nginx's default *:80)";
+        l.address = "*:80";
         l.ip = any_address(k_family_inet);
         l.port = 80;
         l.at = server.at;

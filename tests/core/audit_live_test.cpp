@@ -80,6 +80,15 @@ TEST(DeclaredListenersTest, NginxListenLinesGiveAddressPortAndSoKeepalive) {
     EXPECT_EQ(d[3].on_listener.keepalive, false);
 }
 
+TEST(DeclaredListenersTest, AServerWithoutListenIsNginxsDefaultPort80AndUnixOrUdpListenersAreLeftOut) {
+    const auto d = nginx_declared_listeners(
+        nginx("http { server { server_name d.example; } server { listen unix:/run/a.sock; listen 53 udp; } }"));
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].address, "*:80");
+    EXPECT_EQ(d[0].port, 80);
+    EXPECT_EQ(d[0].object, "nginx server d.example (no listen line: nginx's default *:80)");
+}
+
 TEST(DeclaredListenersTest, HaproxyBindsCarryTheFrontendsClitcpkaAfterDefaults) {
     const auto d = haproxy_declared_listeners(haproxy(R"(defaults
     mode tcp

@@ -23,6 +23,13 @@ TEST(AuditProcessCommandTest, AProcessThatIsNoProxyIsNamedWithWhatItIs) {
     EXPECT_NE(r.err.find("not nginx, HAProxy or Envoy"), std::string::npos) << r.err;
 }
 
+TEST(AuditProcessCommandTest, PidTakesOneValueSoAFileAfterItStaysAFile) {
+    // The file is audited (and is fine); the pid is what fails.
+    const auto r = run_tool({"audit", "--pid", "4194304", source_dir() + "/tests/data/audit/nginx/clean.conf"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "keepalive-tune: error: --pid 4194304: no such process\n");
+}
+
 TEST(AuditProcessCommandTest, ACommNoProcessHasIsAnError) {
     const auto r = run_tool({"audit", "--comm", "kt-no-such-proc"});
     EXPECT_EQ(r.exit_code, 2);
