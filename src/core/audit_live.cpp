@@ -166,16 +166,21 @@ LiveAudit check_live_listeners(LiveProcess process, const std::vector<DeclaredLi
                             "the last reload; nginx sets so_keepalive on its listening sockets at start and again at "
                             "every reload (ngx_configure_listening_sockets), so a reload applies it to new "
                             "connections, while connections already accepted keep what they have"
-                          : "the file changed since HAProxy bound the socket, or the socket was changed since";
+                          : "the file changed since HAProxy last (re)loaded, or the socket was changed since; "
+                            "HAProxy sets tcp-ut on the listening socket when it binds it and again when a reload "
+                            "hands it to the new worker (seen with 2.6 in master-worker mode)";
                 out.findings.push_back({"L1", c.lost_keepalive ? Severity::high : Severity::medium, d.at,
                                         "declared " + d.declared_text + " on " + where(d) + ", the socket " +
                                             socket_text + " (" + join(c.drift) + "): " + why,
                                         "shell", reload_fix(out.process)});
-            } else if (!c.undeclared.empty() && reported.insert(s.inode).second) {
+            }
+            // A reload fixes L1 but not these, so both are reported.
+            if (!c.undeclared.empty() && reported.insert(s.inode).second) {
                 if (check.verdict == LiveVerdict::consistent) check.verdict = LiveVerdict::undeclared_values;
                 const std::string loses =
                     nginx ? "a reload leaves options nginx does not declare alone, but the next restart loses them"
-                          : "the next restart (a new listening socket) loses them";
+                          : "a reload that hands the socket to the new worker keeps them, but the next restart (a "
+                            "new listening socket) loses them";
                 out.findings.push_back({"L2", Severity::medium, d.at,
                                         "the socket " + endpoint_string(s.local) + " serving " + where(d) +
                                             " carries " + live_values_text(s.options) +

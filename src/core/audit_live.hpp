@@ -51,7 +51,8 @@ struct LiveAudit {
 };
 
 // L1 (medium; high when the socket has keepalive off where the configuration turns it on): a
-// value the configuration puts on the listening socket differs from the socket's. L2 (medium):
+// value the configuration puts on the listening socket differs from the socket's. L2 (medium,
+// also beside L1 on the same socket, since a reload does not remove these):
 // the socket carries keepalive values the configuration does not declare (set at run time, e.g.
 // by `keepalive-tune apply`), which a restart loses; the fix persists them, rendered as `profile
 // render --for nginx|haproxy` would. L3 (info): a declared listener with no listening socket.

@@ -169,6 +169,21 @@ TEST(AuditLiveTest, HaproxyListenersCarryNoConfigurationValuesSoOnlyUndeclaredOn
     EXPECT_NE(a.findings[0].fix.find("bind :8080"), std::string::npos);
 }
 
+TEST(AuditLiveTest, HaproxyTcpUtIsOnTheListenerSoADifferentUserTimeoutIsL1BesideL2ForTheRest) {
+    const auto d = haproxy_declared_listeners(haproxy("frontend fe\n    bind 127.0.0.1:8080 tcp-ut 30s\n"));
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_TRUE(check(ProxyKind::haproxy, d, {listening("127.0.0.1", 8080, {false, 7200, 75, 9, 30000})}).findings.empty());
+    const auto a = check(ProxyKind::haproxy, d, {listening("127.0.0.1", 8080, {true, 240, 30, 4, 90000})});
+    ASSERT_EQ(rules(a), (std::vector<std::string>{"L1@2", "L2@2"}));
+    EXPECT_NE(a.findings[0].evidence.find("user timeout ms 30000 declared, 90000 on the socket"), std::string::npos)
+        << a.findings[0].evidence;
+    EXPECT_NE(a.findings[0].fix.find("kill -USR2 100"), std::string::npos) << a.findings[0].fix;
+    // The user timeout is declared, so it is L1's, not one of L2's undeclared values.
+    EXPECT_EQ(a.findings[1].evidence.find("user timeout ms"), std::string::npos) << a.findings[1].evidence;
+    EXPECT_NE(a.findings[1].evidence.find("SO_KEEPALIVE on; idle 240"), std::string::npos) << a.findings[1].evidence;
+    EXPECT_EQ(a.listeners[0].verdict, LiveVerdict::drift);
+}
+
 TEST(AuditLiveTest, ADeclaredListenerWithoutASocketIsL3AndAnUnknownSocketIsListed) {
     const auto d = nginx_declared_listeners(nginx(k_nginx));
     const auto a = check(ProxyKind::nginx, {d[0]}, {listening("0.0.0.0", 9999, k_untouched)});
