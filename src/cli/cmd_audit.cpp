@@ -1,8 +1,12 @@
 // `keepalive-tune audit FILE...`: the keepalive an nginx or HAProxy configuration gives each
-// listener and upstream, and the rules it breaks, with fixes.
+// listener and upstream, and the rules it breaks, with fixes. With --pid/--comm, the configuration
+// of a running proxy, checked against its listening sockets too (cli/audit_processes.cpp).
 #include <memory>
 
+#include "cli/audit_processes.hpp"
 #include "cli/command.hpp"
+#include "cli/engine_option.hpp"
+#include "cli/number_option.hpp"
 #include "cli/output.hpp"
 #include "core/audit.hpp"
 #include "core/catalogue.hpp"
@@ -21,6 +25,8 @@ struct AuditOptions {
     std::string type;
     std::vector<std::string> path_lists;
     std::string fail_on = "high";
+    ProcessAuditRequest processes;
+    const CLI::Option* engine_option = nullptr;
 };
 
 // This host's net.ipv4.tcp_keepalive_*, which a proxy run here inherits; the kernel's
@@ -73,7 +79,12 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
         else
             problems.insert(problems.end(), p.error().begin(), p.error().end());
     }
-    if (o.files.empty()) problems.push_back({"audit", "give at least one configuration file"});
+    const bool live = !o.processes.pids.empty() || !o.processes.comms.empty();
+    if (o.files.empty() && !live) problems.push_back({"audit", "give at least one configuration file, --pid or --comm"});
+    if (live && o.files.empty() && !o.type.empty())
+        problems.push_back({"--type", "applies to FILE arguments; a process's type is what it runs"});
+    if (!live && o.engine_option && o.engine_option->count() > 0)
+        problems.push_back({"--engine", "chooses how --pid and --comm read listening sockets; give one of them too"});
     if (!problems.empty()) return std::unexpected(problems);
 
     context.netns = host_keepalive_defaults();
@@ -90,10 +101,19 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
         if (!r) return std::unexpected(Errors{r.error()});
         reports.push_back(std::move(*r));
     }
+    std::vector<ProcessAudit> processes;
+    if (live) {
+        auto p = audit_processes(o.processes, context);
+        if (!p) return std::unexpected(p.error());
+        processes = std::move(*p);
+    }
+    render::LiveSections sections(reports.size(), nullptr);
+    for (auto& p : processes) reports.push_back(p.report);
+    for (const auto& p : processes) sections.push_back(&p.live);
     if (g.json)
-        write_json(render::audit_json(reports, context.path, *fail_on));
+        write_json(render::audit_json(reports, context.path, *fail_on, sections));
     else
-        write_out(render::audit_text(reports, *fail_on));
+        write_out(render::audit_text(reports, *fail_on, sections));
     for (const auto& r : reports)
         if (auto worst = worst_severity(r.findings); worst && *worst >= *fail_on) return k_exit_negative;
     return k_exit_ok;
@@ -114,8 +134,18 @@ void setup_audit(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--fail-on", o->fail_on, "exit 1 when a finding is at or above this severity: info, low, medium, "
                                             "high (default high)")
         ->type_name("SEVERITY");
+    as_pid(cmd.add_option("--pid", o->processes.pids,
+                          "a running nginx or HAProxy (a worker leads to its master): audit the configuration it was "
+                          "started with and compare each listener with its listening socket (repeatable)"))
+        ->allow_extra_args(false);  // one value each, so `--pid 123 nginx.conf` keeps the FILE
+    cmd.add_option("--comm", o->processes.comms, "every process with this command name, as --pid (repeatable)")
+        ->type_name("NAME")
+        ->allow_extra_args(false);
+    add_engine_option(cmd, o->processes.engine);
+    o->engine_option = cmd.get_option("--engine");
     cmd.footer("\nExit status: 0 no finding at or above --fail-on, 1 one or more, 2 bad input (a syntax error says "
-               "file:line:column).\nSee keepalive-tune(8).");
+               "file:line:column; with --pid/--comm also a process that is gone, is not a proxy, or whose "
+               "configuration cannot be read).\nSee keepalive-tune(8).");
     dispatch.on(&cmd, [&global, o] { return run_audit(global, *o); });
 }
 

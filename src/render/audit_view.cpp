@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/duration.hpp"
+#include "render/audit_live_view.hpp"
 
 namespace kt::render {
 
@@ -37,10 +38,11 @@ std::string upper(std::string_view s) {
 
 }  // namespace
 
-std::string audit_text(const std::vector<AuditReport>& reports, Severity fail_on) {
+std::string audit_text(const std::vector<AuditReport>& reports, Severity fail_on, const LiveSections& live) {
     std::string out;
     std::size_t total = 0, failing = 0;
-    for (const auto& r : reports) {
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        const auto& r = reports[i];
         out += std::string(config_type_name(r.type)) + " configuration " + r.files.front();
         if (r.files.size() > 1) out += " (and " + std::to_string(r.files.size() - 1) + " included files)";
         out += "\nnetns defaults: idle " + std::to_string(r.netns.idle_seconds) + " s, interval " +
@@ -54,6 +56,7 @@ std::string audit_text(const std::vector<AuditReport>& reports, Severity fail_on
             if (!settings.empty()) out += "    " + settings + "\n";
         }
         out += "\n";
+        if (i < live.size() && live[i]) out += audit_live_text(*live[i]);
         for (const auto& f : r.findings) {
             ++total;
             if (f.severity >= fail_on) ++failing;
@@ -68,13 +71,15 @@ std::string audit_text(const std::vector<AuditReport>& reports, Severity fail_on
     return out;
 }
 
-nlohmann::json audit_json(const std::vector<AuditReport>& reports, const NetworkPath& path, Severity fail_on) {
+nlohmann::json audit_json(const std::vector<AuditReport>& reports, const NetworkPath& path, Severity fail_on,
+                          const LiveSections& live) {
     nlohmann::json counts = nlohmann::json::object();
     for (auto s : {Severity::info, Severity::low, Severity::medium, Severity::high})
         counts[std::string(severity_name(s))] = 0;
     std::optional<Severity> worst;
     nlohmann::json configs = nlohmann::json::array();
-    for (const auto& r : reports) {
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        const auto& r = reports[i];
         nlohmann::json objects = nlohmann::json::array();
         for (const auto& o : r.objects) {
             nlohmann::json tcp = {{"enabled", o.tcp.enabled}, {"source", o.tcp.source}};
@@ -116,6 +121,7 @@ nlohmann::json audit_json(const std::vector<AuditReport>& reports, const Network
                              {"source", r.netns.source}}},
                            {"objects", objects},
                            {"findings", findings}});
+        if (i < live.size() && live[i]) configs.back()["process"] = audit_live_json(*live[i]);
     }
     nlohmann::json hops = nlohmann::json::array();
     for (const auto& h : path)

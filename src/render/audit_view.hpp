@@ -8,13 +8,20 @@
 #include <vector>
 
 #include "core/audit.hpp"
+#include "core/audit_live.hpp"
 
 namespace kt::render {
 
-std::string audit_text(const std::vector<AuditReport>& reports, Severity fail_on);
+// `live`: for reports of a running process (--pid, --comm), its live section at the same index;
+// nullptr or absent for a file.
+using LiveSections = std::vector<const LiveAudit*>;
+
+std::string audit_text(const std::vector<AuditReport>& reports, Severity fail_on, const LiveSections& live = {});
 
 // {"schema": "keepalive-tune.audit.v1", "fail_on", "worst_severity", "counts": {severity: n},
-//  "configs": [{"file", "type", "files", "netns", "objects": [...], "findings": [...]}]}
-nlohmann::json audit_json(const std::vector<AuditReport>& reports, const NetworkPath& path, Severity fail_on);
+//  "configs": [{"file", "type", "files", "netns", "objects": [...], "findings": [...],
+//  "process": {...} (only for --pid/--comm, see audit_live_view.hpp)}]}
+nlohmann::json audit_json(const std::vector<AuditReport>& reports, const NetworkPath& path, Severity fail_on,
+                          const LiveSections& live = {});
 
 }  // namespace kt::render

@@ -15,8 +15,8 @@ std::string directory_of(const std::string& path) {
     return path.substr(0, slash);
 }
 
-IncludeResolver include_resolver(std::string base_dir) {
-    return [base = std::move(base_dir)](std::string_view pattern,
+IncludeResolver include_resolver(std::string base_dir, std::string root) {
+    return [base = std::move(base_dir), root = std::move(root)](std::string_view pattern,
                                         std::string_view) -> Result<std::vector<ConfigFile>> {
         std::string full(pattern);
         if (full.empty()) return fail("include", "an empty path");
@@ -26,19 +26,19 @@ IncludeResolver include_resolver(std::string base_dir) {
             paths.push_back(full);
         } else {
             glob_t g{};
-            const int rc = ::glob(full.c_str(), GLOB_NOSORT, nullptr, &g);
+            const int rc = ::glob((root + full).c_str(), GLOB_NOSORT, nullptr, &g);
             if (rc != 0 && rc != GLOB_NOMATCH) {
                 ::globfree(&g);
                 return fail(full, "cannot expand the pattern");
             }
-            for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+            for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i] + root.size());
             ::globfree(&g);
             std::sort(paths.begin(), paths.end());
         }
         std::vector<ConfigFile> out;
         for (const auto& p : paths) {
-            if (!is_regular_file(p) && full.find_first_of("*?[") != std::string::npos) continue;
-            auto text = read_text_file(p);
+            if (!is_regular_file(root + p) && full.find_first_of("*?[") != std::string::npos) continue;
+            auto text = read_text_file(root + p);
             if (!text) return std::unexpected(text.error());
             out.push_back({p, std::move(*text)});
         }
