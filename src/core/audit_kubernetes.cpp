@@ -2,7 +2,7 @@
 // MeshConfig and EnvoyFilter, Envoy Gateway ClientTrafficPolicy and BackendTrafficPolicy, Gloo
 // Edge Gateway, Upstream and Helm values (PROXY-CONFIGS.md §4, rules A9, A16, A19, A21, A23),
 // and pod sysctls (audit_pods.cpp, A22).
-#include <cmath>
+#include <functional>
 
 #include "core/audit.hpp"
 #include "core/duration.hpp"
@@ -59,9 +59,12 @@ struct KubernetesAudit {
     }
     bool zero_disables() const { return !context.envoy_version || *context.envoy_version >= EnvoyVersion{1, 37}; }
 
-    // A control plane's tcpKeepalive block (Durations) as Envoy gets it, with A19 on sub-second values.
+    // A control plane's tcpKeepalive block (Durations) as Envoy gets it, with A19 on sub-second
+    // values. `raw_options`: the control plane writes listener socket_options (Envoy Gateway
+    // downstream), where a 0 goes to setsockopt instead of meaning "off".
     EffectiveKeepalive duration_keepalive(const YamlNode& block, const KeepaliveKeys& keys, Seconds how,
-                                          const std::string& what, std::string_view who, const std::string& fix_text) {
+                                          const std::string& what, std::string_view who, const std::string& fix_text,
+                                          bool raw_options = false) {
         EffectiveKeepalive k;
         k.enabled = true;
         int own = 0;
@@ -75,15 +78,23 @@ struct KubernetesAudit {
             const auto whole = how == Seconds::truncate ? *ns / k_second_ns : (*ns + k_second_ns - 1) / k_second_ns;
             if (*ns < k_second_ns) {
                 const bool to_zero = whole == 0;
+                const bool turns_off = to_zero && !raw_options && zero_disables();
+                const std::string effect =
+                    !to_zero    ? " s, not the value written"
+                    : raw_options ? " as a raw socket option, which the kernel refuses (EINVAL): the netns value "
+                                    "stays if Envoy goes on (not verified)"
+                    : turns_off ? ", which turns TCP keepalive off (Envoy 1.37 and later)"
+                                : ", and setsockopt with 0 fails, so the netns value stays (not verified)";
                 add("A19", to_zero ? Severity::medium : Severity::low, n->at,
                     what + " " + std::string(key) + " " + n->scalar + " is below 1 s: " + std::string(who) +
                         (how == Seconds::truncate ? " truncates it to whole seconds" : " rounds it up to whole seconds") +
-                        ", so Envoy gets " + std::to_string(whole) +
-                        (to_zero ? zero_disables() ? ", which turns TCP keepalive off (Envoy 1.37 and later)"
-                                                   : ", and setsockopt with 0 fails (not verified)"
-                                 : " s, not the value written"),
+                        ", so Envoy gets " + std::to_string(whole) + effect,
                     fix_text);
-                if (to_zero && zero_disables()) disabled = true;
+                if (turns_off) disabled = true;
+                if (to_zero) {
+                    --own;
+                    return fallback;
+                }
             }
             return static_cast<std::uint32_t>(std::min<std::uint64_t>(whole, UINT32_MAX));
         };
@@ -119,19 +130,24 @@ struct KubernetesAudit {
         return text_of(n).empty() ? "set" : text_of(n);
     }
 
-    // A9 (and A8) on a downstream-facing object, with the HTTP idle timeout that closes first.
+    // A9 (and A8) on a downstream-facing object, with the HTTP idle timeout that closes first;
+    // `idle_fix(seconds)` writes that timeout.
     void check_downstream(const AuditedObject& a, const YamlNode* idle, std::string_view idle_setting,
-                          const std::string& tcp_fix) {
+                          const std::function<std::string(std::uint64_t)>& idle_fix, const std::string& tcp_fix) {
         if (context.path.empty()) return;
         std::optional<std::uint64_t> close_ms = 3600000;
         if (idle)
             if (auto ns = yaml_duration_ns(*idle)) close_ms = *ns / 1000000;
         if (close_ms == 0u) close_ms.reset();
-        const std::string setting(idle_setting);
-        audit_detail::check_path(
-            a, close_ms, setting, context.path, "kubernetes",
-            [setting](std::uint64_t s) { return setting + ": " + std::to_string(s) + "s\n"; }, tcp_fix,
-            report.findings);
+        audit_detail::check_path(a, close_ms, idle_setting, context.path, "kubernetes", idle_fix, tcp_fix,
+                                 report.findings);
+    }
+
+    // Envoy's own HTTP idle timeout, for resources that patch Envoy directly.
+    static std::string hcm_idle_fix(std::uint64_t s) {
+        return "# an EnvoyFilter NETWORK_FILTER patch (MERGE) of the http_connection_manager's typed_config\n"
+               "common_http_protocol_options:\n  idle_timeout: " +
+               std::to_string(s) + "s\n";
     }
 
     void destination_rule(const KubernetesObject& o) {
@@ -200,7 +216,7 @@ struct KubernetesAudit {
                             " sets a keepalive socket option at STATE_LISTENING: seen not to reach accepted "
                             "connections from Envoy 1.17 (envoy#18107); STATE_PREBIND is what works",
                         fix("istio", Side::downstream, o));
-            check_downstream(a, nullptr, "http idle_timeout", fix("istio", Side::downstream, o));
+            check_downstream(a, nullptr, "http idle_timeout", hcm_idle_fix, fix("istio", Side::downstream, o));
             report.objects.push_back(std::move(a));
         }
     }
@@ -213,7 +229,7 @@ struct KubernetesAudit {
         const auto policy_fix = fix("envoy-gateway", side, o);
         if (const auto* ka = spec->get("tcpKeepalive"))
             a.tcp = duration_keepalive(*ka, k_envoy_gateway, Seconds::truncate, o.kind + " " + o.name + " tcpKeepalive",
-                                       "Envoy Gateway", policy_fix);
+                                       "Envoy Gateway", policy_fix, client);
         const YamlNode* idle = client ? spec->path({"timeout", "http", "idleTimeout"})
                                       : spec->path({"timeout", "http", "connectionIdleTimeout"});
         a.settings.push_back({client ? "timeout.http.idleTimeout" : "timeout.http.connectionIdleTimeout",
@@ -221,7 +237,12 @@ struct KubernetesAudit {
         if (client) {
             a.settings.push_back(
                 {"timeout.tcp.idleTimeout", duration_setting(spec->path({"timeout", "tcp", "idleTimeout"}), "1h")});
-            check_downstream(a, idle, "timeout.http.idleTimeout", policy_fix);
+            check_downstream(
+                a, idle, "timeout.http.idleTimeout",
+                [](std::uint64_t s) {
+                    return "spec:\n  timeout:\n    http:\n      idleTimeout: " + std::to_string(s) + "s\n";
+                },
+                policy_fix);
         }
         report.objects.push_back(std::move(a));
     }
@@ -240,7 +261,14 @@ struct KubernetesAudit {
                             "connections from Envoy 1.17 (envoy#18107); STATE_PREBIND is what works",
                         gateway_fix);
         }
-        check_downstream(a, nullptr, "http idle_timeout", gateway_fix);
+        check_downstream(
+            a, nullptr, "http idle_timeout",
+            [](std::uint64_t s) {
+                return "spec:\n  httpGateway:\n    options:\n      httpConnectionManagerSettings:\n"
+                       "        idleTimeout: " +
+                       std::to_string(s) + "s\n";
+            },
+            gateway_fix);
         report.objects.push_back(std::move(a));
     }
 

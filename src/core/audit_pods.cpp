@@ -1,6 +1,4 @@
 // Pod sysctls in Kubernetes objects (PROXY-CONFIGS.md §5.2, rule A22).
-#include <array>
-
 #include "core/audit.hpp"
 
 namespace kt::audit_detail {

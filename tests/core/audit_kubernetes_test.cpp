@@ -64,6 +64,9 @@ TEST(AuditKubernetesTest, A19SubSecondDurationsTruncatedToZeroOrRoundedUp) {
     const auto eg = audit_fixture("kubernetes/envoy-gateway.yaml");
     EXPECT_EQ(all_rules(eg), Lines{"A19@12"});
     EXPECT_EQ(eg.findings.at(0).severity, Severity::medium);
+    // Envoy Gateway writes downstream keepalive as raw socket options: 0 goes to setsockopt.
+    EXPECT_NE(eg.findings.at(0).evidence.find("raw socket option"), std::string::npos) << eg.findings.at(0).evidence;
+    EXPECT_NE(istio.findings.at(0).evidence.find("turns TCP keepalive off"), std::string::npos);
     EXPECT_NE(eg.findings.at(0).fix.find("kind: ClientTrafficPolicy"), std::string::npos);
     EXPECT_NE(eg.findings.at(0).fix.find("name: client-keepalive"), std::string::npos);
     // Gloo rounds up: 250 ms becomes 1 s, a smaller surprise.
@@ -107,9 +110,9 @@ TEST(AuditKubernetesTest, A22PodSysctlsOnOldClustersAndPinnedNamespaces) {
 }
 
 TEST(AuditKubernetesTest, A9DownstreamObjectsAgainstThePath) {
-    // A firewall that forgets idle flows after 30 s: Envoy Gateway truncated 900 ms to 0, so no
-    // keepalive, and its 75 s idle timeout does not close first; the EnvoyFilter's and the Gloo
-    // Gateway's 60 s idle comes too late.
+    // A firewall that forgets idle flows after 30 s, and a 75 s idle timeout that does not close
+    // first: Envoy Gateway's 900 ms became 0, refused, so the netns's 2 h stays; the EnvoyFilter's
+    // and the Gloo Gateway's 60 s come too late.
     EXPECT_EQ(rule_lines(audit_fixture("kubernetes/envoy-gateway.yaml", path("corp-fw=30s")), "A9"), Lines{"A9@3"});
     EXPECT_EQ(rule_lines(audit_fixture("kubernetes/istio.yaml", path("corp-fw=30s")), "A9"), Lines{"A9@45"});
     EXPECT_EQ(rule_lines(audit_fixture("kubernetes/gloo.yaml", path("corp-fw=30s")), "A9"), Lines{"A9@3"});
