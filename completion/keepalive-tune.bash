@@ -43,7 +43,8 @@ declare -gA _keepalive_tune_options=(
     [enforce]='--help --cgroup:cgroup --pod:text --container:text --role:role --override-app --list --remove'
     [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:text --container:text
         --prometheus'
-    [audit]='--help --type:audit-type --path:middlebox --fail-on:severity --pid:pid --comm:comm --engine:engine'
+    [audit]='--help --type:audit-type --path:middlebox --fail-on:severity --pid:pid --comm:comm --engine:engine
+        --envoy-version:text --backend-idle:text --kubernetes-version:text'
     [check]='--help --timewait-warn:text --timewait-crit:text --ports-warn:text --ports-crit:text
         --buckets-warn:text --buckets-crit:text --dropped-warn:text --dropped-crit:text
         --peer-closed-warn:text --peer-closed-crit:text --retransmitting-warn:text
@@ -90,7 +91,7 @@ declare -gA _keepalive_tune_words=(
     [render-target]='nginx haproxy envoy istio envoy-gateway gloo higress contour systemd-socket
         sysctl.d kubernetes go java netty postgresql libpq redis'
     [render-side]='downstream upstream both'
-    [audit-type]='nginx haproxy'
+    [audit-type]='nginx haproxy envoy kubernetes'
     [severity]='info low medium high'
     [separator]='--'
 )

@@ -1,6 +1,7 @@
-// `keepalive-tune audit FILE...`: the keepalive an nginx or HAProxy configuration gives each
-// listener and upstream, and the rules it breaks, with fixes. With --pid/--comm, the configuration
-// of a running proxy, checked against its listening sockets too (cli/audit_processes.cpp).
+// `keepalive-tune audit FILE...`: the keepalive an nginx, HAProxy or Envoy configuration, or
+// Kubernetes resources of Envoy-based control planes, give each listener and upstream, and the
+// rules they break, with fixes. With --pid/--comm, the configuration of a running proxy, checked
+// against its listening sockets too (cli/audit_processes.cpp).
 #include <memory>
 
 #include "cli/audit_processes.hpp"
@@ -10,6 +11,7 @@
 #include "cli/output.hpp"
 #include "core/audit.hpp"
 #include "core/catalogue.hpp"
+#include "core/duration.hpp"
 #include "render/audit_view.hpp"
 #include "sys/bpf_sockets.hpp"
 #include "sys/config_files.hpp"
@@ -27,6 +29,9 @@ struct AuditOptions {
     std::string fail_on = "high";
     ProcessAuditRequest processes;
     const CLI::Option* engine_option = nullptr;
+    std::string envoy_version;
+    std::string backend_idle;
+    std::string kubernetes_version;
 };
 
 // This host's net.ipv4.tcp_keepalive_*, which a proxy run here inherits; the kernel's
@@ -48,7 +53,17 @@ Result<AuditReport> audit_file(const std::string& file, const std::optional<Conf
     if (!text) return std::unexpected(text.error());
     auto type = given ? given : guess_config_type(*text);
     if (!type)
-        return fail(file, "cannot tell whether this is an nginx or HAProxy configuration; give --type nginx|haproxy");
+        return fail(file, "cannot tell which kind of configuration this is; give --type nginx|haproxy|envoy|kubernetes");
+    if (*type == ConfigType::envoy) {
+        auto config = parse_envoy_config(*text, file);
+        if (!config) return std::unexpected(config.error());
+        return audit_envoy(*config, context);
+    }
+    if (*type == ConfigType::kubernetes) {
+        auto config = parse_kubernetes_config(*text, file);
+        if (!config) return std::unexpected(config.error());
+        return audit_kubernetes(*config, context);
+    }
     if (*type == ConfigType::nginx) {
         auto config = parse_nginx_config(*text, file, sys::include_resolver(sys::directory_of(file)));
         if (!config) return std::unexpected(config.error());
@@ -72,6 +87,26 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
     auto fail_on = parse_severity(o.fail_on);
     if (!fail_on) problems.push_back(fail_on.error());
     AuditContext context;
+    if (!o.envoy_version.empty()) {
+        if (auto v = parse_envoy_version(o.envoy_version))
+            context.envoy_version = *v;
+        else
+            problems.push_back(v.error());
+    }
+    if (!o.backend_idle.empty()) {
+        if (auto ms = parse_duration_ms(o.backend_idle); ms && *ms > 0)
+            context.backend_idle_ms = *ms;
+        else
+            problems.push_back({"--backend-idle", ms ? "give a duration above 0, such as 5s" : ms.error().why});
+    }
+    if (!o.kubernetes_version.empty()) {
+        if (auto v = parse_kubernetes_version(o.kubernetes_version, "--kubernetes-version")) {
+            context.kubernetes_version = *v;
+            context.kubernetes_version_given = true;
+        } else {
+            problems.push_back(v.error());
+        }
+    }
     for (const auto& list : o.path_lists) {
         auto p = parse_path_list(list, "--path", middlebox_catalogue());
         if (p)
@@ -123,9 +158,12 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
 
 void setup_audit(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
     auto o = std::make_shared<AuditOptions>();
-    cmd.add_option("files", o->files, "nginx.conf or haproxy.cfg files (nginx includes are followed)")
+    cmd.add_option("files", o->files,
+                   "nginx.conf, haproxy.cfg, Envoy YAML/JSON (bootstrap, LDS/CDS, config_dump) or Kubernetes YAML "
+                   "files (nginx includes are followed)")
         ->type_name("FILE");
-    cmd.add_option("--type", o->type, "nginx or haproxy (default: guessed from each file's content)")
+    cmd.add_option("--type", o->type,
+                   "nginx, haproxy, envoy or kubernetes (default: guessed from each file's content)")
         ->type_name("TYPE");
     cmd.add_option("--path", o->path_lists,
                    "middleboxes in front of the proxy: catalogue ids (`profile middleboxes`) and NAME=DURATION "
@@ -143,6 +181,18 @@ void setup_audit(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
         ->allow_extra_args(false);
     add_engine_option(cmd, o->processes.engine);
     o->engine_option = cmd.get_option("--engine");
+    cmd.add_option("--envoy-version", o->envoy_version,
+                   "the Envoy release (X.Y) the configuration runs on; before 1.37 the listener's tcp_keepalive is "
+                   "unknown and fixes use raw socket_options (default: 1.37 or later)")
+        ->type_name("X.Y");
+    cmd.add_option("--backend-idle", o->backend_idle,
+                   "Envoy: the keep-alive timeout of the servers behind the clusters (5s); each cluster's upstream "
+                   "idle_timeout must be below it")
+        ->type_name("DURATION");
+    cmd.add_option("--kubernetes-version", o->kubernetes_version,
+                   "the cluster's Kubernetes release (X.Y), for which pod sysctls are safe (default: " +
+                       kubernetes_version_text(KubernetesVersion{}) + ")")
+        ->type_name("X.Y");
     cmd.footer("\nExit status: 0 no finding at or above --fail-on, 1 one or more, 2 bad input (a syntax error says "
                "file:line:column; with --pid/--comm also a process that is gone, is not a proxy, or whose "
                "configuration cannot be read).\nSee keepalive-tune(8).");

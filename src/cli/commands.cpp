@@ -24,8 +24,9 @@ std::span<const CommandSpec> command_table() {
          setup_enforce},
         {"undo", "restore the socket options and sysctls an apply recorded in its undo file", setup_undo},
         {"timewait", "TIME_WAIT by destination and listening port, with port-exhaustion risk and advice", setup_timewait},
-        {"audit", "read nginx and HAProxy configurations: the keepalive each listener and upstream gets, and the "
-                  "pitfalls, with fixes",
+        {"audit",
+         "read nginx, HAProxy, Envoy and Kubernetes configurations: the keepalive each listener and upstream "
+         "gets, and the pitfalls, with fixes",
          setup_audit},
         {"check", "health check for cron, Nagios and Prometheus: TIME_WAIT, port pressure, overflow, compliance",
          setup_check, true},

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/duration.hpp"
+#include "core/number_parse.hpp"
 #include "core/render_family.hpp"
 
 namespace kt {
@@ -24,16 +25,102 @@ Result<Severity> parse_severity(std::string_view text) {
 }
 
 std::string_view config_type_name(ConfigType t) {
-    return t == ConfigType::nginx ? "nginx" : "haproxy";
+    switch (t) {
+        case ConfigType::nginx: return "nginx";
+        case ConfigType::haproxy: return "haproxy";
+        case ConfigType::envoy: return "envoy";
+        case ConfigType::kubernetes: return "kubernetes";
+    }
+    return "nginx";
 }
 
 Result<ConfigType> parse_config_type(std::string_view text) {
-    if (text == "nginx") return ConfigType::nginx;
-    if (text == "haproxy") return ConfigType::haproxy;
-    return fail("--type", "\"" + std::string(text) + "\" is not a configuration type this build audits; give nginx or haproxy");
+    for (auto t : {ConfigType::nginx, ConfigType::haproxy, ConfigType::envoy, ConfigType::kubernetes})
+        if (text == config_type_name(t)) return t;
+    return fail("--type", "\"" + std::string(text) +
+                              "\" is not a configuration type this build audits; give nginx, haproxy, envoy or kubernetes");
 }
 
+Result<KubernetesVersion> parse_kubernetes_version(std::string_view text, std::string_view flag) {
+    auto bad = [&] {
+        return fail(std::string(flag), "\"" + std::string(text) + "\" is not a Kubernetes release; give X.Y, such as 1.29");
+    };
+    auto t = text;
+    if (!t.empty() && t[0] == 'v') t.remove_prefix(1);
+    const auto dot = t.find('.');
+    if (dot == std::string_view::npos) return bad();
+    auto rest = t.substr(dot + 1);
+    if (const auto second = rest.find('.'); second != std::string_view::npos) rest = rest.substr(0, second);
+    const auto major = parse_whole_number(t.substr(0, dot), 1, 9);
+    const auto minor = parse_whole_number(rest, 0, 999);
+    if (!major || !minor) return bad();
+    return KubernetesVersion{static_cast<unsigned>(*major), static_cast<unsigned>(*minor)};
+}
+
+std::string kubernetes_version_text(const KubernetesVersion& v) {
+    return std::to_string(v.major) + "." + std::to_string(v.minor);
+}
+
+namespace {
+
+// `"key":` anywhere: JSON on one line has many keys a line.
+bool has_quoted_key(std::string_view text, std::string_view key) {
+    const std::string quoted = "\"" + std::string(key) + "\"";
+    for (auto at = text.find(quoted); at != std::string_view::npos; at = text.find(quoted, at + 1)) {
+        const auto next = text.find_first_not_of(" \t\r\n", at + quoted.size());
+        if (next != std::string_view::npos && text[next] == ':') return true;
+    }
+    return false;
+}
+
+// The keys of YAML and JSON: the word before a colon at the start of a line (after blanks, a
+// list dash, and quotes), with whether it was unindented.
+std::optional<ConfigType> guess_yaml_type(std::string_view text) {
+    bool api_version = false, kind = false, helm_values = false, envoy_root = false, envoy_lists = false,
+         type_url = false, configs = false, resources = false;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto eol = text.find('\n', pos);
+        if (eol == std::string_view::npos) eol = text.size();
+        auto line = text.substr(pos, eol - pos);
+        pos = eol + 1;
+        const auto first = line.find_first_not_of(" \t\r{,[-");
+        if (first == std::string_view::npos) continue;
+        const bool top = first == 0;
+        line = line.substr(first);
+        if (!line.empty() && (line[0] == '"' || line[0] == '\'')) line.remove_prefix(1);
+        const auto end = line.find_first_of("\"': \t");
+        if (end == std::string_view::npos) continue;
+        auto after = line.substr(end);
+        if (!after.empty() && (after[0] == '"' || after[0] == '\'')) after.remove_prefix(1);
+        after = after.substr(std::min(after.find_first_not_of(" \t"), after.size()));
+        if (after.empty() || after[0] != ':') continue;
+        const auto key = line.substr(0, end);
+        if (key == "apiVersion") api_version = true;
+        if (key == "kind") kind = true;
+        if (top && (key == "gatewayProxies" || key == "meshConfig")) helm_values = true;
+        if (key == "static_resources" || key == "dynamic_resources") envoy_root = true;
+        if (top && (key == "listeners" || key == "clusters")) envoy_lists = true;
+        if (key == "@type") type_url = true;
+        if (key == "configs") configs = true;
+        if (key == "resources") resources = true;
+    }
+    api_version = api_version || has_quoted_key(text, "apiVersion");
+    kind = kind || has_quoted_key(text, "kind");
+    envoy_root = envoy_root || has_quoted_key(text, "static_resources");
+    type_url = type_url || has_quoted_key(text, "@type");
+    configs = configs || has_quoted_key(text, "configs");
+    resources = resources || has_quoted_key(text, "resources");
+    // Kubernetes first: an EnvoyFilter carries Envoy's keys, and pod specs have `resources`.
+    if ((api_version && kind) || helm_values) return ConfigType::kubernetes;
+    if (envoy_root || envoy_lists || (type_url && (configs || resources))) return ConfigType::envoy;
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<ConfigType> guess_config_type(std::string_view text) {
+    if (auto yaml = guess_yaml_type(text)) return yaml;
     int haproxy = 0, nginx = 0;
     std::size_t pos = 0;
     while (pos < text.size()) {
@@ -85,6 +172,37 @@ std::string sysctl_fix(const KeepaliveSettings& k) {
     p.name = "audit";
     p.keepalive = k;
     return render_family::sysctl_snippet(p, "the proxy's network namespace").body;
+}
+
+std::string render_fix(std::string_view target, Side side, const KeepaliveSettings& k,
+                       const std::optional<EnvoyVersion>& envoy_version, std::string_view name) {
+    Profile p;
+    p.name = "audit";
+    p.keepalive = k;
+    RenderOptions o;
+    o.side = side;
+    o.envoy_version = envoy_version;
+    auto r = render_profile(p, target, o);
+    if (!r) return "# " + r.error().line() + "\n";
+    std::string out;
+    for (const auto& s : r->snippets) {
+        std::string body = s.body;
+        if (!name.empty()) {
+            for (const std::string_view sample : {"- name: ingress\n", "- name: backend\n", "  name: client-keepalive\n",
+                                                  "  name: backend-keepalive\n", "  name: gateway-proxy\n",
+                                                  "  name: default-backend-8080\n"})
+                if (const auto at = body.find(sample); at != std::string::npos)
+                    body.replace(at, sample.size(),
+                                 std::string(sample.substr(0, sample.find("name: ") + 6)) + std::string(name) + "\n");
+            // The sample's own address would replace the listener's.
+            const std::string_view address = "  address: {socket_address: {address: 0.0.0.0, port_value: 8443}}\n";
+            if (const auto at = body.find(address); at != std::string::npos)
+                body.replace(at, address.size(), "  # keep its address and filter_chains\n");
+        }
+        if (r->snippets.size() > 1) out += "# " + s.title + "\n";
+        out += body;
+    }
+    return out;
 }
 
 void check_path(const AuditedObject& o, std::optional<std::uint64_t> idle_close_ms, std::string_view idle_setting,

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "core/config_source.hpp"
+#include "core/envoy_config.hpp"
 #include "core/error.hpp"
 #include "core/haproxy_config.hpp"
+#include "core/kubernetes_config.hpp"
 #include "core/network_path.hpp"
 #include "core/nginx_config.hpp"
 #include "core/render_target.hpp"
@@ -25,14 +27,27 @@ std::string_view severity_name(Severity s);
 // "info", "low", "medium" or "high"; the error names --fail-on.
 Result<Severity> parse_severity(std::string_view text);
 
-enum class ConfigType { nginx, haproxy };
+enum class ConfigType { nginx, haproxy, envoy, kubernetes };
 
 std::string_view config_type_name(ConfigType t);
-// "nginx" or "haproxy"; the error names --type and the types known.
+// "nginx", "haproxy", "envoy" or "kubernetes"; the error names --type and the types known.
 Result<ConfigType> parse_config_type(std::string_view text);
-// The type the text looks like: HAProxy's section keywords at the start of lines, or nginx's
-// braces and semicolons. Nothing when neither fits.
+// The type the text looks like: YAML or JSON keys of Kubernetes objects (apiVersion and kind,
+// or Helm values of Gloo and Istio) or of Envoy (static_resources, a config_dump's configs,
+// listeners and clusters, xDS resources); else HAProxy's section keywords at the start of
+// lines, or nginx's braces and semicolons. Nothing when none fits.
 std::optional<ConfigType> guess_config_type(std::string_view text);
+
+// A Kubernetes minor release, for which pod sysctls are safe.
+struct KubernetesVersion {
+    unsigned major = 1;
+    unsigned minor = 30;
+    friend auto operator<=>(const KubernetesVersion&, const KubernetesVersion&) = default;
+};
+
+// "1.28", "v1.28" or "1.28.3"; the error names `flag`.
+Result<KubernetesVersion> parse_kubernetes_version(std::string_view text, std::string_view flag);
+std::string kubernetes_version_text(const KubernetesVersion& v);
 
 // net.ipv4.tcp_keepalive_* of the proxy's network namespace.
 struct NetnsKeepalive {
@@ -45,6 +60,12 @@ struct NetnsKeepalive {
 struct AuditContext {
     NetnsKeepalive netns;
     NetworkPath path;  // the middleboxes in front of the proxy (--path), client first
+    std::optional<EnvoyVersion> envoy_version;  // --envoy-version; absent: 1.37 or later, as `render`
+    // --backend-idle: the keep-alive timeout of the servers behind Envoy's clusters, which no
+    // Envoy configuration says.
+    std::optional<std::uint64_t> backend_idle_ms;
+    KubernetesVersion kubernetes_version;  // --kubernetes-version, or the default
+    bool kubernetes_version_given = false;
 };
 
 // The TCP keepalive one side of a proxy object ends up with.
@@ -73,11 +94,11 @@ struct AuditedObject {
 };
 
 struct AuditFinding {
-    std::string rule;  // "A1" ... "A13"
+    std::string rule;  // "A1" ... "A23"
     Severity severity = Severity::info;
     SourcePosition at;
     std::string evidence;  // one sentence
-    std::string fix_syntax;  // "nginx", "haproxy", "sysctl"
+    std::string fix_syntax;  // "nginx", "haproxy", "sysctl", "envoy", "kubernetes"
     std::string fix;         // the snippet to put there
 };
 
@@ -91,11 +112,15 @@ struct AuditReport {
 
 AuditReport audit_nginx(const NginxConfig& config, const AuditContext& context);
 AuditReport audit_haproxy(const HaproxyConfig& config, std::string_view file, const AuditContext& context);
+// Envoy listeners and clusters (PROXY-CONFIGS.md §3, rules A8, A9, A14-A18, A23).
+AuditReport audit_envoy(const EnvoyConfig& config, const AuditContext& context);
+// Istio, Envoy Gateway and Gloo resources and pod sysctls (§4, §5.2, rules A9, A19, A21-A23).
+AuditReport audit_kubernetes(const KubernetesConfig& config, const AuditContext& context);
 
 // The worst severity among `findings`, or nothing.
 std::optional<Severity> worst_severity(const std::vector<AuditFinding>& findings);
 
-// Shared by the two audits.
+// Shared by the audits.
 namespace audit_detail {
 
 // Values every fix proposes: idle 60 s / 10 s / 6 probes, or an idle under the path's shortest
@@ -110,6 +135,12 @@ inline std::uint64_t detection_seconds(const EffectiveKeepalive& k) {
 // net.ipv4.tcp_keepalive_* set to `k` as a sysctl.d file, through `profile render --for sysctl.d`.
 std::string sysctl_fix(const KeepaliveSettings& k);
 
+// `k` on `side` as `profile render --for TARGET` writes it (envoy, istio, envoy-gateway, gloo,
+// kubernetes): the snippets' bodies, with the sample resource name replaced by `name` where
+// one is given.
+std::string render_fix(std::string_view target, Side side, const KeepaliveSettings& k,
+                       const std::optional<EnvoyVersion>& envoy_version, std::string_view name = {});
+
 // A8/A9 on one downstream object against the path. `idle_close_ms` is when the proxy itself
 // closes an idle connection (nothing: never), set by `idle_setting`. A8: it must outlive each hop
 // that only application data refreshes (an L7 load balancer reusing the connection). A9: TCP
@@ -119,6 +150,9 @@ void check_path(const AuditedObject& o, std::optional<std::uint64_t> idle_close_
                 const NetworkPath& path, const std::string& fix_syntax,
                 const std::function<std::string(std::uint64_t)>& idle_fix, const std::string& tcp_fix,
                 std::vector<AuditFinding>& out);
+
+// A22 on the pod sysctls of Pods and workload templates, into `report`.
+void audit_pod_sysctls(const KubernetesConfig& config, const AuditContext& context, AuditReport& report);
 
 }  // namespace audit_detail
 

@@ -1,5 +1,5 @@
 // The audit's configuration fixtures in tests/data/audit, which e2e tests also hand to nginx -t
-// and haproxy -c.
+// and haproxy -c, and run through the built binary.
 #pragma once
 
 #include <fstream>
@@ -24,11 +24,19 @@ inline std::string read_audit_fixture(const std::string& name) {
     return s.str();
 }
 
-// The findings of a fixture, audited with kernel-default netns values and `path`.
-inline AuditReport audit_fixture(const std::string& name, const NetworkPath& path = {}) {
-    AuditContext c;
-    c.path = path;
+// The findings of a fixture, audited in `c` (kernel-default netns values unless it says).
+inline AuditReport audit_fixture_in(const std::string& name, const AuditContext& c) {
     const auto text = read_audit_fixture(name);
+    if (name.starts_with("envoy/")) {
+        auto config = parse_envoy_config(text, name);
+        EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().line());
+        return config ? audit_envoy(*config, c) : AuditReport{};
+    }
+    if (name.starts_with("kubernetes/")) {
+        auto config = parse_kubernetes_config(text, name);
+        EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().line());
+        return config ? audit_kubernetes(*config, c) : AuditReport{};
+    }
     if (name.starts_with("haproxy/")) {
         auto config = parse_haproxy_config(text, name);
         EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().line());
@@ -37,6 +45,13 @@ inline AuditReport audit_fixture(const std::string& name, const NetworkPath& pat
     auto config = parse_nginx_config(text, name, nullptr);
     EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().line());
     return config ? audit_nginx(*config, c) : AuditReport{};
+}
+
+// The findings of a fixture, audited with kernel-default netns values and `path`.
+inline AuditReport audit_fixture(const std::string& name, const NetworkPath& path = {}) {
+    AuditContext c;
+    c.path = path;
+    return audit_fixture_in(name, c);
 }
 
 // "A5@7" for each finding of `rule` (its line), in order.
