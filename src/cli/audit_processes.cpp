@@ -44,9 +44,6 @@ Result<Instance> instance_of(std::int32_t pid) {
     if (launch->nginx_helper)
         return fail(what(pid), "is an nginx helper process whose master could not be found (its parent is pid " +
                                    std::to_string(facts->ppid) + ")");
-    if (*kind == ProxyKind::envoy)
-        return fail(what(pid), "envoy reads " + launch->config_paths.front() +
-                                   "; this build audits nginx and HAProxy configurations only");
     auto netns = sys::netns_of_pid(facts->pid);
     if (!netns) return fail(what(pid), netns.error().why);
     return Instance{std::move(*facts), *kind, std::move(*launch), std::move(*netns)};
@@ -81,6 +78,15 @@ Result<ParsedConfig> audit_config(const Instance& in, const AuditContext& contex
         return fail(what(in.facts.pid), files.error().line() + hint);
     }
     ParsedConfig out;
+    if (in.kind == ProxyKind::envoy) {
+        const auto& file = files->front();
+        auto config = parse_envoy_config(file.text, file.path);
+        if (!config) return std::unexpected(config.error());
+        out.report = audit_envoy(*config, context);
+        const bool typed = !context.envoy_version || *context.envoy_version >= EnvoyVersion{1, 37};
+        out.declared = envoy_declared_listeners(*config, typed);
+        return out;
+    }
     if (in.kind == ProxyKind::nginx) {
         const auto& main = files->front();
         auto config = parse_nginx_config(main.text, main.path,
@@ -158,8 +164,10 @@ std::expected<std::vector<ProcessAudit>, Errors> audit_processes(const ProcessAu
         for (auto child : sys::descendants_of("/proc", in.facts.pid)) owners.push_back(child);
         auto sockets = listening_sockets(owners, **engine);
         if (!sockets) return std::unexpected(sockets.error());
-        LiveProcess process{in.facts.pid, in.kind, owners, in.netns.label, (*engine)->name(), in.launch.config_paths,
-                            in.launch.default_config};
+        LiveProcess process{in.facts.pid,         in.kind,
+                            owners,               in.netns.label,
+                            (*engine)->name(),    in.launch.config_paths,
+                            in.launch.default_config, context.envoy_version};
         auto live = check_live_listeners(std::move(process), parsed->declared, *sockets, context.netns);
         auto& findings = parsed->report.findings;
         findings.insert(findings.end(), live.findings.begin(), live.findings.end());

@@ -26,7 +26,7 @@ struct ProcessAudit {
 // One audit per proxy instance: workers lead to their master, and processes that share the
 // configuration files, network namespace and mount namespace are audited once. Errors (each
 // naming its pid): no such process, not a proxy, a configuration that cannot be read or parsed,
-// an Envoy (this build audits nginx and HAProxy configurations).
+// an Envoy started without a configuration file.
 std::expected<std::vector<ProcessAudit>, Errors> audit_processes(const ProcessAuditRequest& request,
                                                                  const AuditContext& base);
 

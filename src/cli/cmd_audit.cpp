@@ -173,7 +173,7 @@ void setup_audit(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
                                             "high (default high)")
         ->type_name("SEVERITY");
     as_pid(cmd.add_option("--pid", o->processes.pids,
-                          "a running nginx or HAProxy (a worker leads to its master): audit the configuration it was "
+                          "a running nginx, HAProxy or Envoy (a worker leads to its master): audit the configuration it was "
                           "started with and compare each listener with its listening socket (repeatable)"))
         ->allow_extra_args(false);  // one value each, so `--pid 123 nginx.conf` keeps the FILE
     cmd.add_option("--comm", o->processes.comms, "every process with this command name, as --pid (repeatable)")

@@ -86,8 +86,15 @@ Profile running_profile(const DeclaredListener& d, const SocketOptions& s) {
     return p;
 }
 
-std::string persist_snippet(const DeclaredListener& d, const SocketOptions& s, bool nginx) {
+std::string persist_snippet(const DeclaredListener& d, const SocketOptions& s, const LiveProcess& process) {
     const auto p = running_profile(d, s);
+    if (process.kind == ProxyKind::envoy) {
+        const std::string name = d.object.substr(d.object.rfind(' ') + 1);
+        return "# at " + d.at.file_line() + "; what `keepalive-tune profile render --for envoy` writes for the values "
+               "the socket carries\n" +
+               audit_detail::render_fix("envoy", Side::downstream, p.keepalive, process.envoy_version, name);
+    }
+    const bool nginx = process.kind == ProxyKind::nginx;
     RenderOptions o;
     o.side = Side::downstream;
     auto r = render_profile(p, nginx ? "nginx" : "haproxy", o);
@@ -109,6 +116,9 @@ std::string persist_snippet(const DeclaredListener& d, const SocketOptions& s, b
 std::string reload_fix(const LiveProcess& p) {
     const std::string pid = std::to_string(p.pid);
     if (p.kind == ProxyKind::nginx) return "kill -HUP " + pid + "   # or: systemctl reload nginx\n";
+    if (p.kind == ProxyKind::envoy)
+        return "# restart Envoy (a hot restart with --restart-epoch N+1 keeps connections), or update the listener\n"
+               "# over xDS with enable_reuse_port: true, so that Envoy makes a new listening socket\n";
     return "systemctl reload haproxy   # or, for a master (haproxy -W/-Ws): kill -USR2 " + pid + "\n";
 }
 
@@ -142,6 +152,7 @@ LiveAudit check_live_listeners(LiveProcess process, const std::vector<DeclaredLi
     LiveAudit out;
     out.process = std::move(process);
     const bool nginx = out.process.kind == ProxyKind::nginx;
+    const bool envoy = out.process.kind == ProxyKind::envoy;
     const std::string who = std::string(proxy_kind_name(out.process.kind)) + " pid " + std::to_string(out.process.pid);
     std::set<std::uint32_t> used, reported;
     for (const auto& d : declared) {
@@ -162,7 +173,11 @@ LiveAudit check_live_listeners(LiveProcess process, const std::vector<DeclaredLi
             if (!c.drift.empty()) {
                 check.verdict = LiveVerdict::drift;
                 const std::string why =
-                    nginx ? "the file changed and nginx has not been reloaded since, or the socket was changed after "
+                    envoy ? "the configuration changed and Envoy has not made the listening socket again since, or "
+                            "the socket was changed after Envoy made it; Envoy sets a listener's socket options when "
+                            "it creates the socket (an update with other options makes a new socket only with "
+                            "enable_reuse_port, and is rejected otherwise)"
+                    : nginx ? "the file changed and nginx has not been reloaded since, or the socket was changed after "
                             "the last reload; nginx sets so_keepalive on its listening sockets at start and again at "
                             "every reload (ngx_configure_listening_sockets), so a reload applies it to new "
                             "connections, while connections already accepted keep what they have"
@@ -178,7 +193,8 @@ LiveAudit check_live_listeners(LiveProcess process, const std::vector<DeclaredLi
             if (!c.undeclared.empty() && reported.insert(s.inode).second) {
                 if (check.verdict == LiveVerdict::consistent) check.verdict = LiveVerdict::undeclared_values;
                 const std::string loses =
-                    nginx ? "a reload leaves options nginx does not declare alone, but the next restart loses them"
+                    envoy   ? "the next restart of Envoy (a new listening socket) loses them"
+                    : nginx ? "a reload leaves options nginx does not declare alone, but the next restart loses them"
                           : "a reload that hands the socket to the new worker keeps them, but the next restart (a "
                             "new listening socket) loses them";
                 out.findings.push_back({"L2", Severity::medium, d.at,
@@ -187,7 +203,8 @@ LiveAudit check_live_listeners(LiveProcess process, const std::vector<DeclaredLi
                                             ", values the configuration does not declare (" + join(c.undeclared) +
                                             ") and so set at run time (e.g. by keepalive-tune apply): " + loses +
                                             "; persist them in the configuration",
-                                        nginx ? "nginx" : "haproxy", persist_snippet(d, s.options, nginx)});
+                                        std::string(proxy_kind_name(out.process.kind)),
+                                        persist_snippet(d, s.options, out.process)});
             }
         }
         out.listeners.push_back(std::move(check));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct LiveProcess {
     std::string engine;                // "pidfd" or "bpf"
     std::vector<std::string> config_paths;  // from its command line, as it sees them
     bool default_config = false;
+    std::optional<EnvoyVersion> envoy_version;  // Envoy: --envoy-version, for the fixes' syntax
 };
 
 enum class LiveVerdict { consistent, drift, undeclared_values, no_socket };
@@ -55,7 +57,7 @@ struct LiveAudit {
 // also beside L1 on the same socket, since a reload does not remove these):
 // the socket carries keepalive values the configuration does not declare (set at run time, e.g.
 // by `keepalive-tune apply`), which a restart loses; the fix persists them, rendered as `profile
-// render --for nginx|haproxy` would. L3 (info): a declared listener with no listening socket.
+// render --for nginx|haproxy|envoy` would. L3 (info): a declared listener with no listening socket.
 // A value equal to the netns default counts as unset: getsockopt cannot tell them apart.
 LiveAudit check_live_listeners(LiveProcess process, const std::vector<DeclaredListener>& declared,
                                const std::vector<ObservedListener>& sockets, const NetnsKeepalive& netns);

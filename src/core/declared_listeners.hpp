@@ -1,6 +1,6 @@
 // The listeners a configuration declares, with the keepalive it asks for on each: nginx `listen`
-// (so_keepalive) and HAProxy `bind` (clitcpka-*, tcp-ut), for comparing with the listening sockets
-// of the running proxy.
+// (so_keepalive), HAProxy `bind` (clitcpka-*, tcp-ut) and Envoy listeners (socket_options,
+// tcp_keepalive), for comparing with the listening sockets of the running proxy.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config_source.hpp"
+#include "core/envoy_config.hpp"
 #include "core/haproxy_config.hpp"
 #include "core/nginx_config.hpp"
 #include "core/socket_record.hpp"
@@ -46,5 +47,9 @@ std::vector<DeclaredListener> nginx_declared_listeners(const NginxConfig& config
 // Every TCP `bind` address of frontend and listen sections (comma lists and port ranges of up
 // to 64 ports expanded), with the client-side keepalive those sections get after their defaults.
 std::vector<DeclaredListener> haproxy_declared_listeners(const HaproxyConfig& config);
+
+// Every listener on a TCP socket_address, with what its socket_options and (where
+// `typed_keepalive_works`: Envoy 1.37 and later) its tcp_keepalive put on the listening socket.
+std::vector<DeclaredListener> envoy_declared_listeners(const EnvoyConfig& config, bool typed_keepalive_works);
 
 }  // namespace kt

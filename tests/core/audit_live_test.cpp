@@ -117,6 +117,42 @@ frontend plain
     EXPECT_EQ(d[3].ip.family, k_family_inet6);
 }
 
+TEST(DeclaredListenersTest, EnvoyListenersCarryTheirSocketOptionsAndFrom137TcpKeepalive) {
+    const std::string yaml =
+        "static_resources:\n"
+        "  listeners:\n"
+        "  - name: raw\n"
+        "    address: {socket_address: {address: 0.0.0.0, port_value: 8443}}\n"
+        "    socket_options:\n"
+        "    - {level: \"1\", name: \"9\", int_value: \"1\"}\n"
+        "    - {level: 6, name: 4, int_value: 60, state: STATE_LISTENING}\n"
+        "    - {level: 6, name: 18, int_value: 90000}\n"
+        "  - name: typed\n"
+        "    address: {socket_address: {address: \"::\", port_value: 9443}}\n"
+        "    tcp_keepalive: {keepalive_time: 30, keepalive_probes: 0}\n"
+        "  - name: pipe\n"
+        "    address: {pipe: {path: /run/envoy.sock}}\n";
+    auto config = parse_envoy_config(yaml, "envoy.yaml");
+    ASSERT_TRUE(config.has_value()) << config.error().line();
+    const auto d = envoy_declared_listeners(*config, true);
+    ASSERT_EQ(d.size(), 2u);  // the pipe has no TCP socket
+    EXPECT_EQ(d[0].object, "envoy listener raw");
+    EXPECT_EQ(d[0].address, "0.0.0.0:8443");
+    EXPECT_EQ(d[0].port, 8443);
+    EXPECT_EQ(d[0].at.line, 3u);
+    EXPECT_EQ(d[0].on_listener.keepalive, true);  // int64 as strings, as a config_dump writes them
+    EXPECT_EQ(d[0].on_listener.idle_seconds, 60u);
+    EXPECT_EQ(d[0].on_listener.user_timeout_ms, 90000u);
+    EXPECT_FALSE(d[0].on_listener.interval_seconds);
+    EXPECT_EQ(d[0].declared_text, "1/9=1, 6/4=60, 6/18=90000");
+    EXPECT_EQ(d[1].address, "[::]:9443");
+    EXPECT_EQ(d[1].on_listener.keepalive, false);  // a field at 0 turns keepalive off from 1.37
+    EXPECT_EQ(d[1].on_listener.idle_seconds, 30u);
+    // Before 1.37 the typed field is unknown to Envoy: nothing is declared by it.
+    const auto old = envoy_declared_listeners(*config, false);
+    EXPECT_FALSE(old[1].on_listener.any());
+}
+
 TEST(AuditLiveTest, ASocketHoldingWhatTheConfigurationDeclaresIsConsistent) {
     const auto d = nginx_declared_listeners(nginx(k_nginx));
     const auto a = check(ProxyKind::nginx, d,

@@ -4,6 +4,7 @@
 // puts nginx's so_keepalive back and leaves the rest.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,6 +225,80 @@ TEST(AuditLiveKernelTest, HaproxyListenerCarriesNothingUntilApplyThenL2PersistsI
     EXPECT_NE(fix.find("clitcpka-intvl 30s"), std::string::npos) << fix;
     EXPECT_NE(fix.find("clitcpka-cnt 4"), std::string::npos) << fix;
     EXPECT_NE(fix.find("bind 127.0.0.1:18090"), std::string::npos) << fix;
+}
+
+// Envoy is not packaged for Debian 12: a stand-in named envoy, started as `envoy -c FILE`, binds
+// the listener of FILE and sets on it what Envoy sets from that listener's socket_options
+// (SO_KEEPALIVE, then TCP_KEEPIDLE/INTVL/CNT before bind), then waits. What is tested is
+// keepalive-tune's side: the configuration found from the command line, the listener's declared
+// options read from socket_options, and the comparison with the listening socket.
+TEST(AuditLiveKernelTest, AnEnvoyListenersSocketOptionsAreComparedWithItsListeningSocket) {
+    KT_REQUIRE_KERNEL_TESTS();
+    KT_REQUIRE_PROGRAM("/usr/bin/python3");
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    TempDir dir;
+    const std::string config = dir.write(
+        "envoy.yaml",
+        "static_resources:\n"
+        "  listeners:\n"
+        "  - name: ingress\n"
+        "    address: {socket_address: {address: 127.0.0.1, port_value: 18095}}\n"
+        "    socket_options:\n"
+        "    - {level: 1, name: 9, int_value: 1, state: STATE_PREBIND}\n"
+        "    - {level: 6, name: 4, int_value: 60, state: STATE_PREBIND}\n"
+        "    - {level: 6, name: 5, int_value: 20, state: STATE_PREBIND}\n"
+        "    - {level: 6, name: 6, int_value: 2, state: STATE_PREBIND}\n"
+        "    filter_chains:\n"
+        "    - filters:\n"
+        "      - name: envoy.filters.network.tcp_proxy\n"
+        "        typed_config:\n"
+        "          \"@type\": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy\n"
+        "          stat_prefix: ingress\n"
+        "          cluster: backend\n"
+        "          idle_timeout: 600s\n"
+        "  clusters:\n"
+        "  - name: backend\n"
+        "    connect_timeout: 1s\n"
+        "    upstream_connection_options: {tcp_keepalive: {keepalive_time: 60}}\n");
+    const std::string stand_in = dir.write("envoy",
+                                           "#!/usr/bin/python3\n"
+                                           "import socket, sys, time\n"
+                                           "assert sys.argv[1] == '-c'\n"
+                                           "s = socket.socket()\n"
+                                           "s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)\n"
+                                           "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)\n"
+                                           "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 20)\n"
+                                           "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 2)\n"
+                                           "s.bind(('127.0.0.1', 18095))\n"
+                                           "s.listen(16)\n"
+                                           "time.sleep(120)\n");
+    ASSERT_EQ(chmod(stand_in.c_str(), 0755), 0);
+    ProxyInNetns envoy(ns, {stand_in, "-c", config}, dir.path() + "/out.log");
+    ASSERT_TRUE(wait_for_listeners(ns, {18095})) << shell("cat " + dir.path() + "/out.log");
+
+    auto doc = audit_json(envoy.pid());
+    ASSERT_EQ(doc["configs"].size(), 1u) << doc.dump(1);
+    const auto& process = doc["configs"][0]["process"];
+    EXPECT_EQ(process["kind"], "envoy");
+    EXPECT_EQ(doc["configs"][0]["files"][0], config);
+    ASSERT_EQ(process["listeners"].size(), 1u);
+    EXPECT_EQ(process["listeners"][0]["verdict"], "consistent");
+    EXPECT_EQ(live_rules(doc), std::vector<std::string>{});
+
+    // apply puts 240/30/4 on the listening socket: the values differ from socket_options (L1),
+    // and the fix persists them as Envoy configuration.
+    const auto profile = dir.write_profile("live", 240, 30, 4);
+    auto applied = run_tool({"apply", profile, "--pid", std::to_string(envoy.pid()), "--role", "listener"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    doc = audit_json(envoy.pid());
+    EXPECT_EQ(live_rules(doc), std::vector<std::string>{"L1@3"});
+    const auto* l1 = finding(doc, "L1");
+    ASSERT_NE(l1, nullptr);
+    EXPECT_NE((*l1)["evidence"].get<std::string>().find("1/9=1, 6/4=60, 6/5=20, 6/6=2"), std::string::npos)
+        << (*l1)["evidence"];
+    EXPECT_NE((*l1)["evidence"].get<std::string>().find("keepalive on 240/30/4"), std::string::npos) << (*l1)["evidence"];
+    EXPECT_NE((*l1)["fix"]["text"].get<std::string>().find("restart Envoy"), std::string::npos) << (*l1)["fix"];
 }
 
 }  // namespace
