@@ -14,67 +14,13 @@
 #include <thread>
 
 #include "support/netns.hpp"
+#include "support/proxy_in_netns.hpp"
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 #include "sys/proxy_process.hpp"
 
 namespace kt::test {
 namespace {
-
-// A program run with `ip netns exec` (which execs it, so the pid is the program's), output to
-// `log`; stopped by its pid (SIGTERM, then SIGKILL after 5 s) with its children.
-class ProxyInNetns {
-public:
-    ProxyInNetns(const TestNetns& ns, const std::vector<std::string>& argv, const std::string& log) {
-        std::vector<std::string> all{"/usr/sbin/ip", "netns", "exec", ns.name()};
-        all.insert(all.end(), argv.begin(), argv.end());
-        m_pid = fork();
-        if (m_pid == 0) {
-            const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            std::vector<char*> args;
-            for (auto& a : all) args.push_back(a.data());
-            args.push_back(nullptr);
-            execv(args[0], args.data());
-            _exit(127);
-        }
-    }
-    ~ProxyInNetns() {
-        if (m_pid <= 0) return;
-        const auto children = sys::descendants_of("/proc", m_pid);
-        kill(m_pid, SIGTERM);
-        int status = 0;
-        bool reaped = false;
-        for (int i = 0; i < 50 && !reaped; ++i) {
-            reaped = waitpid(m_pid, &status, WNOHANG) == m_pid;
-            if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        if (!reaped) {
-            kill(m_pid, SIGKILL);
-            waitpid(m_pid, &status, 0);
-        }
-        for (auto c : children) kill(c, SIGKILL);
-    }
-    ProxyInNetns(const ProxyInNetns&) = delete;
-    ProxyInNetns& operator=(const ProxyInNetns&) = delete;
-    pid_t pid() const { return m_pid; }
-
-private:
-    pid_t m_pid = -1;
-};
-
-// Waits (at most 10 s) until the namespace has a TCP listener on each port.
-bool wait_for_listeners(const TestNetns& ns, const std::vector<int>& ports) {
-    for (int i = 0; i < 100; ++i) {
-        const auto out = ns.exec("ss -Htln");
-        bool all = true;
-        for (int p : ports) all = all && out.find(":" + std::to_string(p) + " ") != std::string::npos;
-        if (all) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-}
 
 nlohmann::json audit_json(pid_t pid) {
     auto r = run_tool({"--json", "audit", "--pid", std::to_string(pid), "--engine", "pidfd"});
