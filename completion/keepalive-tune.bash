@@ -32,7 +32,7 @@ declare -gA _keepalive_tune_options=(
     ['profile validate']='--help'
     ['profile check']='--help --path:middlebox'
     ['profile middleboxes']='--help --host'
-    ['profile render']='--help --for:render-target --side:render-side --envoy-version:text --list'
+    ['profile render']='--help --for:render-target --side:render-side --envoy-version:text --go-version:text --list'
     [apply]='--help --pid:pid --comm:comm --cgroup:cgroup --role:role --port:text --peer:text
         --dry-run --undo-file:file --watch:text --sysctl --netns:netns --netns-of:pid --all-netns --pod:text --container:text
         --engine:engine'

@@ -15,6 +15,7 @@ struct RenderCommandOptions {
     std::string target;
     std::string side = "both";
     std::string envoy_version;
+    std::string go_version;
     bool list = false;
 };
 
@@ -47,6 +48,11 @@ CommandResult run_render(const GlobalOptions& g, const RenderCommandOptions& o) 
         if (!version) return std::unexpected(Errors{version.error()});
         options.envoy_version = *version;
     }
+    if (!o.go_version.empty()) {
+        auto version = parse_go_version(o.go_version);
+        if (!version) return std::unexpected(Errors{version.error()});
+        options.go_version = *version;
+    }
     // The request is checked before the profile is read, so a typo is reported even with a bad profile.
     if (auto checked = check_render_request(o.target, options); !checked)
         return std::unexpected(Errors{checked.error()});
@@ -75,6 +81,10 @@ void setup_profile_render(CLI::App& profile, const GlobalOptions& global, Dispat
     cmd->add_option("--envoy-version", o->envoy_version,
                     "with --for envoy: the Envoy release (X.Y); before 1.37, raw socket_options instead of the "
                     "listener's tcp_keepalive")
+        ->type_name("X.Y");
+    cmd->add_option("--go-version", o->go_version,
+                    "with --for go: the Go release (X.Y); before 1.23, a Control function instead of "
+                    "net.KeepAliveConfig")
         ->type_name("X.Y");
     cmd->add_flag("--list", o->list, "list the targets, one line each");
     std::string targets;

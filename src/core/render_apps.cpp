@@ -49,7 +49,54 @@ std::string netty_chain(const Profile& p, std::string_view var, std::string_view
 }
 }  // namespace
 
+// Before Go 1.23 (Debian 12 has 1.19) there is no net.KeepAliveConfig, and Dialer.KeepAlive sets
+// idle and interval to one value after connect: Go's own keepalive stays off (-1, which leaves
+// the socket alone) and a Control function sets the profile before listen() or connect().
+// Accepted connections inherit the listener's values.
+Rendering go_before_1_23(const Profile& p, const RenderOptions& o, const GoVersion& v) {
+    const auto ut = user_timeout(p);
+    Snippet s;
+    s.title = "a Control function for net.ListenConfig and net.Dialer";
+    s.where = "a file of its own in your module (package keepalive)";
+    s.syntax = "go";
+    s.comments = CommentStyle::slashes;
+    std::string options = "\t\t\t{syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, " +
+                          std::string(p.keepalive.enabled ? "1" : "0") + "},\n";
+    if (p.keepalive.enabled)
+        options = "\t\t\t{syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE, " + num(p.keepalive.idle_seconds) +
+                  "},\n\t\t\t{syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL, " + num(p.keepalive.interval_seconds) +
+                  "},\n\t\t\t{syscall.IPPROTO_TCP, syscall.TCP_KEEPCNT, " + num(p.keepalive.count) + "},\n" + options;
+    if (ut) options += "\t\t\t{syscall.IPPROTO_TCP, tcpUserTimeout, " + num(*ut) + "},\n";
+    s.body = "\npackage keepalive\n\nimport (\n\t\"net\"\n\t\"syscall\"\n)\n";
+    if (ut) s.body += "\n// tcpUserTimeout is TCP_USER_TIMEOUT (linux/tcp.h), which package syscall does not name.\nconst tcpUserTimeout = 0x12\n";
+    if (wants_downstream(o))
+        s.body += "\n// Listen is for the connections this program accepts (downstream); they inherit the\n"
+                  "// listener's values.\nvar Listen = net.ListenConfig{KeepAlive: -1, Control: setKeepalive}\n";
+    if (wants_upstream(o))
+        s.body += "\n// Dial is for the connections this program makes (upstream).\n"
+                  "var Dial = net.Dialer{KeepAlive: -1, Control: setKeepalive}\n";
+    s.body += "\n// setKeepalive puts the profile on the socket before it listens or connects; KeepAlive: -1\n"
+              "// keeps Go from setting its own values afterwards.\n"
+              "func setKeepalive(network, address string, c syscall.RawConn) error {\n\tvar err error\n"
+              "\tif cerr := c.Control(func(fd uintptr) {\n\t\tfor _, o := range []struct{ level, name, value int }{\n" +
+              options +
+              "\t\t} {\n\t\t\tif err == nil {\n\t\t\t\terr = syscall.SetsockoptInt(int(fd), o.level, o.name, o.value)\n"
+              "\t\t\t}\n\t\t}\n\t}); cerr != nil {\n\t\treturn cerr\n\t}\n\treturn err\n}\n";
+    s.caveats.push_back({CaveatKind::scope,
+                         "net/http's ListenAndServe and DefaultTransport turn on Go's own keepalive (15 s): serve on "
+                         "Listen.Listen and give http.Transport Dial.DialContext."});
+    s.caveats.push_back({CaveatKind::version, "for Go " + num(v.major) + "." + num(v.minor) +
+                                                  ", before net.KeepAliveConfig (1.23); Linux only (syscall's "
+                                                  "TCP_KEEP* constants)."});
+    Rendering r;
+    r.snippets.push_back(std::move(s));
+    if (wants_downstream(o)) r.effective.push_back(profile_values(p, Side::downstream, ut.has_value()));
+    if (wants_upstream(o)) r.effective.push_back(profile_values(p, Side::upstream, ut.has_value()));
+    return r;
+}
+
 Rendering go(const Profile& p, const RenderOptions& o) {
+    if (o.go_version && *o.go_version < GoVersion{1, 23}) return go_before_1_23(p, o, *o.go_version);
     const auto ut = user_timeout(p);
     Snippet s;
     s.title = "net.ListenConfig and net.Dialer";

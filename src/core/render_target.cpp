@@ -33,7 +33,8 @@ constexpr std::array<RenderTarget, 17> k_targets = {{
     {"sysctl.d", "net.ipv4.tcp_keepalive_* for a network namespace's sockets that set no values", true, true, false,
      rf::sysctl_d},
     {"kubernetes", "pod securityContext.sysctls, as a patch for a Deployment", true, true, false, rf::kubernetes},
-    {"go", "net.KeepAliveConfig for net.ListenConfig and net.Dialer (Go 1.23+)", true, true, false, rf::go},
+    {"go", "net.KeepAliveConfig for net.ListenConfig and net.Dialer (Go 1.23+; --go-version for older)", true, true,
+     false, rf::go},
     {"java", "jdk.net.ExtendedSocketOptions on a Socket or channel (JDK 11+)", true, true, false, rf::java},
     {"netty", "EpollChannelOption on a ServerBootstrap (child) and a Bootstrap", true, true, false, rf::netty},
     {"postgresql", "postgresql.conf tcp_keepalives_* and tcp_user_timeout (the server's client connections)", true,
@@ -145,6 +146,12 @@ Result<EnvoyVersion> parse_envoy_version(std::string_view text) {
     return EnvoyVersion{static_cast<unsigned>(*major), static_cast<unsigned>(*minor)};
 }
 
+Result<GoVersion> parse_go_version(std::string_view text) {
+    auto v = parse_envoy_version(text);
+    if (!v) return fail("--go-version " + std::string(text), "expected MAJOR.MINOR or MAJOR.MINOR.PATCH, as in 1.19");
+    return GoVersion{v->major, v->minor};
+}
+
 std::span<const RenderTarget> render_targets() {
     return k_targets;
 }
@@ -169,6 +176,8 @@ Result<const RenderTarget*> check_render_request(std::string_view target, const 
     if (o.envoy_version && !t->takes_envoy_version)
         return fail("--envoy-version", "only --for envoy takes it; " + std::string(t->name) +
                                            " renders what works on every release it supports");
+    if (o.go_version && t->name != "go")
+        return fail("--go-version", "only --for go takes it; " + std::string(t->name) + " is not Go");
     return t;
 }
 

@@ -81,9 +81,20 @@ struct EnvoyVersion {
 // "1.36" or "1.36.2".
 Result<EnvoyVersion> parse_envoy_version(std::string_view text);
 
+// Go's release, for the choice between net.KeepAliveConfig (1.23+) and a Control function.
+struct GoVersion {
+    unsigned major = 1;
+    unsigned minor = 23;
+    friend auto operator<=>(const GoVersion&, const GoVersion&) = default;
+};
+
+// "1.19" or "1.19.8".
+Result<GoVersion> parse_go_version(std::string_view text);
+
 struct RenderOptions {
     Side side = Side::both;
     std::optional<EnvoyVersion> envoy_version;  // absent: 1.37 or later
+    std::optional<GoVersion> go_version;        // absent: 1.23 or later
 };
 
 struct RenderTarget {

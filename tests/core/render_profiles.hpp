@@ -34,7 +34,7 @@ inline Profile off_profile() {
 
 inline Rendering rendered(const Profile& p, std::string_view target, Side side = Side::both,
                           std::optional<EnvoyVersion> envoy = std::nullopt) {
-    auto r = render_profile(p, target, RenderOptions{side, envoy});
+    auto r = render_profile(p, target, RenderOptions{side, envoy, std::nullopt});
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().line());
     return r ? *r : Rendering{};
 }

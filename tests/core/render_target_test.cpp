@@ -37,19 +37,35 @@ TEST(RenderTargetTest, AMisspeltTargetGetsTheNearestName) {
 }
 
 TEST(RenderTargetTest, ASideTheTargetCannotConfigureIsRefused) {
-    const auto r = render_profile(nlb_profile(), "systemd-socket", {Side::upstream, std::nullopt});
+    const auto r = render_profile(nlb_profile(), "systemd-socket", {Side::upstream, std::nullopt, std::nullopt});
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().line(), "--side upstream: systemd-socket renders only the downstream side");
-    EXPECT_EQ(render_profile(nlb_profile(), "libpq", {Side::downstream, std::nullopt}).error().line(),
+    EXPECT_EQ(render_profile(nlb_profile(), "libpq", {Side::downstream, std::nullopt, std::nullopt}).error().line(),
               "--side downstream: libpq renders only the upstream side");
-    EXPECT_TRUE(render_profile(nlb_profile(), "redis", {Side::both, std::nullopt}).has_value());
+    EXPECT_TRUE(render_profile(nlb_profile(), "redis", {Side::both, std::nullopt, std::nullopt}).has_value());
+}
+
+TEST(RenderTargetTest, OnlyGoTakesAGoVersionAndBefore123ItSetsTheValuesInAControlFunction) {
+    const auto r = render_profile(nlb_profile(), "java", {Side::both, std::nullopt, GoVersion{1, 19}});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().what, "--go-version");
+    const auto old = render_profile(nlb_profile(), "go", {Side::both, std::nullopt, GoVersion{1, 19}});
+    ASSERT_TRUE(old.has_value());
+    const auto& body = old->snippets[0].body;
+    EXPECT_EQ(body.find("KeepAliveConfig"), std::string::npos);
+    EXPECT_NE(body.find("{syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE, 240}"), std::string::npos) << body;
+    EXPECT_NE(body.find("net.Dialer{KeepAlive: -1, Control: setKeepalive}"), std::string::npos) << body;
+    const auto current = render_profile(nlb_profile(), "go", {Side::both, std::nullopt, GoVersion{1, 23}});
+    EXPECT_NE(current->snippets[0].body.find("net.KeepAliveConfig{"), std::string::npos);
+    EXPECT_EQ(parse_go_version("1.19.8")->minor, 19u);
+    EXPECT_FALSE(parse_go_version("go1.19").has_value());
 }
 
 TEST(RenderTargetTest, OnlyEnvoyTakesAnEnvoyVersion) {
-    const auto r = render_profile(nlb_profile(), "istio", {Side::both, EnvoyVersion{1, 36}});
+    const auto r = render_profile(nlb_profile(), "istio", {Side::both, EnvoyVersion{1, 36}, std::nullopt});
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().what, "--envoy-version");
-    EXPECT_TRUE(render_profile(nlb_profile(), "envoy", {Side::both, EnvoyVersion{1, 36}}).has_value());
+    EXPECT_TRUE(render_profile(nlb_profile(), "envoy", {Side::both, EnvoyVersion{1, 36}, std::nullopt}).has_value());
 }
 
 TEST(RenderTargetTest, SidesParseAndAMisspeltOneIsSuggested) {

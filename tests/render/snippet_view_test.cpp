@@ -17,7 +17,7 @@ TEST(SnippetViewTest, TextIsEverySnippetWithItsHeaderABlankLineBetween) {
 
 TEST(SnippetViewTest, JsonHasTheSchemaSnippetsCaveatsAndEffectiveValues) {
     const auto p = nlb_profile();
-    const RenderOptions o{Side::downstream, EnvoyVersion{1, 36}};
+    const RenderOptions o{Side::downstream, EnvoyVersion{1, 36}, std::nullopt};
     const auto r = *render_profile(p, "envoy", o);
     const auto j = rendering_json(p, "envoy", o, r);
     EXPECT_EQ(j["schema"], "keepalive-tune.render.v1");
