@@ -87,7 +87,9 @@ TEST(HealthKernelTest, AConnectionIdlePastTheNatTimeoutIsLikelyDroppedAndItsNext
         EXPECT_GE(doc["totals"]["ok"], 1);
     }
     // The two reads are moments apart: the same idle time within that.
-    if (idle.size() == 2) EXPECT_LT(std::abs(idle[1] - idle[0]), 1000);
+    if (idle.size() == 2) {
+        EXPECT_LT(std::abs(idle[1] - idle[0]), 1000);
+    }
 
     // The prediction holds: the middlebox forgot the flow and resets the next send.
     const long invalid_before = lab.invalid_packets();
@@ -423,7 +425,9 @@ TEST(HealthKernelTest, UnansweredKeepaliveProbesAreProbing) {
         ASSERT_NE(p, nullptr) << doc.dump(1);
         EXPECT_EQ((*p)["verdict"], "probing");
         // The iterator gives every connection its own values, owner or not.
-        if (engine == "bpf") EXPECT_EQ((*p)["exact"]["count"], 8);
+        if (engine == "bpf") {
+            EXPECT_EQ((*p)["exact"]["count"], 8);
+        }
         EXPECT_NE((*p)["reason"].get<std::string>().find("of 8 keepalive probes unanswered"), std::string::npos) << (*p)["reason"];
         EXPECT_GT((*p)["deadline_ms"], 3000);
         EXPECT_LT((*p)["deadline_ms"], 8000);

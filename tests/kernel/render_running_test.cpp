@@ -4,6 +4,7 @@
 // listening socket, HAProxy's accepted connection and its upstream connection to a test backend.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -125,6 +126,63 @@ TEST(RenderRunningTest, HaproxyRunningTheRenderedSectionsGivesBothSidesTheValues
     }
     EXPECT_EQ((*to_server)["exact"]["user_timeout_ms"], 12000);  // server ... tcp-ut 12s
     for (int fd : {client, accepted, backend}) close(fd);
+}
+
+// The Go snippet for the Go of Debian 12 (1.19, before net.KeepAliveConfig), built with that Go
+// into a program that listens, dials itself and accepts, in a namespace of the test's own: the
+// listener, the connection it made and the one it accepted carry the profile.
+TEST(RenderRunningTest, AGoProgramBuiltWithTheRenderedSnippetHasTheValuesOnEverySocket) {
+    KT_REQUIRE_KERNEL_TESTS();
+    if (std::string(KT_GO).empty()) GTEST_SKIP() << "go is not installed (scripts/install-deps --tests installs golang-go)";
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    TempDir dir;
+    const auto snippets = render_snippets(write_profile(dir), "go", "both", {"--go-version", "1.19"});
+    ASSERT_FALSE(snippets.empty());
+    ASSERT_EQ(mkdir((dir.path() + "/keepalive").c_str(), 0755), 0);
+    dir.write("keepalive/keepalive.go", snippets[0].text);
+    dir.write("go.mod", "module kttest\n\ngo 1.19\n");
+    dir.write("main.go",
+              "package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"os\"\n\t\"time\"\n\n\t\"kttest/keepalive\"\n)\n\n"
+              "func main() {\n"
+              "\tln, err := keepalive.Listen.Listen(context.Background(), \"tcp\", \"127.0.0.1:18130\")\n"
+              "\tif err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}\n"
+              "\tc, err := keepalive.Dial.Dial(\"tcp\", \"127.0.0.1:18130\")\n"
+              "\tif err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}\n"
+              "\ta, err := ln.Accept()\n"
+              "\tif err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}\n"
+              "\tfmt.Println(\"ready\", c.LocalAddr(), a.RemoteAddr())\n"
+              "\ttime.Sleep(120 * time.Second)\n}\n");
+    // Offline: the module has no dependencies; the cache is the one the enforce tests' Go client
+    // was built with.
+    const auto built = run_program({"/bin/sh", "-c",
+                                    "cd " + dir.path() + " && GOCACHE=" + std::string(KT_GO_CACHE) + " GOPATH=" +
+                                        dir.path() + "/gopath HOME=" + dir.path() +
+                                        " GO111MODULE=on GOFLAGS=-mod=mod GOPROXY=off " + KT_GO +
+                                        " build -o program ."});
+    ASSERT_EQ(built.exit_code, 0) << built.out << built.err << snippets[0].text;
+
+    ProxyInNetns program(ns, {dir.path() + "/program"}, dir.path() + "/out.log");
+    nlohmann::json sockets;
+    for (int i = 0; i < 100; ++i) {  // at most 10 s for the listener and both ends
+        sockets = sockets_of(program.pid());
+        if (sockets.size() >= 3) break;
+        usleep(100 * 1000);
+    }
+    const auto* listener = find_socket(sockets, "listening", "local", 18130);
+    const auto* accepted = find_socket(sockets, "established", "local", 18130);
+    const auto* dialed = find_socket(sockets, "established", "peer", 18130);
+    ASSERT_NE(listener, nullptr) << sockets.dump(1) << shell("cat " + dir.path() + "/out.log");
+    ASSERT_NE(accepted, nullptr) << sockets.dump(1);
+    ASSERT_NE(dialed, nullptr) << sockets.dump(1);
+    for (const auto* s : {listener, accepted, dialed}) {
+        const auto& e = (*s)["exact"];
+        EXPECT_EQ(e["so_keepalive"], true) << s->dump();
+        EXPECT_EQ(e["idle_seconds"], 41) << s->dump();
+        EXPECT_EQ(e["interval_seconds"], 7) << s->dump();
+        EXPECT_EQ(e["count"], 5) << s->dump();
+        EXPECT_EQ(e["user_timeout_ms"], 12000) << s->dump();
+    }
 }
 
 }  // namespace
