@@ -75,6 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue());
             // The BPF socket iterator's records, and the exact values made of them.
             (void)kt::parse_socket_files({data + 1, size - 1});
+            if (auto options = kt::parse_socket_options_records({data + 1, size - 1}))
+                for (const auto& k : *options) (void)kt::exact_options(k, 100, kt::KeepaliveDefaults{});
             if (auto sockets = kt::parse_kernel_sockets({data + 1, size - 1}))
                 for (const auto& k : *sockets) {
                     (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});

@@ -80,7 +80,7 @@ Result<std::unordered_map<std::uint64_t, ExactOptions>> read_exact_values(sys::S
                                                                          const sys::NetnsTarget& target) {
     auto defaults = sys::read_keepalive_defaults(target);
     if (!defaults) return std::unexpected(defaults.error());
-    auto sockets = iterator.read(target, sys::SocketIterator::Inodes::skip);
+    auto sockets = iterator.read(target, sys::SocketIterator::Fields::options_only);
     if (!sockets) return std::unexpected(sockets.error());
     std::unordered_map<std::uint64_t, ExactOptions> out;
     out.reserve(sockets->size());

@@ -123,7 +123,7 @@ struct IteratorView {
 
 Result<IteratorView> read_iterator_view(sys::SocketIterator& it, const sys::NetnsTarget& target,
                                         const KernelDefaults& d) {
-    auto sockets = it.read(target, sys::SocketIterator::Inodes::skip);
+    auto sockets = it.read(target, sys::SocketIterator::Fields::no_inodes);
     if (!sockets) return std::unexpected(sockets.error());
     IteratorView v;
     v.hz = it.hz();

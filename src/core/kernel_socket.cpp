@@ -56,6 +56,28 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
     return out;
 }
 
+static_assert(sizeof(kt_options_record) == k_socket_options_record_size,
+              "kt_options_record changed: keep k_socket_options_record_size in step");
+
+Result<std::vector<KernelSocket>> parse_socket_options_records(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() % sizeof(kt_options_record) != 0)
+        return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                                           std::to_string(sizeof(kt_options_record)) + "-byte records");
+    std::vector<KernelSocket> out(bytes.size() / sizeof(kt_options_record));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        kt_options_record r;
+        std::memcpy(&r, bytes.data() + i * sizeof r, sizeof r);
+        auto& s = out[i];
+        s.cookie = r.cookie;
+        s.keepalive = r.keepalive != 0;
+        s.idle_jiffies = r.keepalive_time;
+        s.interval_jiffies = r.keepalive_intvl;
+        s.count = r.probes;
+        s.user_timeout_ms = r.user_timeout_ms;
+    }
+    return out;
+}
+
 static_assert(sizeof(kt_owner_record) == k_socket_file_record_size,
               "kt_owner_record changed: keep k_socket_file_record_size in step");
 

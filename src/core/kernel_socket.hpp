@@ -45,6 +45,10 @@ struct KernelSocket {
 // The bytes one iterator pass wrote: whole fixed-size records, nothing else.
 Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes);
 inline constexpr std::size_t k_kernel_socket_record_size = 112;
+// The same for a pass that wrote only options (cookie, keepalive flag and values): the other
+// fields stay 0.
+Result<std::vector<KernelSocket>> parse_socket_options_records(std::span<const std::uint8_t> bytes);
+inline constexpr std::size_t k_socket_options_record_size = 24;
 
 // The netns defaults a socket inherits what it did not set.
 struct KeepaliveDefaults {

@@ -34,10 +34,11 @@ public:
     std::uint32_t hz() const;
 
     // One pass over the namespace (the iterator walks the netns of the thread creating it).
-    // Without inodes, every record's inode is 0 and the pass is faster: for readers that key
-    // sockets by cookie.
-    enum class Inodes { read, skip };
-    Result<std::vector<KernelSocket>> read(const NetnsTarget& netns, Inodes inodes = Inodes::read);
+    // The less a reader asks for, the faster the pass: without inodes every record's inode is
+    // 0 (readers that key sockets by cookie); with options only, just the cookie and the
+    // keepalive flag and values are filled in.
+    enum class Fields { all, no_inodes, options_only };
+    Result<std::vector<KernelSocket>> read(const NetnsTarget& netns, Fields fields = Fields::all);
 
     // One pass that gives each socket its writes (values, SO_KEEPALIVE last) and reports the
     // sockets it reached, with writes_done/write_errno. A socket that closed meanwhile is

@@ -82,6 +82,30 @@ TEST(KernelSocketTest, ZeroMeansInheritedFromTheNamespaceAndJiffiesBecomeSeconds
 
 // What tcp_get_info computes from the same fields: jiffies ago become milliseconds ago, the RTO
 // microseconds, and the retransmission counters pass through.
+TEST(KernelSocketTest, OptionsOnlyRecordsGiveTheCookieAndTheOptions) {
+    kt_options_record r{};
+    r.cookie = 77;
+    r.keepalive = 1;
+    r.keepalive_time = 41 * 250;
+    r.probes = 5;
+    r.user_timeout_ms = 12000;
+    std::vector<std::uint8_t> bytes(2 * sizeof r);
+    std::memcpy(bytes.data(), &r, sizeof r);
+    std::memcpy(bytes.data() + sizeof r, &r, sizeof r);
+    auto sockets = parse_socket_options_records(bytes);
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    ASSERT_EQ(sockets->size(), 2u);
+    const auto e = exact_options((*sockets)[1], 250, KeepaliveDefaults{});
+    EXPECT_EQ((*sockets)[1].cookie, 77u);
+    EXPECT_TRUE(e.options.keepalive);
+    EXPECT_EQ(e.options.idle_seconds, 41u);
+    EXPECT_TRUE(e.interval_inherited);
+    EXPECT_EQ(e.options.count, 5u);
+    EXPECT_EQ(e.options.user_timeout_ms, 12000u);
+    bytes.pop_back();
+    EXPECT_FALSE(parse_socket_options_records(bytes).has_value());
+}
+
 TEST(KernelSocketTest, TheRecordGivesWhatTcpInfoWouldReport) {
     auto r = listener_record();
     r.state = 1;

@@ -47,7 +47,7 @@ struct SocketIterator::Impl {
         std::vector<KernelSocket> out;
         auto r = run_in_netns(netns, [&]() -> Result<void> {
             if (auto m = set_mode(mode, flags); !m) return m;
-            auto sockets = pass();
+            auto sockets = pass((flags & KT_PASS_OPTIONS_ONLY) != 0);
             if (!sockets) return std::unexpected(sockets.error());
             out = std::move(*sockets);
             return {};
@@ -57,10 +57,10 @@ struct SocketIterator::Impl {
     }
 
     // Creates the iterator in the calling thread's netns and reads it to the end.
-    Result<std::vector<KernelSocket>> pass() {
+    Result<std::vector<KernelSocket>> pass(bool options_only = false) {
         auto bytes = read_all(link);
         if (!bytes) return std::unexpected(bytes.error());
-        return parse_kernel_sockets(*bytes);
+        return options_only ? parse_socket_options_records(*bytes) : parse_kernel_sockets(*bytes);
     }
 
     // The bytes of one pass, in a buffer kept for the next: 500k sockets are 48 MB of records,
@@ -153,8 +153,11 @@ Result<std::vector<SocketFile>> SocketIterator::socket_files() {
     return parse_socket_files(*bytes);
 }
 
-Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns, Inodes inodes) {
-    return m_impl->pass_in(netns, KT_PASS_READ, inodes == Inodes::read ? KT_PASS_INODES : 0);
+Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns, Fields fields) {
+    const std::uint32_t flags = fields == Fields::all            ? KT_PASS_INODES
+                                : fields == Fields::options_only ? KT_PASS_OPTIONS_ONLY
+                                                                 : 0;
+    return m_impl->pass_in(netns, KT_PASS_READ, flags);
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes) {

@@ -24,7 +24,7 @@ SocketIterator::~SocketIterator() = default;
 std::uint32_t SocketIterator::hz() const { return 0; }
 Result<std::unique_ptr<SocketIterator>> SocketIterator::load() { return not_built(); }
 Result<std::vector<SocketFile>> SocketIterator::socket_files() { return not_built(); }
-Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget&, Inodes) { return not_built(); }
+Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget&, Fields) { return not_built(); }
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget&, const std::vector<CookieWrites>&) {
     return not_built();
 }
