@@ -113,7 +113,10 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     std::future<Result<std::unique_ptr<sys::SocketIterator>>> loading;
     if (o.exact) {
         if (auto c = check_engine_choice(o.engine); !c) return std::unexpected(Errors{c.error()});
-        if (o.engine != "pidfd") loading = std::async(std::launch::async, [] { return sys::SocketIterator::load(); });
+        // The task-file program is loaded only where -p will use it.
+        const auto owners = o.processes ? sys::SocketIterator::Owners::load : sys::SocketIterator::Owners::skip;
+        if (o.engine != "pidfd")
+            loading = std::async(std::launch::async, [owners] { return sys::SocketIterator::load(owners); });
     }
     bool fall_back = false;
     std::optional<Error> engine_error;  // --engine bpf that did not load: the command's error

@@ -24,7 +24,9 @@ public:
     // Loads the programs into the kernel. The error says why BPF cannot run here (no
     // CAP_BPF/CAP_PERFMON, no kernel BTF, a kernel without iter/tcp, seccomp, a build without
     // BPF), in words fit for the fallback warning.
-    static Result<std::unique_ptr<SocketIterator>> load();
+    // Without the task-file program, socket_files() is an error and the load is shorter.
+    enum class Owners { load, skip };
+    static Result<std::unique_ptr<SocketIterator>> load(Owners owners = Owners::load);
     ~SocketIterator();
     SocketIterator(const SocketIterator&) = delete;
     SocketIterator& operator=(const SocketIterator&) = delete;

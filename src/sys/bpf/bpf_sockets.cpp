@@ -26,6 +26,7 @@ struct SocketIterator::Impl {
     kt_sockets_bpf* skel = nullptr;
     bpf_link* link = nullptr;
     bpf_link* owners_link = nullptr;
+    bool owners_loaded = true;
     std::uint32_t hz = 0;
     ~Impl() {
         if (owners_link) bpf_link__destroy(owners_link);
@@ -126,11 +127,13 @@ SocketIterator::SocketIterator(std::unique_ptr<Impl> impl) : m_impl(std::move(im
 SocketIterator::~SocketIterator() = default;
 std::uint32_t SocketIterator::hz() const { return m_impl->hz; }
 
-Result<std::unique_ptr<SocketIterator>> SocketIterator::load() {
+Result<std::unique_ptr<SocketIterator>> SocketIterator::load(Owners owners) {
     quiet_libbpf();
     auto impl = std::make_unique<Impl>();
     impl->skel = kt_sockets_bpf__open();
     if (!impl->skel) return fail("BPF", "opening the socket iterator: " + errno_text(errno));
+    impl->owners_loaded = owners == Owners::load;
+    if (!impl->owners_loaded) bpf_program__set_autoload(impl->skel->progs.kt_owners, false);
     if (kt_sockets_bpf__load(impl->skel) != 0) return std::unexpected(load_error("the socket iterator", errno));
     impl->link = bpf_program__attach_iter(impl->skel->progs.kt_sockets, nullptr);
     if (!impl->link) return std::unexpected(load_error("the socket iterator", errno));
@@ -144,6 +147,7 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load() {
 }
 
 Result<std::vector<SocketFile>> SocketIterator::socket_files() {
+    if (!m_impl->owners_loaded) return fail("BPF task-file iterator", "not loaded");
     if (!m_impl->owners_link) {
         m_impl->owners_link = bpf_program__attach_iter(m_impl->skel->progs.kt_owners, nullptr);
         if (!m_impl->owners_link) return std::unexpected(load_error("the task-file iterator", errno));
