@@ -269,7 +269,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             for (int attempt = 1;; ++attempt) {
                 bool interrupted = buffered.interrupted;
                 if (iterator) {
-                    for (const auto& r : buffered.records) sink.on_socket(r);
+                    buffered.replay(sink);
                 } else {
                     auto progress = socket->dump(request, sink, raw.get());
                     if (!progress) return std::unexpected(progress.error());

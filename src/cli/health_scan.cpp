@@ -245,7 +245,7 @@ Result<void> scan_netns(const Validated& v, const HealthSink::Shared& shared, co
         if (!read) return std::unexpected(read.error());
         view = std::move(*read);
         HealthSink sink(shared, listeners, mine.data(), facts, ns, &*view);
-        for (const auto& r : buffered.records) sink.on_socket(r);
+        buffered.replay(sink);
         sink.finish();
     } else {
         HealthSink sink(shared, listeners, mine.data(), facts, ns, nullptr);

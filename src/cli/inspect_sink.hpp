@@ -82,10 +82,22 @@ private:
 };
 
 // The records of a dump, kept while the BPF iterator reads the same sockets on another thread.
-struct RecordBuffer : SocketSink {
-    std::vector<SocketRecord> records;
+// In chunks, so a growing dump is never copied.
+class RecordBuffer : public SocketSink {
+public:
     bool interrupted = false;
-    void on_socket(const SocketRecord& s) override { records.push_back(s); }
+    void on_socket(const SocketRecord& s) override {
+        if (m_chunks.empty() || m_chunks.back().size() == k_chunk) m_chunks.emplace_back().reserve(k_chunk);
+        m_chunks.back().push_back(s);
+    }
+    void replay(SocketSink& to) const {
+        for (const auto& chunk : m_chunks)
+            for (const auto& s : chunk) to.on_socket(s);
+    }
+
+private:
+    static constexpr std::size_t k_chunk = 8192;
+    std::vector<std::vector<SocketRecord>> m_chunks;
 };
 
 }  // namespace kt::cli
