@@ -3,7 +3,8 @@
 // target and one corpus cover them all: profiles (and every renderer of `profile render` on the
 // ones that parse), the check config and state files, undo files, /proc and sysctl text, the
 // preload setting, shebang lines, durations, the flags of `profile render`, the BPF
-// iterators' records, and the nginx and HAProxy configurations of `audit` (with every rule).
+// iterators' records, the nginx and HAProxy configurations of `audit` (with every rule and the
+// listeners they declare), and a proxy's command line as audit --pid reads it.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +12,8 @@
 #include <string_view>
 
 #include "core/audit.hpp"
+#include "core/declared_listeners.hpp"
+#include "core/proxy_launch.hpp"
 #include "core/catalogue.hpp"
 #include "core/check_policy.hpp"
 #include "core/check_state.hpp"
@@ -29,7 +32,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-    switch (data[0] % 12) {
+    switch (data[0] % 13) {
         case 0:
             if (auto p = kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue()))
                 for (const auto& target : kt::render_targets())
@@ -96,6 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 kt::AuditContext context;
                 context.path = {{"aws-alb", 60000, false}, {"aws-nlb-tcp", 350000, true}};
                 (void)kt::audit_nginx(*c, context);
+                (void)kt::nginx_declared_listeners(*c);
             }
             break;
         }
@@ -104,8 +108,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 kt::AuditContext context;
                 context.path = {{"aws-alb", 60000, false}, {"aws-nlb-tcp", 350000, true}};
                 (void)kt::audit_haproxy(*c, "fuzz.cfg", context);
+                (void)kt::haproxy_declared_listeners(*c);
             }
             break;
+        case 12: {
+            // A process's /proc/PID/cmdline (NUL-separated) and comm, as audit --pid reads them.
+            std::vector<std::string> argv(1);
+            for (char c : text) {
+                if (c == '\0')
+                    argv.emplace_back();
+                else
+                    argv.back() += c;
+            }
+            (void)kt::proxy_kind_of(argv.front(), argv.back());
+            for (auto kind : {kt::ProxyKind::nginx, kt::ProxyKind::haproxy, kt::ProxyKind::envoy})
+                (void)kt::parse_proxy_launch(kind, argv, "/srv");
+            break;
+        }
     }
     return 0;
 }

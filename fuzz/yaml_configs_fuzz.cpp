@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/audit.hpp"
+#include "core/declared_listeners.hpp"
 #include "core/yaml_values.hpp"
 
 namespace {
@@ -32,7 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (mode & 1) {
         if (auto c = kt::parse_kubernetes_config(text, "fuzz.yaml")) (void)kt::audit_kubernetes(*c, context);
     } else {
-        if (auto c = kt::parse_envoy_config(text, "fuzz.yaml")) (void)kt::audit_envoy(*c, context);
+        if (auto c = kt::parse_envoy_config(text, "fuzz.yaml")) {
+            (void)kt::audit_envoy(*c, context);
+            (void)kt::envoy_declared_listeners(*c, (mode & 64) != 0);
+        }
     }
     if (mode & 32)
         if (auto docs = kt::parse_yaml_documents(text, "fuzz.yaml"))
