@@ -63,6 +63,18 @@ std::string kubernetes_version_text(const KubernetesVersion& v) {
 
 namespace {
 
+// The lines of `text`, without their newlines.
+std::vector<std::string_view> lines_of(std::string_view text) {
+    std::vector<std::string_view> out;
+    for (std::size_t pos = 0; pos < text.size();) {
+        auto eol = text.find('\n', pos);
+        if (eol == std::string_view::npos) eol = text.size();
+        out.push_back(text.substr(pos, eol - pos));
+        pos = eol + 1;
+    }
+    return out;
+}
+
 // `"key":` anywhere: JSON on one line has many keys a line.
 bool has_quoted_key(std::string_view text, std::string_view key) {
     const std::string quoted = "\"" + std::string(key) + "\"";
@@ -78,12 +90,7 @@ bool has_quoted_key(std::string_view text, std::string_view key) {
 std::optional<ConfigType> guess_yaml_type(std::string_view text) {
     bool api_version = false, kind = false, helm_values = false, envoy_root = false, envoy_lists = false,
          type_url = false, configs = false, resources = false;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        auto eol = text.find('\n', pos);
-        if (eol == std::string_view::npos) eol = text.size();
-        auto line = text.substr(pos, eol - pos);
-        pos = eol + 1;
+    for (std::string_view line : lines_of(text)) {
         const auto first = line.find_first_not_of(" \t\r{,[-");
         if (first == std::string_view::npos) continue;
         const bool top = first == 0;
@@ -122,12 +129,7 @@ std::optional<ConfigType> guess_yaml_type(std::string_view text) {
 std::optional<ConfigType> guess_config_type(std::string_view text) {
     if (auto yaml = guess_yaml_type(text)) return yaml;
     int haproxy = 0, nginx = 0;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        auto eol = text.find('\n', pos);
-        if (eol == std::string_view::npos) eol = text.size();
-        auto line = text.substr(pos, eol - pos);
-        pos = eol + 1;
+    for (std::string_view line : lines_of(text)) {
         const auto first = line.find_first_not_of(" \t\r");
         if (first == std::string_view::npos || line[first] == '#') continue;
         const bool indented = first > 0;

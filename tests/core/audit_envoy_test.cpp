@@ -12,16 +12,12 @@ namespace kt {
 namespace {
 
 using test::all_rules;
+using test::audit_path;
 using test::audit_fixture;
 using test::audit_fixture_in;
 using test::rule_lines;
 using Lines = std::vector<std::string>;
 
-NetworkPath path(std::string_view ids) {
-    auto p = parse_path_list(ids, "--path", middlebox_catalogue());
-    EXPECT_TRUE(p.has_value());
-    return p ? *p : NetworkPath{};
-}
 
 AuditContext on_envoy(unsigned minor) {
     AuditContext c;
@@ -38,7 +34,7 @@ const AuditFinding& first(const AuditReport& r, const std::string& rule) {
 
 TEST(AuditEnvoyTest, ACleanBootstrapHasNoFindingEvenBehindAnNlbAndAnAlb) {
     EXPECT_EQ(all_rules(audit_fixture("envoy/clean.yaml")), Lines{});
-    const auto r = audit_fixture("envoy/clean.yaml", path("aws-nlb-tcp,aws-alb"));
+    const auto r = audit_fixture("envoy/clean.yaml", audit_path("aws-nlb-tcp,aws-alb"));
     EXPECT_EQ(all_rules(r), Lines{});
     ASSERT_EQ(r.objects.size(), 2u);
     EXPECT_EQ(r.objects[0].kind, "envoy listener");
@@ -106,13 +102,13 @@ TEST(AuditEnvoyTest, A23Http2PingsAreReportedAsNotTcpKeepalive) {
 TEST(AuditEnvoyTest, A8A9ListenersAgainstThePath) {
     // No keepalive and the tcp_proxy's 1 h default idle timeout behind an NLB; the listener that
     // never times out has keepalive at 60 s.
-    EXPECT_EQ(rule_lines(audit_fixture("envoy/a18.yaml", path("aws-nlb-tcp")), "A9"), Lines{"A9@4"});
-    EXPECT_EQ(rule_lines(audit_fixture("envoy/clean.yaml", path("aws-nlb-tcp")), "A9"), Lines{});
+    EXPECT_EQ(rule_lines(audit_fixture("envoy/a18.yaml", audit_path("aws-nlb-tcp")), "A9"), Lines{"A9@4"});
+    EXPECT_EQ(rule_lines(audit_fixture("envoy/clean.yaml", audit_path("aws-nlb-tcp")), "A9"), Lines{});
     // An HTTP idle timeout of 120 s behind Google's 600 s backend keep-alive; 75 s behind an ALB's 60 s is fine.
-    const auto dump = audit_fixture("envoy/config-dump.json", path("gcp-lb-backend"));
+    const auto dump = audit_fixture("envoy/config-dump.json", audit_path("gcp-lb-backend"));
     EXPECT_EQ(rule_lines(dump, "A8"), Lines{"A8@46"});
     EXPECT_NE(first(dump, "A8").fix.find("idle_timeout: 605s"), std::string::npos) << first(dump, "A8").fix;
-    EXPECT_EQ(rule_lines(audit_fixture("envoy/clean.yaml", path("aws-alb")), "A8"), Lines{});
+    EXPECT_EQ(rule_lines(audit_fixture("envoy/clean.yaml", audit_path("aws-alb")), "A8"), Lines{});
 }
 
 TEST(AuditEnvoyTest, ConfigDumpWithInt64AsStrings) {

@@ -9,8 +9,16 @@
 #include <gtest/gtest.h>
 
 #include "core/audit.hpp"
+#include "core/catalogue.hpp"
 
 namespace kt::test {
+
+// A --path list (catalogue ids, NAME=DURATION), as the audit is given it.
+inline NetworkPath audit_path(std::string_view ids) {
+    auto p = parse_path_list(ids, "--path", middlebox_catalogue());
+    EXPECT_TRUE(p.has_value());
+    return p ? *p : NetworkPath{};
+}
 
 inline std::string audit_fixture_path(const std::string& name) {
     return std::string(KT_SOURCE_DIR) + "/tests/data/audit/" + name;

@@ -12,19 +12,15 @@ namespace kt {
 namespace {
 
 using test::all_rules;
+using test::audit_path;
 using test::audit_fixture;
 using test::rule_lines;
 using Lines = std::vector<std::string>;
 
-NetworkPath path(std::string_view ids) {
-    auto p = parse_path_list(ids, "--path", middlebox_catalogue());
-    EXPECT_TRUE(p.has_value());
-    return p ? *p : NetworkPath{};
-}
 
 TEST(AuditHaproxyTest, ACleanConfigurationHasNoFindingEvenBehindAnNlbAndAnAlb) {
     EXPECT_EQ(all_rules(audit_fixture("haproxy/clean.cfg")), Lines{});
-    EXPECT_EQ(all_rules(audit_fixture("haproxy/clean.cfg", path("aws-nlb-tcp,aws-alb"))), Lines{});
+    EXPECT_EQ(all_rules(audit_fixture("haproxy/clean.cfg", audit_path("aws-nlb-tcp,aws-alb"))), Lines{});
 }
 
 TEST(AuditHaproxyTest, ReportsBothSidesWithUserTimeouts) {
@@ -86,13 +82,13 @@ TEST(AuditHaproxyTest, A13TimeoutsBelowTheIdleOrUnset) {
 }
 
 TEST(AuditHaproxyTest, A8IdleNotAboveAnHttpLoadBalancer) {
-    EXPECT_EQ(rule_lines(audit_fixture("haproxy/named-defaults.cfg", path("gcp-lb-backend")), "A8"), Lines{"A8@26"});
-    EXPECT_EQ(rule_lines(audit_fixture("haproxy/named-defaults.cfg", path("aws-alb")), "A8"), Lines{"A8@26"});
-    EXPECT_EQ(rule_lines(audit_fixture("haproxy/clean.cfg", path("aws-alb")), "A8"), Lines{});
+    EXPECT_EQ(rule_lines(audit_fixture("haproxy/named-defaults.cfg", audit_path("gcp-lb-backend")), "A8"), Lines{"A8@26"});
+    EXPECT_EQ(rule_lines(audit_fixture("haproxy/named-defaults.cfg", audit_path("aws-alb")), "A8"), Lines{"A8@26"});
+    EXPECT_EQ(rule_lines(audit_fixture("haproxy/clean.cfg", audit_path("aws-alb")), "A8"), Lines{});
 }
 
 TEST(AuditHaproxyTest, A9NoKeepaliveAndNoTimeoutBehindAnNlb) {
-    const auto r = audit_fixture("haproxy/a13.cfg", path("aws-nlb-tcp"));
+    const auto r = audit_fixture("haproxy/a13.cfg", audit_path("aws-nlb-tcp"));
     EXPECT_EQ(rule_lines(r, "A9"), Lines{"A9@6"});
     const auto a9 = std::find_if(r.findings.begin(), r.findings.end(), [](const AuditFinding& f) { return f.rule == "A9"; });
     ASSERT_NE(a9, r.findings.end());

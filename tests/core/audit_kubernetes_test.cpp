@@ -12,16 +12,12 @@ namespace kt {
 namespace {
 
 using test::all_rules;
+using test::audit_path;
 using test::audit_fixture;
 using test::audit_fixture_in;
 using test::rule_lines;
 using Lines = std::vector<std::string>;
 
-NetworkPath path(std::string_view ids) {
-    auto p = parse_path_list(ids, "--path", middlebox_catalogue());
-    EXPECT_TRUE(p.has_value());
-    return p ? *p : NetworkPath{};
-}
 
 const AuditedObject* object_named(const AuditReport& r, const std::string& kind, const std::string& name) {
     for (const auto& o : r.objects)
@@ -32,7 +28,7 @@ const AuditedObject* object_named(const AuditReport& r, const std::string& kind,
 
 TEST(AuditKubernetesTest, CleanResourcesHaveNoFindingEvenBehindAnNlbAndAnAlb) {
     EXPECT_EQ(all_rules(audit_fixture("kubernetes/clean.yaml")), Lines{});
-    const auto r = audit_fixture("kubernetes/clean.yaml", path("aws-nlb-tcp,aws-alb"));
+    const auto r = audit_fixture("kubernetes/clean.yaml", audit_path("aws-nlb-tcp,aws-alb"));
     EXPECT_EQ(all_rules(r), Lines{});
     const auto* dr = object_named(r, "istio DestinationRule", "backend");
     ASSERT_NE(dr, nullptr);
@@ -113,12 +109,12 @@ TEST(AuditKubernetesTest, A9DownstreamObjectsAgainstThePath) {
     // A firewall that forgets idle flows after 30 s, and a 75 s idle timeout that does not close
     // first: Envoy Gateway's 900 ms became 0, refused, so the netns's 2 h stays; the EnvoyFilter's
     // and the Gloo Gateway's 60 s come too late.
-    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/envoy-gateway.yaml", path("corp-fw=30s")), "A9"), Lines{"A9@3"});
-    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/istio.yaml", path("corp-fw=30s")), "A9"), Lines{"A9@45"});
-    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/gloo.yaml", path("corp-fw=30s")), "A9"), Lines{"A9@3"});
+    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/envoy-gateway.yaml", audit_path("corp-fw=30s")), "A9"), Lines{"A9@3"});
+    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/istio.yaml", audit_path("corp-fw=30s")), "A9"), Lines{"A9@45"});
+    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/gloo.yaml", audit_path("corp-fw=30s")), "A9"), Lines{"A9@3"});
     // Behind an NLB the 75 s idle timeout closes first, and 60 s keepalive is below 350 s.
-    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/envoy-gateway.yaml", path("aws-nlb-tcp")), "A9"), Lines{});
-    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/istio.yaml", path("aws-nlb-tcp")), "A9"), Lines{});
+    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/envoy-gateway.yaml", audit_path("aws-nlb-tcp")), "A9"), Lines{});
+    EXPECT_EQ(rule_lines(audit_fixture("kubernetes/istio.yaml", audit_path("aws-nlb-tcp")), "A9"), Lines{});
 }
 
 TEST(AuditKubernetesTest, ParseErrorsAndFilesWithoutObjects) {

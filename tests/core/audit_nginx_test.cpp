@@ -10,19 +10,15 @@ namespace kt {
 namespace {
 
 using test::all_rules;
+using test::audit_path;
 using test::audit_fixture;
 using test::rule_lines;
 using Lines = std::vector<std::string>;
 
-NetworkPath path(std::string_view ids) {
-    auto p = parse_path_list(ids, "--path", middlebox_catalogue());
-    EXPECT_TRUE(p.has_value());
-    return p ? *p : NetworkPath{};
-}
 
 TEST(AuditNginxTest, ACleanConfigurationHasNoFindingEvenBehindAnNlbAndAnAlb) {
     EXPECT_EQ(all_rules(audit_fixture("nginx/clean.conf")), Lines{});
-    EXPECT_EQ(all_rules(audit_fixture("nginx/clean.conf", path("aws-nlb-tcp,aws-alb"))), Lines{});
+    EXPECT_EQ(all_rules(audit_fixture("nginx/clean.conf", audit_path("aws-nlb-tcp,aws-alb"))), Lines{});
 }
 
 TEST(AuditNginxTest, ReportsWhatEachServerAndUpstreamGets) {
@@ -86,13 +82,13 @@ TEST(AuditNginxTest, A7UpstreamPoolOutlivesTheAuditedBackend) {
 }
 
 TEST(AuditNginxTest, A8KeepaliveTimeoutNotAboveTheAlb) {
-    EXPECT_EQ(rule_lines(audit_fixture("nginx/a7.conf", path("aws-alb")), "A8"), Lines{"A8@15"});
-    EXPECT_EQ(rule_lines(audit_fixture("nginx/a7.conf", path("alb-long=10s")), "A8"), Lines{});
+    EXPECT_EQ(rule_lines(audit_fixture("nginx/a7.conf", audit_path("aws-alb")), "A8"), Lines{"A8@15"});
+    EXPECT_EQ(rule_lines(audit_fixture("nginx/a7.conf", audit_path("alb-long=10s")), "A8"), Lines{});
 }
 
 TEST(AuditNginxTest, A9StreamKeepaliveIdleAboveTheNlb) {
     EXPECT_EQ(all_rules(audit_fixture("nginx/stream.conf")), Lines{});
-    const auto r = audit_fixture("nginx/stream.conf", path("aws-nlb-tcp"));
+    const auto r = audit_fixture("nginx/stream.conf", audit_path("aws-nlb-tcp"));
     EXPECT_EQ(all_rules(r), Lines{"A9@3"});
     EXPECT_EQ(r.findings.at(0).fix, "listen 5432 so_keepalive=60:10:6;\n");
 }
