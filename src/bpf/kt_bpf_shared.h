@@ -52,7 +52,8 @@ struct kt_socket_record {
 };
 
 /* The same socket reduced to what its options are, for readers that want only those (inspect
- * --exact): a quarter of the bytes, and fewer of the socket's cache lines read. */
+ * --exact, from the kt_options program): a quarter of the bytes, and fewer of the socket's
+ * cache lines read. */
 struct kt_options_record {
     kt_u64 cookie;
     kt_u32 keepalive_time;
@@ -96,8 +97,6 @@ struct kt_apply_entry {
 /* Whether records carry the socket's inode: finding it is a cache miss per socket that a
  * reader keyed by cookie (inspect --exact) does without. */
 #define KT_PASS_INODES 1
-/* Read pass: kt_options_record instead of kt_socket_record. */
-#define KT_PASS_OPTIONS_ONLY 2
 struct kt_pass_config {
     kt_u32 mode;
     kt_u32 flags;

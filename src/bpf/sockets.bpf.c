@@ -71,18 +71,6 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     struct kt_pass_config *config = bpf_map_lookup_elem(&pass_config, &zero);
     if (!config) return 0;
 
-    if (config->mode == KT_PASS_READ && (config->flags & KT_PASS_OPTIONS_ONLY)) {
-        struct kt_options_record o = {};
-        o.cookie = bpf_get_socket_cookie(tp);
-        o.keepalive_time = tp->keepalive_time;
-        o.keepalive_intvl = tp->keepalive_intvl;
-        o.user_timeout_ms = tp->inet_conn.icsk_user_timeout;
-        o.probes = tp->keepalive_probes;
-        o.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
-        bpf_seq_write(ctx->meta->seq, &o, sizeof(o));
-        return 0;
-    }
-
     struct kt_socket_record r = {};
     r.cookie = bpf_get_socket_cookie(tp);
     struct kt_apply_entry *entry = 0;
@@ -155,6 +143,27 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.backoff = tp->inet_conn.icsk_backoff;
     r.total_retrans = tp->total_retrans;
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+    return 0;
+}
+
+/* The options alone (inspect --exact): a program of its own, so that a reader wanting only
+ * these loads no more than it runs. The verifier and libbpf's CO-RE relocation, which looks up
+ * every type a program names among the kernel's, are most of a load's cost. */
+SEC("iter/tcp")
+int kt_options(struct bpf_iter__tcp *ctx) {
+    struct sock_common *skc = ctx->sk_common;
+    if (!skc) return 0;
+    struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
+    if (!tp) return 0;
+    kt_config_hz = CONFIG_HZ;
+    struct kt_options_record o = {};
+    o.cookie = bpf_get_socket_cookie(tp);
+    o.keepalive_time = tp->keepalive_time;
+    o.keepalive_intvl = tp->keepalive_intvl;
+    o.user_timeout_ms = tp->inet_conn.icsk_user_timeout;
+    o.probes = tp->keepalive_probes;
+    o.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+    bpf_seq_write(ctx->meta->seq, &o, sizeof(o));
     return 0;
 }
 

@@ -75,17 +75,18 @@ nlohmann::json netns_json(const sys::NetnsTarget& t, const std::string& error) {
     return out;
 }
 
+Error interrupted_warning(const std::string& netns) {
+    return {"netns " + netns,
+            "the socket table changed during the dump (NLM_F_DUMP_INTR); the listing may miss or repeat sockets"};
+}
+
 // Every socket's exact values in `target`, by cookie (the key sock_diag reports too).
-Result<std::unordered_map<std::uint64_t, ExactOptions>> read_exact_values(sys::SocketIterator& iterator,
-                                                                         const sys::NetnsTarget& target) {
+Result<ExactValues> read_exact_values(sys::SocketIterator& iterator, const sys::NetnsTarget& target) {
     auto defaults = sys::read_keepalive_defaults(target);
     if (!defaults) return std::unexpected(defaults.error());
-    auto sockets = iterator.read(target, sys::SocketIterator::Fields::options_only);
-    if (!sockets) return std::unexpected(sockets.error());
-    std::unordered_map<std::uint64_t, ExactOptions> out;
-    out.reserve(sockets->size());
-    for (const auto& k : *sockets) out.emplace(k.cookie, exact_options(k, iterator.hz(), *defaults));
-    return out;
+    auto records = iterator.read_options(target);
+    if (!records) return std::unexpected(records.error());
+    return ExactValues{CookieIndex<SocketOptionsRecord>(std::move(*records)), iterator.hz(), *defaults};
 }
 
 CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
@@ -113,8 +114,9 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     std::future<Result<std::unique_ptr<sys::SocketIterator>>> loading;
     if (o.exact) {
         if (auto c = check_engine_choice(o.engine); !c) return std::unexpected(Errors{c.error()});
-        // The task-file program is loaded only where -p will use it.
-        const auto owners = o.processes ? sys::SocketIterator::Owners::load : sys::SocketIterator::Owners::skip;
+        // The options program, and the task-file program only where -p will use it.
+        using It = sys::SocketIterator;
+        const unsigned owners = It::options | (o.processes ? It::owners : 0u);
         if (o.engine != "pidfd")
             loading = std::async(std::launch::async, [owners] { return sys::SocketIterator::load(owners); });
     }
@@ -189,7 +191,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
                              need_owners, o.exact, o.idle, !o.replay.empty(), &out, &table};
     InspectSink sink(config);
-    std::unordered_map<std::uint64_t, ExactOptions> kernel_exact;
+    ExactValues kernel_exact;
 
     // Nothing reaches stdout until a dump has started, so a bad --netns or --replay leaves
     // only the error line.
@@ -236,25 +238,49 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             auto socket = sys::open_diag_socket_in(target);
             if (!socket) return std::unexpected(socket.error());
             // With BPF, the iterator pass and the sock_diag dump walk the socket table at the
-            // same time on two threads; the dump's records wait in memory for the values. A
-            // socket that appears in between shows '-'.
+            // same time on two threads; the dump's records wait in memory until the pass has
+            // the values (a socket that appears in between shows '-'). Where listeners come
+            // first in the dump itself, rows are written as soon as the values are there.
             RecordBuffer buffered;
+            bool handed_over = false;
             if (iterator || loading.valid()) {
-                Result<std::unordered_map<std::uint64_t, ExactOptions>> values = fail("--exact", "no pass ran");
+                const bool stream = !query->needs_listener_pass();
+                ExactHandover handover(sink, [&] {
+                    start_output();
+                    sink.begin_netns(target.label, false);
+                });
                 Result<void> resolved;
+                Result<void> passed;
                 std::thread pass([&] {
                     resolved = resolve_engine();
-                    if (resolved && iterator) values = read_exact_values(*iterator, target);
+                    if (!resolved || !iterator) return;
+                    auto values = read_exact_values(*iterator, target); 
+                    if (!values) {
+                        passed = std::unexpected(values.error());
+                        return;
+                    }
+                    kernel_exact = std::move(*values);
+                    sink.set_kernel_exact(&kernel_exact);
+                    if (stream) handover.values_ready();
                 });
-                auto progress = socket->dump(request, buffered, raw.get());
-                pass.join();
+                auto progress = socket->dump(request, stream ? static_cast<SocketSink&>(handover) : buffered, raw.get());
+                pass.join(); 
                 if (!resolved) return std::unexpected(resolved.error());
                 if (fall_back) return fail("--exact", "the BPF engine did not load");
-                if (!values) return std::unexpected(values.error());
+                if (!passed) return std::unexpected(passed.error());
                 if (!progress) return std::unexpected(progress.error());
-                kernel_exact = std::move(*values);
-                sink.set_kernel_exact(&kernel_exact);
+                if (stream) {
+                    handover.finish();
+                    handed_over = true;
+                }
                 buffered.interrupted = progress->interrupted;
+            }
+            if (handed_over) {
+                if (buffered.interrupted) {
+                    complete = false;
+                    warnings.push_back(interrupted_warning(target.label));
+                }
+                return {};
             }
             start_output();
             sink.begin_netns(target.label, query->needs_listener_pass());
@@ -281,9 +307,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
                     continue;
                 }
                 complete = false;
-                warnings.push_back({"netns " + target.label,
-                                    "the socket table changed during the dump (NLM_F_DUMP_INTR); the listing may "
-                                    "miss or repeat sockets"});
+                warnings.push_back(interrupted_warning(target.label));
                 break;
             }
             return {};
@@ -342,7 +366,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             out.put(summary_text);
     }
     if (mode == InspectOutput::table) table.finish();
-    out.flush();
+    out.flush(); 
     for (const auto& w : warnings) write_warning(w.line());
     return k_exit_ok;
 }

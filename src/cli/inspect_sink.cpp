@@ -36,13 +36,12 @@ void InspectSink::on_socket(const SocketRecord& s) {
     std::string exact_error;
     std::uint8_t inherited = 0;
     if (m_config.exact && m_config.kernel_exact) {
-        // The iterator does not see TIME_WAIT or request sockets, which have no options.
-        if (auto it = m_config.kernel_exact->find(s.cookie); it != m_config.kernel_exact->end()) {
-            exact = it->second.options;
+        if (auto found = m_config.kernel_exact->find(s.cookie)) {
+            exact = found->options;
             have_exact = true;
-            inherited = static_cast<std::uint8_t>((it->second.idle_inherited ? render::k_inherited_idle : 0) |
-                                                  (it->second.interval_inherited ? render::k_inherited_interval : 0) |
-                                                  (it->second.count_inherited ? render::k_inherited_count : 0));
+            inherited = static_cast<std::uint8_t>((found->idle_inherited ? render::k_inherited_idle : 0) |
+                                                  (found->interval_inherited ? render::k_inherited_interval : 0) |
+                                                  (found->count_inherited ? render::k_inherited_count : 0));
             ++m_exact.read;
         }
     } else if (m_config.exact && owner) {

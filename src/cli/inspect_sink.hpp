@@ -2,14 +2,16 @@
 // row or JSON object, or counted for --summary.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
 #include "core/diag_parse.hpp"
 #include "core/inspect_query.hpp"
 #include "core/inspect_summary.hpp"
-#include "core/kernel_socket.hpp"
+#include "core/kernel_socket_index.hpp"
 #include "core/socket_role.hpp"
 #include "render/chunk_writer.hpp"
 #include "render/socket_rows.hpp"
@@ -34,7 +36,7 @@ struct InspectSinkConfig {
     render::SocketTable* table = nullptr;
     // --exact through the BPF engine: every socket of the current netns by cookie (set with
     // set_kernel_exact per netns); null for the pidfd engine, which reads the owners' copies.
-    const std::unordered_map<std::uint64_t, ExactOptions>* kernel_exact = nullptr;
+    const ExactValues* kernel_exact = nullptr;
 };
 
 // Failures to read exact values, summed up in one warning at the end.
@@ -51,7 +53,7 @@ public:
     // Each netns starts with its own listeners and counts.
     void begin_netns(std::string label, bool listeners_known);
     ListenerIndex& listeners() { return m_listeners; }
-    void set_kernel_exact(const std::unordered_map<std::uint64_t, ExactOptions>* values) {
+    void set_kernel_exact(const ExactValues* values) {
         m_config.kernel_exact = values;
     }
     void on_socket(const SocketRecord& s) override;
@@ -94,10 +96,46 @@ public:
         for (const auto& chunk : m_chunks)
             for (const auto& s : chunk) to.on_socket(s);
     }
+    void clear() { m_chunks.clear(); }
 
 private:
     static constexpr std::size_t k_chunk = 8192;
     std::vector<std::vector<SocketRecord>> m_chunks;
+};
+
+// Between a dump and a BPF pass on another thread: the dump's records are kept until the pass
+// has the values, then handed to the sink in order, and from then on each as it comes, so the
+// table is written while the dump goes on instead of after it. `begin` runs once, on the
+// dump's thread, before the first record reaches the sink.
+class ExactHandover : public SocketSink {
+public:
+    ExactHandover(SocketSink& to, std::function<void()> begin) : m_to(to), m_begin(std::move(begin)) {}
+
+    // From the pass's thread, once the sink's values are in place.
+    void values_ready() { m_ready.store(true, std::memory_order_release); }
+
+    void on_socket(const SocketRecord& s) override {
+        if (!m_streaming && m_ready.load(std::memory_order_acquire)) hand_over();
+        if (m_streaming) m_to.on_socket(s);
+        else m_kept.on_socket(s);
+    }
+    // After the dump and the pass: what is still kept goes to the sink.
+    void finish() {
+        if (!m_streaming) hand_over();
+    }
+
+private:
+    void hand_over() {
+        m_begin();
+        m_kept.replay(m_to);
+        m_kept.clear();
+        m_streaming = true;
+    }
+    SocketSink& m_to;
+    std::function<void()> m_begin;
+    RecordBuffer m_kept;
+    std::atomic<bool> m_ready{false};
+    bool m_streaming = false;
 };
 
 }  // namespace kt::cli

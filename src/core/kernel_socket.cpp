@@ -59,11 +59,11 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
 static_assert(sizeof(kt_options_record) == k_socket_options_record_size,
               "kt_options_record changed: keep k_socket_options_record_size in step");
 
-Result<std::vector<KernelSocket>> parse_socket_options_records(std::span<const std::uint8_t> bytes) {
+Result<std::vector<SocketOptionsRecord>> parse_socket_options_records(std::span<const std::uint8_t> bytes) {
     if (bytes.size() % sizeof(kt_options_record) != 0)
         return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
                                            std::to_string(sizeof(kt_options_record)) + "-byte records");
-    std::vector<KernelSocket> out(bytes.size() / sizeof(kt_options_record));
+    std::vector<SocketOptionsRecord> out(bytes.size() / sizeof(kt_options_record));
     for (std::size_t i = 0; i < out.size(); ++i) {
         kt_options_record r;
         std::memcpy(&r, bytes.data() + i * sizeof r, sizeof r);
@@ -100,7 +100,9 @@ Result<std::vector<SocketFile>> parse_socket_files(std::span<const std::uint8_t>
     return out;
 }
 
-ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
+namespace {
+template <class Record>
+ExactOptions exact_options_of(const Record& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
     ExactOptions e;
     e.options.keepalive = s.keepalive;
     e.idle_inherited = s.idle_jiffies == 0;
@@ -112,6 +114,14 @@ ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const Keepal
     e.options.count = e.count_inherited ? netns.count : s.count;
     e.options.user_timeout_ms = s.user_timeout_ms;
     return e;
+}
+}  // namespace
+
+ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
+    return exact_options_of(s, hz, netns);
+}
+ExactOptions exact_options(const SocketOptionsRecord& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
+    return exact_options_of(s, hz, netns);
 }
 
 TcpInfo tcp_info_of(const KernelSocket& s, std::uint32_t hz) {

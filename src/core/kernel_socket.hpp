@@ -45,9 +45,18 @@ struct KernelSocket {
 // The bytes one iterator pass wrote: whole fixed-size records, nothing else.
 Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes);
 inline constexpr std::size_t k_kernel_socket_record_size = 112;
-// The same for a pass that wrote only options (cookie, keepalive flag and values): the other
-// fields stay 0.
-Result<std::vector<KernelSocket>> parse_socket_options_records(std::span<const std::uint8_t> bytes);
+// A socket's options alone, from a pass that wrote only those (inspect --exact): a quarter of
+// a KernelSocket, as a pass of 100k sockets is read while the sock_diag dump waits for it.
+// Fields as in KernelSocket.
+struct SocketOptionsRecord {
+    std::uint64_t cookie = 0;
+    std::uint32_t idle_jiffies = 0;
+    std::uint32_t interval_jiffies = 0;
+    std::uint32_t user_timeout_ms = 0;
+    std::uint8_t count = 0;
+    bool keepalive = false;
+};
+Result<std::vector<SocketOptionsRecord>> parse_socket_options_records(std::span<const std::uint8_t> bytes);
 inline constexpr std::size_t k_socket_options_record_size = 24;
 
 // The netns defaults a socket inherits what it did not set.
@@ -67,6 +76,7 @@ struct ExactOptions {
 
 // `hz` is the kernel's CONFIG_HZ (jiffies per second), never 0.
 ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns);
+ExactOptions exact_options(const SocketOptionsRecord& s, std::uint32_t hz, const KeepaliveDefaults& netns);
 
 // What tcp_info (INET_DIAG_INFO) would report of the socket's idle times and retransmissions,
 // computed as tcp_get_info does from the same fields. `hz` as above.

@@ -24,9 +24,12 @@ public:
     // Loads the programs into the kernel. The error says why BPF cannot run here (no
     // CAP_BPF/CAP_PERFMON, no kernel BTF, a kernel without iter/tcp, seccomp, a build without
     // BPF), in words fit for the fallback warning.
-    // Without the task-file program, socket_files() is an error and the load is shorter.
-    enum class Owners { load, skip };
-    static Result<std::unique_ptr<SocketIterator>> load(Owners owners = Owners::load);
+    // Only the programs asked for are loaded, each load being mostly the verifier's and
+    // libbpf's work on that program: `options` serves read_options(), `sockets`
+    // every other read and apply(), `owners` socket_files().
+    enum Program : unsigned { options = 1, sockets = 2, owners = 4 };
+    static constexpr unsigned k_all_programs = options | sockets | owners;
+    static Result<std::unique_ptr<SocketIterator>> load(unsigned programs = k_all_programs);
     ~SocketIterator();
     SocketIterator(const SocketIterator&) = delete;
     SocketIterator& operator=(const SocketIterator&) = delete;
@@ -37,10 +40,11 @@ public:
 
     // One pass over the namespace (the iterator walks the netns of the thread creating it).
     // The less a reader asks for, the faster the pass: without inodes every record's inode is
-    // 0 (readers that key sockets by cookie); with options only, just the cookie and the
-    // keepalive flag and values are filled in.
-    enum class Fields { all, no_inodes, options_only };
+    // 0 (readers that key sockets by cookie). Reading with a program not loaded is an error.
+    enum class Fields { all, no_inodes };
     Result<std::vector<KernelSocket>> read(const NetnsTarget& netns, Fields fields = Fields::all);
+    // The same pass reduced to each socket's cookie and keepalive flag and values.
+    Result<std::vector<SocketOptionsRecord>> read_options(const NetnsTarget& netns);
 
     // One pass that gives each socket its writes (values, SO_KEEPALIVE last) and reports the
     // sockets it reached, with writes_done/write_errno. A socket that closed meanwhile is

@@ -126,6 +126,19 @@ TEST(BpfEngineTest, HzIsMeasuredWhereTheKernelConfigCannotBeRead) {
     for (const auto& [inode, values] : measured)
         if (values["idle_seconds"] == 100) upstream_seen = true;
     EXPECT_TRUE(upstream_seen) << "the upstream socket's own TCP_KEEPIDLE 100";
+
+    // apply reads through the full-record program, which measures HZ the same way: the dry
+    // run finds the upstream socket's own idle 100 before the change.
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    const auto plan = run_tool({"--json", "apply", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf",
+                                "--dry-run"});
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    bool planned_seen = false;
+    const auto planned = nlohmann::json::parse(plan.out);
+    for (const auto& s : planned["sockets"])
+        if (s["before"].is_object() && s["before"]["idle_seconds"] == 100) planned_seen = true;
+    EXPECT_TRUE(planned_seen) << plan.out;
 }
 
 TEST(BpfEngineTest, AConnectionWaitingInTheAcceptQueueGetsTheProfileAndUndoPutsItBack) {

@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
 #include <span>
+#include <tuple>
 
 #include "bpf/kt_bpf_shared.h"
 #include "kt_sockets.skel.h"
@@ -24,12 +24,14 @@ namespace kt::sys {
 
 struct SocketIterator::Impl {
     kt_sockets_bpf* skel = nullptr;
-    bpf_link* link = nullptr;
+    bpf_link* link = nullptr;          // kt_sockets
+    bpf_link* options_link = nullptr;  // kt_options
     bpf_link* owners_link = nullptr;
-    bool owners_loaded = true;
+    unsigned programs = 0;
     std::uint32_t hz = 0;
     ~Impl() {
         if (owners_link) bpf_link__destroy(owners_link);
+        if (options_link) bpf_link__destroy(options_link);
         if (link) bpf_link__destroy(link);
         if (skel) kt_sockets_bpf__destroy(skel);
     }
@@ -48,7 +50,7 @@ struct SocketIterator::Impl {
         std::vector<KernelSocket> out;
         auto r = run_in_netns(netns, [&]() -> Result<void> {
             if (auto m = set_mode(mode, flags); !m) return m;
-            auto sockets = pass((flags & KT_PASS_OPTIONS_ONLY) != 0);
+            auto sockets = pass();
             if (!sockets) return std::unexpected(sockets.error());
             out = std::move(*sockets);
             return {};
@@ -58,10 +60,15 @@ struct SocketIterator::Impl {
     }
 
     // Creates the iterator in the calling thread's netns and reads it to the end.
-    Result<std::vector<KernelSocket>> pass(bool options_only = false) {
+    Result<std::vector<KernelSocket>> pass() {
         auto bytes = read_all(link);
         if (!bytes) return std::unexpected(bytes.error());
-        return options_only ? parse_socket_options_records(*bytes) : parse_kernel_sockets(*bytes);
+        return parse_kernel_sockets(*bytes);
+    }
+    Result<std::vector<SocketOptionsRecord>> options_pass() {
+        auto bytes = read_all(options_link);
+        if (!bytes) return std::unexpected(bytes.error());
+        return parse_socket_options_records(*bytes);
     }
 
     // The bytes of one pass, in a buffer kept for the next: 500k sockets are 48 MB of records,
@@ -112,13 +119,27 @@ Result<std::uint32_t> calibrate_hz(SocketIterator::Impl& impl) {
         ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s.get(), 1) != 0 ||
         ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
         return fail("calibrating HZ", errno_text(errno));
-    struct stat st{};
-    if (::fstat(s.get(), &st) != 0) return fail("calibrating HZ", errno_text(errno));
-    if (auto r = impl.set_mode(KT_PASS_READ); !r) return std::unexpected(r.error());
-    auto sockets = impl.pass();
-    if (!sockets) return std::unexpected(sockets.error());
-    for (const auto& k : *sockets)
-        if (k.inode == st.st_ino && k.idle_jiffies % seconds == 0 && k.idle_jiffies > 0) return k.idle_jiffies / seconds;
+    std::uint64_t cookie = 0;
+    socklen_t cookie_len = sizeof cookie;
+    if (::getsockopt(s.get(), SOL_SOCKET, SO_COOKIE, &cookie, &cookie_len) != 0)
+        return fail("calibrating HZ", errno_text(errno));
+    auto jiffies = [&](const auto& records) -> std::uint32_t {
+        for (const auto& k : records)
+            if (k.cookie == cookie && k.idle_jiffies % seconds == 0) return k.idle_jiffies / seconds;
+        return 0;
+    };
+    std::uint32_t hz = 0;
+    if (impl.link) {
+        if (auto r = impl.set_mode(KT_PASS_READ); !r) return std::unexpected(r.error());
+        auto sockets = impl.pass();
+        if (!sockets) return std::unexpected(sockets.error());
+        hz = jiffies(*sockets);
+    } else {
+        auto options = impl.options_pass();
+        if (!options) return std::unexpected(options.error());
+        hz = jiffies(*options);
+    }
+    if (hz > 0) return hz;
     return fail("calibrating HZ", "the iterator did not show our own socket with TCP_KEEPIDLE set");
 }
 }  // namespace
@@ -127,16 +148,23 @@ SocketIterator::SocketIterator(std::unique_ptr<Impl> impl) : m_impl(std::move(im
 SocketIterator::~SocketIterator() = default;
 std::uint32_t SocketIterator::hz() const { return m_impl->hz; }
 
-Result<std::unique_ptr<SocketIterator>> SocketIterator::load(Owners owners) {
+Result<std::unique_ptr<SocketIterator>> SocketIterator::load(unsigned programs) {
     quiet_libbpf();
     auto impl = std::make_unique<Impl>();
     impl->skel = kt_sockets_bpf__open();
     if (!impl->skel) return fail("BPF", "opening the socket iterator: " + errno_text(errno));
-    impl->owners_loaded = owners == Owners::load;
-    if (!impl->owners_loaded) bpf_program__set_autoload(impl->skel->progs.kt_owners, false);
+    impl->programs = programs;
+    auto& progs = impl->skel->progs;
+    bpf_program__set_autoload(progs.kt_options, (programs & Program::options) != 0);
+    bpf_program__set_autoload(progs.kt_sockets, (programs & Program::sockets) != 0);
+    bpf_program__set_autoload(progs.kt_owners, (programs & Program::owners) != 0);
     if (kt_sockets_bpf__load(impl->skel) != 0) return std::unexpected(load_error("the socket iterator", errno));
-    impl->link = bpf_program__attach_iter(impl->skel->progs.kt_sockets, nullptr);
-    if (!impl->link) return std::unexpected(load_error("the socket iterator", errno));
+    for (auto [wanted, program, link] : {std::tuple{Program::options, progs.kt_options, &impl->options_link},
+                                         std::tuple{Program::sockets, progs.kt_sockets, &impl->link}}) {
+        if (!(programs & wanted)) continue;
+        *link = bpf_program__attach_iter(program, nullptr);
+        if (!*link) return std::unexpected(load_error("the socket iterator", errno));
+    }
     impl->hz = impl->skel->kconfig ? impl->skel->kconfig->CONFIG_HZ : 0;
     if (impl->hz == 0) {
         auto hz = calibrate_hz(*impl);
@@ -147,7 +175,7 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load(Owners owners) {
 }
 
 Result<std::vector<SocketFile>> SocketIterator::socket_files() {
-    if (!m_impl->owners_loaded) return fail("BPF task-file iterator", "not loaded");
+    if (!(m_impl->programs & Program::owners)) return fail("BPF task-file iterator", "not loaded");
     if (!m_impl->owners_link) {
         m_impl->owners_link = bpf_program__attach_iter(m_impl->skel->progs.kt_owners, nullptr);
         if (!m_impl->owners_link) return std::unexpected(load_error("the task-file iterator", errno));
@@ -158,10 +186,21 @@ Result<std::vector<SocketFile>> SocketIterator::socket_files() {
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns, Fields fields) {
-    const std::uint32_t flags = fields == Fields::all            ? KT_PASS_INODES
-                                : fields == Fields::options_only ? KT_PASS_OPTIONS_ONLY
-                                                                 : 0;
-    return m_impl->pass_in(netns, KT_PASS_READ, flags);
+    if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
+    return m_impl->pass_in(netns, KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0);
+}
+
+Result<std::vector<SocketOptionsRecord>> SocketIterator::read_options(const NetnsTarget& netns) {
+    if (!m_impl->options_link) return fail("BPF socket iterator", "not loaded");
+    std::vector<SocketOptionsRecord> out;
+    auto r = run_in_netns(netns, [&]() -> Result<void> {
+        auto records = m_impl->options_pass();
+        if (!records) return std::unexpected(records.error());
+        out = std::move(*records);
+        return {};
+    });
+    if (!r) return std::unexpected(r.error());
+    return out;
 }
 
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes) {
@@ -180,11 +219,11 @@ Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns
         entries.push_back(e);
     }
     // The pass's own map, sized for these writes, in the slot the program looks in.
-    bpf_map_create_opts options{};
-    options.sz = sizeof options;
+    bpf_map_create_opts map_options{};
+    map_options.sz = sizeof map_options;
     const auto capacity = static_cast<std::uint32_t>(std::max<std::size_t>(keys.size(), 1));
     UniqueFd map(bpf_map_create(BPF_MAP_TYPE_HASH, "kt_apply", sizeof(std::uint64_t), sizeof(kt_apply_entry), capacity,
-                                &options));
+                                &map_options));
     if (!map) return fail("BPF apply map", errno_text(errno));
     for (std::size_t done = 0; done < keys.size();) {
         auto count = static_cast<std::uint32_t>(keys.size() - done);

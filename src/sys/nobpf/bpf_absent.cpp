@@ -22,9 +22,10 @@ struct SocketIterator::Impl {};
 SocketIterator::SocketIterator(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 SocketIterator::~SocketIterator() = default;
 std::uint32_t SocketIterator::hz() const { return 0; }
-Result<std::unique_ptr<SocketIterator>> SocketIterator::load(Owners) { return not_built(); }
+Result<std::unique_ptr<SocketIterator>> SocketIterator::load(unsigned) { return not_built(); }
 Result<std::vector<SocketFile>> SocketIterator::socket_files() { return not_built(); }
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget&, Fields) { return not_built(); }
+Result<std::vector<SocketOptionsRecord>> SocketIterator::read_options(const NetnsTarget&) { return not_built(); }
 Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget&, const std::vector<CookieWrites>&) {
     return not_built();
 }
