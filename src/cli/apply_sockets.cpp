@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <set>
 
 #include "cli/output.hpp"
@@ -58,11 +60,12 @@ nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, con
             {"notes", notes}};
 }
 
-std::vector<render::SocketReport> reports_of(const Preparation& prep) {
+// The reports, moved out of `prep`.
+std::vector<render::SocketReport> take_reports(Preparation& prep) {
     std::vector<render::SocketReport> out;
     out.reserve(prep.sockets.size() + prep.gone.size());
-    for (const auto& s : prep.sockets) out.push_back(s.report);
-    out.insert(out.end(), prep.gone.begin(), prep.gone.end());
+    for (auto& s : prep.sockets) out.push_back(std::move(s.report));
+    std::move(prep.gone.begin(), prep.gone.end(), std::back_inserter(out));
     return out;
 }
 
@@ -156,11 +159,11 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
         ChangeCounts c = engine.change(*prep);
         if (c.changed == 0 && c.failed == 0) continue;  // only compliant sockets: nothing to say
         if (g.json) {
-            write_out(pass_json(engine.name(), p, false, reports_of(*prep), c, {}).dump() + "\n");
+            write_out(pass_json(engine.name(), p, false, take_reports(*prep), c, {}).dump() + "\n");
         } else {
             write_out("pass " + std::to_string(pass) + ": changed " + std::to_string(c.changed) + ", failed " +
                       std::to_string(c.failed) + ", compliant " + std::to_string(c.compliant) + "\n");
-            if (c.failed) write_out(render::socket_reports_text(reports_of(*prep)));
+            if (c.failed) write_out(render::socket_reports_text(take_reports(*prep)));
         }
         std::fflush(stdout);
     }
@@ -198,13 +201,14 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
 
     ChangeCounts counts;
     if (!o.dry_run) {
-        UndoRecord undo;
-        undo.profile = p.name;
-        add_to_undo(undo, prep->sockets);
         // The undo file is on disk before the first setsockopt, or nothing changes.
-        if (!o.undo_file.empty())
+        if (!o.undo_file.empty()) {
+            UndoRecord undo;
+            undo.profile = p.name;
+            add_to_undo(undo, prep->sockets);
             if (auto w = sys::write_file_atomically(o.undo_file, undo_to_json(undo), k_undo_file_mode); !w)
                 return std::unexpected(Errors{{"--undo-file " + o.undo_file, w.error().why + "; nothing was changed"}});
+        }
         counts = engine->change(*prep);
     } else {
         counts.gone = prep->gone.size();
@@ -213,7 +217,11 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         for (const auto& s : prep->sockets)
             if (s.report.outcome == render::SocketOutcome::compliant) ++counts.compliant;
 
-    const auto reports = reports_of(*prep);
+    // A watch skips the sockets handled here in its later passes.
+    std::set<std::uint32_t> handled;
+    if (o.watch_seconds)
+        for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
+    const auto reports = take_reports(*prep);
     if (g.json) {
         write_out(pass_json(engine->name(), p, o.dry_run, reports, counts, notes).dump(o.watch_seconds ? -1 : 2) + "\n");
     } else {
@@ -232,10 +240,8 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     if (counts.failed > 0) return k_exit_negative;
     if (!o.watch_seconds || o.dry_run) return k_exit_ok;
 
-    std::set<std::uint32_t> handled;
     UndoRecord undo;
     undo.profile = p.name;
-    for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
     prep->sockets.clear();  // their duplicated descriptors are not needed while watching
     if (!o.undo_file.empty()) {
         auto text = sys::read_text_file(o.undo_file, 64 << 20);

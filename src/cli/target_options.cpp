@@ -86,6 +86,9 @@ std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t,
                                                          SocketEngine& engine, bool allow_none) {
     auto pids = target_pids(t);
     if (!pids) return std::unexpected(pids.error());
+    // The engine starts reading the targets' namespaces first, on a thread of its own, so that
+    // its pass runs beside finding the targets.
+    engine.prefetch(*pids);
     // The engine may know every process's sockets already (one BPF task-file pass instead of a
     // /proc link per descriptor of each target).
     std::optional<sys::OwnerScan> owners;
@@ -95,7 +98,6 @@ std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t,
         owners = sys::owner_scan_of(*files);
     }
     const sys::SocketOwnerIndex* index = owners ? &owners->index : nullptr;
-    engine.prefetch(*pids);
     const bool queues = std::string_view(engine.name()) == "bpf" && (selection.roles & role_bit(SocketRole::accepted));
     if (!queues) {
         auto found = sys::find_target_sockets(*pids, selection, "/proc", index);

@@ -28,7 +28,7 @@ std::expected<VerifyOutcome, Errors> verify_sockets(const TargetOptions& target,
             if (auto finding = check_keepalive_timer(s.found.ref.state, static_cast<DiagTimer>(s.found.timer),
                                                      s.found.expires_ms, p))
                 r.notes.push_back(*finding);
-        const bool ok = r.item.drift.empty() && r.notes.empty();
+        const bool ok = r.item.drift == 0 && r.notes.empty();
         r.outcome = ok ? render::SocketOutcome::compliant : render::SocketOutcome::drift;
         (ok ? out.compliant : out.drift)++;
         out.reports.push_back(std::move(r));

@@ -26,20 +26,31 @@ SocketOptions profile_options(const Profile& p, const SocketOptions& before) {
     return o;
 }
 
-std::vector<std::string> option_drift(const SocketOptions& have, const Profile& p) {
-    const SocketOptions want = profile_options(p, have);
-    std::vector<std::string> drift;
-    auto differ = [&](const char* name, std::uint32_t a, std::uint32_t b) {
-        if (a != b) drift.push_back(std::string(name) + " " + std::to_string(a) + " -> " + std::to_string(b));
-    };
-    if (have.keepalive != want.keepalive)
-        drift.push_back(std::string("keepalive ") + (have.keepalive ? "on" : "off") + " -> " + (want.keepalive ? "on" : "off"));
-    differ("idle_seconds", have.idle_seconds, want.idle_seconds);
-    differ("interval_seconds", have.interval_seconds, want.interval_seconds);
-    differ("count", have.count, want.count);
-    differ("user_timeout_ms", have.user_timeout_ms, want.user_timeout_ms);
-    return drift;
+std::uint8_t drift_between(const SocketOptions& have, const SocketOptions& want) {
+    return static_cast<std::uint8_t>((have.keepalive != want.keepalive ? k_drift_keepalive : 0) |
+                                     (have.idle_seconds != want.idle_seconds ? k_drift_idle : 0) |
+                                     (have.interval_seconds != want.interval_seconds ? k_drift_interval : 0) |
+                                     (have.count != want.count ? k_drift_count : 0) |
+                                     (have.user_timeout_ms != want.user_timeout_ms ? k_drift_user_timeout : 0));
 }
+
+namespace {
+std::vector<std::string> texts_of(std::uint8_t drift, const SocketOptions& have, const SocketOptions& want) {
+    std::vector<std::string> out;
+    auto differ = [&](std::uint8_t bit, const char* name, std::uint32_t a, std::uint32_t b) {
+        if (drift & bit) out.push_back(std::string(name) + " " + std::to_string(a) + " -> " + std::to_string(b));
+    };
+    if (drift & k_drift_keepalive)
+        out.push_back(std::string("keepalive ") + (have.keepalive ? "on" : "off") + " -> " + (want.keepalive ? "on" : "off"));
+    differ(k_drift_idle, "idle_seconds", have.idle_seconds, want.idle_seconds);
+    differ(k_drift_interval, "interval_seconds", have.interval_seconds, want.interval_seconds);
+    differ(k_drift_count, "count", have.count, want.count);
+    differ(k_drift_user_timeout, "user_timeout_ms", have.user_timeout_ms, want.user_timeout_ms);
+    return out;
+}
+}  // namespace
+
+std::vector<std::string> drift_texts(const PlanItem& item) { return texts_of(item.drift, item.before, item.after); }
 
 namespace {
 std::vector<OptionWrite> ordered_writes(const SocketOptions& current, const SocketOptions& target, bool listener) {
@@ -86,8 +97,8 @@ PlanItem plan_socket(const SocketRef& s, const SocketOptions& before, const Prof
     item.socket = s;
     item.before = before;
     item.after = profile_options(p, before);
-    item.drift = option_drift(before, p);
-    item.action = item.drift.empty() ? PlanAction::compliant : PlanAction::change;
+    item.drift = drift_between(before, item.after);
+    item.action = item.drift == 0 ? PlanAction::compliant : PlanAction::change;
     return item;
 }
 

@@ -37,10 +37,6 @@ struct SocketRef {
 // The values a profile asks for, as socket options.
 SocketOptions profile_options(const Profile& p, const SocketOptions& before);
 
-// Differences between what a socket has and what the profile asks for, as
-// "idle_seconds 7200 -> 60"; empty when the socket complies.
-std::vector<std::string> option_drift(const SocketOptions& have, const Profile& p);
-
 // The setsockopt calls, in order. Values go first and SO_KEEPALIVE last: enabling keepalive
 // arms the timer one full idle from now. When keepalive is already on, a new TCP_KEEPIDLE
 // re-arms the timer against the time the connection has ALREADY been idle
@@ -65,8 +61,18 @@ struct PlanItem {
     SocketOptions before;
     SocketOptions after;
     PlanAction action = PlanAction::compliant;
-    std::vector<std::string> drift;
+    // The options the plan changes, a bit each (k_drift_*): planning half a million sockets
+    // would otherwise spend more on their texts than on the kernel's work. drift_texts()
+    // makes the texts for output; undo's restores leave it 0.
+    std::uint8_t drift = 0;
 };
+inline constexpr std::uint8_t k_drift_keepalive = 1, k_drift_idle = 2, k_drift_interval = 4, k_drift_count = 8,
+                              k_drift_user_timeout = 16;
+
+// The options that differ between two sets of values, as k_drift_* bits.
+std::uint8_t drift_between(const SocketOptions& have, const SocketOptions& want);
+// The item's drift as "idle_seconds 7200 -> 60", one text per option.
+std::vector<std::string> drift_texts(const PlanItem& item);
 
 PlanItem plan_socket(const SocketRef& s, const SocketOptions& before, const Profile& p);
 

@@ -26,7 +26,7 @@ std::string socket_reports_text(const std::vector<SocketReport>& reports) {
     for (const auto& r : reports) {
         const auto& s = r.item.socket;
         std::string details;
-        for (const auto& d : r.item.drift) details += (details.empty() ? "" : ", ") + d;
+        for (const auto& d : drift_texts(r.item)) details += (details.empty() ? "" : ", ") + d;
         for (const auto& n : r.notes) details += (details.empty() ? "" : ", ") + n;
         if (r.error) details += (details.empty() ? "" : "; ") + r.error->line();
         if (details.empty()) details = "-";
@@ -55,7 +55,7 @@ nlohmann::json socket_report_json(const SocketReport& r, std::string_view curren
             {"peer", endpoint_json(s.peer)},
             {std::string(current_key), r.before_read ? options_json(r.item.before) : nlohmann::json()},
             {"target", options_json(r.item.after)},
-            {"drift", r.item.drift},
+            {"drift", drift_texts(r.item)},
             {"notes", r.notes},
             {"result", outcome_json_name(r.outcome)},
             {"error", r.error ? nlohmann::json(r.error->line()) : nlohmann::json()}};

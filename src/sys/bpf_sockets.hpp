@@ -53,6 +53,7 @@ public:
 
     // Every socket file of every process (the pid namespace of the caller) in one task-file
     // iterator pass: who holds which socket, without reading a /proc link per descriptor.
+    // It may run on one thread while a socket pass runs on another.
     Result<std::vector<SocketFile>> socket_files();
 
     struct Impl;

@@ -47,7 +47,8 @@ TEST(ApplyPlanTest, ACompliantSocketNeedsNothing) {
     EXPECT_TRUE(apply_sequence(done, profile(), false).empty());
     const auto item = plan_socket({}, done, profile());
     EXPECT_EQ(item.action, PlanAction::compliant);
-    EXPECT_TRUE(item.drift.empty());
+    EXPECT_EQ(item.drift, 0);
+    EXPECT_TRUE(drift_texts(item).empty());
 }
 
 TEST(ApplyPlanTest, ProfileWithoutUserTimeoutLeavesTheSocketsOwn) {
@@ -59,7 +60,7 @@ TEST(ApplyPlanTest, ProfileWithoutUserTimeoutLeavesTheSocketsOwn) {
 TEST(ApplyPlanTest, DriftIsDescribedValueByValue) {
     const auto item = plan_socket({}, k_kernel_default, profile());
     EXPECT_EQ(item.action, PlanAction::change);
-    EXPECT_EQ(item.drift, (std::vector<std::string>{"keepalive off -> on", "idle_seconds 7200 -> 60",
+    EXPECT_EQ(drift_texts(item), (std::vector<std::string>{"keepalive off -> on", "idle_seconds 7200 -> 60",
                                                    "interval_seconds 75 -> 20", "count 9 -> 2",
                                                    "user_timeout_ms 0 -> 10000"}));
 }

@@ -61,22 +61,28 @@ struct SocketIterator::Impl {
 
     // Creates the iterator in the calling thread's netns and reads it to the end.
     Result<std::vector<KernelSocket>> pass() {
-        auto bytes = read_all(link);
+        auto bytes = read_all(link, sockets_buffer);
         if (!bytes) return std::unexpected(bytes.error());
         return parse_kernel_sockets(*bytes);
     }
     Result<std::vector<SocketOptionsRecord>> options_pass() {
-        auto bytes = read_all(options_link);
+        auto bytes = read_all(options_link, sockets_buffer);
         if (!bytes) return std::unexpected(bytes.error());
         return parse_socket_options_records(*bytes);
     }
 
     // The bytes of one pass, in a buffer kept for the next: 500k sockets are 48 MB of records,
     // and growing a fresh zeroed vector by doubling touched every page three times per pass.
-    std::unique_ptr<std::uint8_t[]> buffer;
-    std::size_t capacity = 0;
+    // The task-file pass has a buffer of its own, as it may run beside a socket pass.
+    struct PassBuffer {
+        std::unique_ptr<std::uint8_t[]> bytes;
+        std::size_t capacity = 0;
+    };
+    PassBuffer sockets_buffer, owners_buffer;
 
-    Result<std::span<const std::uint8_t>> read_all(bpf_link* from) {
+    Result<std::span<const std::uint8_t>> read_all(bpf_link* from, PassBuffer& into) {
+        auto& buffer = into.bytes;
+        auto& capacity = into.capacity;
         UniqueFd it(bpf_iter_create(bpf_link__fd(from)));
         if (!it) return fail("BPF socket iterator", errno_text(errno));
         std::size_t used = 0;
@@ -180,7 +186,7 @@ Result<std::vector<SocketFile>> SocketIterator::socket_files() {
         m_impl->owners_link = bpf_program__attach_iter(m_impl->skel->progs.kt_owners, nullptr);
         if (!m_impl->owners_link) return std::unexpected(load_error("the task-file iterator", errno));
     }
-    auto bytes = m_impl->read_all(m_impl->owners_link);
+    auto bytes = m_impl->read_all(m_impl->owners_link, m_impl->owners_buffer);
     if (!bytes) return std::unexpected(bytes.error());
     return parse_socket_files(*bytes);
 }
