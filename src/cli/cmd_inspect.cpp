@@ -150,7 +150,8 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         // --comm read only their processes' fds, which is cheap either way.
         if (o.processes && o.pids.empty() && o.comm.empty()) {
             if (!iterator)
-                if (auto loaded = sys::SocketIterator::load()) iterator_for_owners = std::move(*loaded);
+                if (auto loaded = sys::SocketIterator::load(sys::SocketIterator::owners))
+                    iterator_for_owners = std::move(*loaded);
             sys::SocketIterator* it = iterator ? iterator.get() : iterator_for_owners.get();
             if (it)
                 if (auto files = it->socket_files()) owners = std::make_unique<sys::OwnerScan>(sys::owner_scan_of(*files));

@@ -20,7 +20,9 @@ Result<void> check_engine_choice(const std::string& choice) {
 Result<std::unique_ptr<sys::SocketIterator>> open_engine(const std::string& choice, Fallback fallback) {
     if (auto c = check_engine_choice(choice); !c) return std::unexpected(c.error());
     if (choice == "pidfd") return nullptr;
-    return decide_engine(choice, sys::SocketIterator::load(), fallback);
+    // The engines read and change whole records; only inspect --exact wants options alone.
+    using It = sys::SocketIterator;
+    return decide_engine(choice, It::load(It::sockets | It::owners), fallback);
 }
 
 Result<std::unique_ptr<sys::SocketIterator>> decide_engine(const std::string& choice,

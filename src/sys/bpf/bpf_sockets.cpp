@@ -172,7 +172,8 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load(unsigned programs) 
         if (!*link) return std::unexpected(load_error("the socket iterator", errno));
     }
     impl->hz = impl->skel->kconfig ? impl->skel->kconfig->CONFIG_HZ : 0;
-    if (impl->hz == 0) {
+    // The task-file program alone reads no keepalive times, and has nothing to measure HZ with.
+    if (impl->hz == 0 && (programs & (Program::options | Program::sockets))) {
         auto hz = calibrate_hz(*impl);
         if (!hz) return std::unexpected(hz.error());
         impl->hz = *hz;
