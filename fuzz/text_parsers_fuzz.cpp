@@ -80,6 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)kt::parse_socket_files({data + 1, size - 1});
             if (auto options = kt::parse_socket_options_records({data + 1, size - 1}))
                 for (const auto& k : *options) (void)kt::exact_options(k, 100, kt::KeepaliveDefaults{});
+            if (auto applied = kt::parse_applied_sockets({data + 1, size - 1}))
+                for (const auto& k : *applied) (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});
             if (auto sockets = kt::parse_kernel_sockets({data + 1, size - 1}))
                 for (const auto& k : *sockets) {
                     (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});

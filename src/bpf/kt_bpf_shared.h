@@ -38,10 +38,6 @@ struct kt_socket_record {
     kt_u32 idle_ack_jiffies;
     kt_u32 packets_out;
     kt_u32 probes_out;
-    /* apply pass: how many writes of the socket's sequence went through, and the error of
-     * the one that failed (negative errno), 0 when all did */
-    kt_u32 writes_done;
-    kt_u32 write_errno; /* errno of the write that failed, 0 when all went through */
     /* what tcp_info reports of retransmissions, for health's verdicts */
     kt_u32 rto_jiffies;
     kt_u32 total_retrans;
@@ -75,20 +71,41 @@ struct kt_owner_record {
 
 /* The setsockopt calls one socket gets in an apply pass, in order (apply_plan's burst-free
  * sequence, computed in user space). option: 0 SO_KEEPALIVE, 1 TCP_KEEPIDLE, 2 TCP_KEEPINTVL,
- * 3 TCP_KEEPCNT, 4 TCP_USER_TIMEOUT, as kt::SocketOption. */
+ * 3 TCP_KEEPCNT, 4 TCP_USER_TIMEOUT, as kt::SocketOption. A pass holds each distinct sequence
+ * once, by number: half a million sockets share a handful, and the per-socket map entry stays
+ * small (creating and filling that map was a third of an apply at 500k sockets). */
 #define KT_MAX_WRITES 8
 struct kt_write {
     kt_u32 option;
     kt_u32 value;
 };
-struct kt_apply_entry {
+struct kt_write_sequence {
     kt_u32 count;
-    /* Set by the program when it has run the writes, with their outcome: the iterator shows a
-     * socket again when its record did not fit the read buffer, and that record was dropped. */
+    kt_u32 reserved;
+    struct kt_write writes[KT_MAX_WRITES];
+};
+/* A socket of an apply pass, by cookie: the sequence it gets, and once the program has run
+ * it, its outcome. The iterator shows a socket again when its record did not fit the read
+ * buffer (and drops that record): the writes run once, and each showing reports them. */
+struct kt_apply_entry {
+    kt_u32 sequence;
     kt_u32 done;
+    kt_u32 writes_done; /* writes of the sequence that went through */
+    kt_u32 write_errno; /* errno of the write that failed, 0 when all went through */
+};
+
+/* A socket as the apply pass left it: its options read under its lock right after its writes,
+ * and the outcome of the writes. */
+struct kt_applied_record {
+    kt_u64 cookie;
+    kt_u32 keepalive_time;
+    kt_u32 keepalive_intvl;
+    kt_u32 user_timeout_ms;
+    kt_u8 probes;
+    kt_u8 keepalive;
+    kt_u16 reserved;
     kt_u32 writes_done;
     kt_u32 write_errno;
-    struct kt_write writes[KT_MAX_WRITES];
 };
 
 /* Which sockets a pass reports: all of them (read), or only those in the apply map. */

@@ -1,6 +1,6 @@
 /* iter/tcp: one record per TCP socket of the network namespace the iterator was created in
  * (read pass), or the setsockopt sequence of each socket named in `apply_maps` followed by its
- * record (apply pass). Runs under lock_sock, so bpf_setsockopt acts as setsockopt(2) would. */
+ * options as they are then (apply pass). Runs under lock_sock, so bpf_setsockopt acts as setsockopt(2) would. */
 #include "kt_kernel.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -29,11 +29,11 @@ struct {
     __type(value, struct kt_pass_config);
 } pass_config SEC(".maps");
 
-/* The writes of an apply pass, by socket cookie, in a hash map that user space creates for
- * the pass at the size it needs and puts in slot 0: a map declared here would be created at
- * its largest at every load, and zeroing a million buckets costs more than a read pass.
- * Preallocated, as the pass fills it once: allocating each element on update cost more than
- * the pass's setsockopt calls. */
+/* The sockets of an apply pass, by cookie, and the write sequences they name, each in a hash
+ * map that user space creates for the pass at the size it needs and puts in slot 0: a map
+ * declared here would be created at its largest at every load, and zeroing a million buckets
+ * costs more than a read pass. Preallocated, as the pass fills them once: allocating each
+ * element on update cost more than the pass's setsockopt calls. */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
     __uint(max_entries, 1);
@@ -45,6 +45,18 @@ struct {
         __uint(value_size, sizeof(struct kt_apply_entry));
     });
 } apply_maps SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __array(values, struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, 1);
+        __uint(key_size, sizeof(__u32));
+        __uint(value_size, sizeof(struct kt_write_sequence));
+    });
+} sequence_maps SEC(".maps");
 
 static __always_inline int write_option(struct tcp_sock *tp, __u32 option, __u32 value) {
     int v = (int)value;
@@ -71,23 +83,21 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     struct kt_pass_config *config = bpf_map_lookup_elem(&pass_config, &zero);
     if (!config) return 0;
 
-    struct kt_socket_record r = {};
-    r.cookie = bpf_get_socket_cookie(tp);
-    struct kt_apply_entry *entry = 0;
+    __u64 cookie = bpf_get_socket_cookie(tp);
     if (config->mode == KT_PASS_APPLY) {
-        void *writes = bpf_map_lookup_elem(&apply_maps, &zero);
-        if (!writes) return 0;
-        entry = bpf_map_lookup_elem(writes, &r.cookie);
+        void *sockets = bpf_map_lookup_elem(&apply_maps, &zero);
+        void *sequences = bpf_map_lookup_elem(&sequence_maps, &zero);
+        if (!sockets || !sequences) return 0;
+        struct kt_apply_entry *entry = bpf_map_lookup_elem(sockets, &cookie);
         if (!entry) return 0;
-        /* The iterator shows a socket again when its record did not fit the read buffer (and
-         * drops that record): the writes run once, and each showing reports their outcome. */
         if (!entry->done) {
-            __u32 n = entry->count;
+            struct kt_write_sequence *seq = bpf_map_lookup_elem(sequences, &entry->sequence);
             __u32 done = 0;
-            __u32 failed = 0;
-            for (__u32 i = 0; i < KT_MAX_WRITES; i++) {
+            __u32 failed = seq ? 0 : 22; /* EINVAL: a sequence the pass does not hold */
+            __u32 n = seq ? seq->count : 0;
+            for (__u32 i = 0; i < KT_MAX_WRITES && seq; i++) {
                 if (i >= n) break;
-                int err = write_option(tp, entry->writes[i].option, entry->writes[i].value);
+                int err = write_option(tp, seq->writes[i].option, seq->writes[i].value);
                 if (err) {
                     failed = (__u32)(-err);
                     break;
@@ -98,10 +108,23 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
             entry->write_errno = failed;
             entry->done = 1;
         }
-        r.writes_done = entry->writes_done;
-        r.write_errno = entry->write_errno;
+        /* What the writes left, read under the socket's lock: apply checks it instead of a
+         * pass of its own. Only the options, as the pass's other readers need nothing else. */
+        struct kt_applied_record a = {};
+        a.cookie = cookie;
+        a.keepalive_time = tp->keepalive_time;
+        a.keepalive_intvl = tp->keepalive_intvl;
+        a.user_timeout_ms = tp->inet_conn.icsk_user_timeout;
+        a.probes = tp->keepalive_probes;
+        a.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+        a.writes_done = entry->writes_done;
+        a.write_errno = entry->write_errno;
+        bpf_seq_write(ctx->meta->seq, &a, sizeof(a));
+        return 0;
     }
 
+    struct kt_socket_record r = {};
+    r.cookie = cookie;
     /* Direct loads through the BTF pointers (relocated by CO-RE, and fault-safe in tracing
      * programs) instead of a bpf_probe_read_kernel call per field: the pass reads every socket. */
     r.family = (__u8)skc->skc_family;

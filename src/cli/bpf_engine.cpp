@@ -6,6 +6,8 @@
 #include <unordered_map>
 
 #include "cli/socket_engine.hpp"
+#include "core/kernel_socket_index.hpp"
+#include "core/pass_writes.hpp"
 #include "core/tcp_state.hpp"
 #include "sys/files.hpp"
 
@@ -23,11 +25,32 @@ bool same_listening_address(const Endpoint& listener, const Endpoint& local) {
     return listener.address.is_unspecified() || listener.address.unmapped() == local.address.unmapped();
 }
 
-bool shares_port_with_others(const sys::FoundSocket& listener, const std::vector<KernelSocket>& sockets,
+// A socket of the pass by its inode, with the namespace it was read in.
+struct InodeEntry {
+    std::uint64_t inode = 0;
+    const KernelSocket* socket = nullptr;
+    std::size_t netns = 0;  // index into the views
+};
+using InodeIndex = RecordIndex<InodeEntry, &InodeEntry::inode>;
+
+// The namespace's listeners and the connections waiting in accept queues: few among many
+// sockets, picked out once rather than once per targeted listener.
+struct QueueView {
+    std::vector<const KernelSocket*> listeners, queued;
+};
+QueueView queue_view(const std::vector<KernelSocket>& sockets) {
+    QueueView v;
+    for (const auto& k : sockets) {
+        if (k.state == static_cast<std::uint8_t>(TcpState::listen)) v.listeners.push_back(&k);
+        else if (in_accept_queue(k)) v.queued.push_back(&k);
+    }
+    return v;
+}
+
+bool shares_port_with_others(const sys::FoundSocket& listener, const std::vector<const KernelSocket*>& listeners,
                              const std::set<std::uint32_t>& targeted) {
-    for (const auto& k : sockets)
-        if (k.state == static_cast<std::uint8_t>(TcpState::listen) && !targeted.count(k.inode) &&
-            k.local.port == listener.ref.local.port &&
+    for (const KernelSocket* l : listeners)
+        if (const auto& k = *l; !targeted.count(k.inode) && k.local.port == listener.ref.local.port &&
             (same_listening_address(listener.ref.local, k.local) || same_listening_address(k.local, listener.ref.local)))
             return true;
     return false;
@@ -44,18 +67,20 @@ public:
         std::vector<std::int32_t> pids;
         for (const auto* list : {&found, &queue_listeners})
             for (const auto& f : *list) pids.push_back(f.ref.pid);
-        using InodeIndex = std::unordered_map<std::uint32_t, std::pair<const KernelSocket*, std::size_t>>;
         auto index_of = [](const std::vector<NetnsView>& views) {
-            InodeIndex index;
+            std::vector<InodeEntry> entries;
+            std::size_t total = 0;
+            for (const auto& v : views) total += v.sockets.size();
+            entries.reserve(total);
             for (std::size_t i = 0; i < views.size(); ++i)
                 for (const auto& k : views[i].sockets)
-                    if (k.inode) index.emplace(k.inode, std::pair{&k, i});
-            return index;
+                    if (k.inode) entries.push_back({k.inode, &k, i});
+            return InodeIndex(std::move(entries));
         };
         auto missing_from = [&](const InodeIndex& index) {
             for (const auto* list : {&found, &queue_listeners})
                 for (const auto& f : *list)
-                    if (!index.count(f.ref.inode)) return true;
+                    if (!index.find(f.ref.inode)) return true;
             return false;
         };
         // The pass that ran beside the dump, unless a socket the dump found is not in it (made
@@ -84,31 +109,35 @@ public:
             out.sockets.push_back(std::move(s));
         };
         for (const auto& f : found) {
-            auto it = by_inode.find(f.ref.inode);
-            if (it == by_inode.end()) {
+            const InodeEntry* e = by_inode.find(f.ref.inode);
+            if (!e) {
                 out.gone.push_back(gone(f.ref, "closed before the BPF pass"));
                 continue;
             }
-            plan(f, *it->second.first, it->second.second);
+            plan(f, *e->socket, e->netns);
         }
         // Connections in a targeted listener's accept queue have no file yet, and belong to
         // that listener's process once accepted.
         std::set<std::uint32_t> targeted;
         for (const auto& l : queue_listeners) targeted.insert(l.ref.inode);
+        std::map<std::size_t, QueueView> queues;
         for (const auto& l : queue_listeners) {
-            auto it = by_inode.find(l.ref.inode);
-            if (it == by_inode.end()) continue;
-            const std::size_t ns = it->second.second;
+            const InodeEntry* e = by_inode.find(l.ref.inode);
+            if (!e) continue;
+            const std::size_t ns = e->netns;
+            auto view = queues.find(ns);
+            if (view == queues.end()) view = queues.emplace(ns, queue_view((*views)[ns].sockets)).first;
             // Listeners of other processes on the same port (SO_REUSEPORT) have queues of their
             // own, and which one a connection waits in cannot be told: leave them all.
-            if (shares_port_with_others(l, (*views)[ns].sockets, targeted)) {
+            if (shares_port_with_others(l, view->second.listeners, targeted)) {
                 out.notes.push_back("accept queue of " + std::to_string(l.ref.local.port) +
                                     ": listeners of other processes share the port (SO_REUSEPORT), so its queued "
                                     "connections were left alone");
                 continue;
             }
-            for (const auto& k : (*views)[ns].sockets) {
-                if (!in_accept_queue(k) || !same_listening_address(l.ref.local, k.local)) continue;
+            for (const KernelSocket* waiting : view->second.queued) {
+                const auto& k = *waiting;
+                if (!same_listening_address(l.ref.local, k.local)) continue;
                 if (!m_queued.insert(k.cookie).second) continue;
                 sys::FoundSocket q;
                 q.ref = {l.ref.pid, -1, 0, SocketRole::accepted, k.state, k.local, k.peer};
@@ -166,7 +195,7 @@ public:
                 if (s.inode) by_inode.emplace(s.inode, &s);
                 by_cookie.emplace(s.cookie, &s);
             }
-            std::vector<sys::CookieWrites> writes;
+            PassWrites writes;
             std::vector<Restore*> touched;
             for (auto& x : restores) {
                 const auto& index = x.socket.inode ? by_inode : by_cookie;
@@ -177,12 +206,12 @@ public:
                 x.report.item.before = current;
                 x.report.before_read = true;
                 x.cookie = k->cookie;
-                writes.push_back({k->cookie, write_sequence(current, x.target, x.socket.role == SocketRole::listener)});
+                writes.add(k->cookie, write_sequence(current, x.target, x.socket.role == SocketRole::listener));
                 touched.push_back(&x);
             }
-            if (writes.empty()) continue;
+            if (touched.empty()) continue;
             auto result = m_it->apply(view.target, writes);
-            const CookieIndex reached = result ? by_cookie_of(*result) : CookieIndex{};
+            const Reached reached = result ? Reached(std::move(*result)) : Reached{};
             for (std::size_t i = 0; i < touched.size(); ++i) {
                 auto& r = touched[i]->report;
                 if (!result) {
@@ -190,13 +219,13 @@ public:
                     r.error = result.error();
                     continue;
                 }
-                const KernelSocket* k = find_cookie(reached, writes[i].cookie);
+                const AppliedSocket* k = reached.find(writes.cookie(i));
                 if (!k) continue;  // closed between the two passes
-                if (k->writes_done == writes[i].writes.size()) {
+                if (k->writes_done == writes.writes(i).size()) {
                     r.outcome = render::SocketOutcome::restored;
                 } else {
                     r.outcome = render::SocketOutcome::failed;
-                    r.error = write_error(writes[i].writes, *k);
+                    r.error = write_error(writes.writes(i), *k);
                 }
             }
         }
@@ -222,19 +251,10 @@ private:
         return r;
     }
 
-    using CookieIndex = std::unordered_map<std::uint64_t, const KernelSocket*>;
-    static CookieIndex by_cookie_of(const std::vector<KernelSocket>& list) {
-        CookieIndex index;
-        index.reserve(list.size());
-        for (const auto& k : list) index.emplace(k.cookie, &k);
-        return index;
-    }
-    static const KernelSocket* find_cookie(const CookieIndex& index, std::uint64_t cookie) {
-        auto it = index.find(cookie);
-        return it == index.end() ? nullptr : it->second;
-    }
+    // The sockets an apply pass reached, by cookie.
+    using Reached = CookieIndex<AppliedSocket>;
 
-    static Error write_error(const std::vector<OptionWrite>& writes, const KernelSocket& k) {
+    static Error write_error(const std::vector<OptionWrite>& writes, const AppliedSocket& k) {
         const std::string option = k.writes_done < writes.size() ? socket_option_name(writes[k.writes_done].option) : "?";
         return {"bpf_setsockopt " + option, sys::errno_text(static_cast<int>(k.write_errno)), static_cast<int>(k.write_errno)};
     }
@@ -259,10 +279,10 @@ private:
 
     // One apply pass for the namespace, then a rollback pass for sockets a write failed on.
     void change_in(const sys::NetnsTarget& ns, std::vector<PreparedSocket*>& sockets) {
-        std::vector<sys::CookieWrites> writes;
+        PassWrites writes;
         for (auto* s : sockets) {
             const auto& item = s->report.item;
-            writes.push_back({s->cookie, write_sequence(item.before, item.after, item.socket.role == SocketRole::listener)});
+            writes.add(s->cookie, write_sequence(item.before, item.after, item.socket.role == SocketRole::listener));
         }
         auto result = m_it->apply(ns, writes);
         if (!result) {
@@ -272,34 +292,34 @@ private:
             }
             return;
         }
-        std::vector<sys::CookieWrites> rollbacks;
+        PassWrites rollbacks;
         std::vector<PreparedSocket*> rolled;
-        const CookieIndex reached = by_cookie_of(*result);
+        const Reached reached(std::move(*result));
         for (std::size_t i = 0; i < sockets.size(); ++i) {
             auto& r = sockets[i]->report;
-            const KernelSocket* k = find_cookie(reached, writes[i].cookie);
+            const AppliedSocket* k = reached.find(writes.cookie(i));
             if (!k) {
                 r.outcome = render::SocketOutcome::gone;
                 r.error = Error{"socket", "closed before the BPF pass reached it"};
                 continue;
             }
-            if (k->writes_done == writes[i].writes.size()) {
+            if (k->writes_done == writes.writes(i).size()) {
                 r.outcome = render::SocketOutcome::changed;
                 continue;
             }
             r.outcome = render::SocketOutcome::failed;
-            r.error = write_error(writes[i].writes, *k);
-            auto back = rollback_sequence(r.item.before, writes[i].writes, k->writes_done);
+            r.error = write_error(writes.writes(i), *k);
+            auto back = rollback_sequence(r.item.before, writes.writes(i), k->writes_done);
             if (back.empty()) continue;
-            rollbacks.push_back({writes[i].cookie, std::move(back)});
+            rollbacks.add(writes.cookie(i), back);
             rolled.push_back(sockets[i]);
         }
-        if (!rollbacks.empty()) {
+        if (!rolled.empty()) {
             auto back = m_it->apply(ns, rollbacks);
-            const CookieIndex put_back = back ? by_cookie_of(*back) : CookieIndex{};
+            const Reached put_back = back ? Reached(std::move(*back)) : Reached{};
             for (std::size_t i = 0; i < rolled.size(); ++i) {
-                const KernelSocket* k = find_cookie(put_back, rollbacks[i].cookie);
-                if (k && k->writes_done == rollbacks[i].writes.size())
+                const AppliedSocket* k = put_back.find(rollbacks.cookie(i));
+                if (k && k->writes_done == rollbacks.writes(i).size())
                     rolled[i]->report.outcome = render::SocketOutcome::rolled_back;
                 else
                     rolled[i]->report.error->why += "; putting it back failed too";
@@ -312,8 +332,7 @@ private:
         for (std::size_t i = 0; i < sockets.size(); ++i) {
             auto& r = sockets[i]->report;
             if (r.outcome != render::SocketOutcome::changed) continue;
-            const KernelSocket* k = find_cookie(reached, writes[i].cookie);
-            const auto have = exact_options(*k, m_it->hz(), *defaults).options;
+            const auto have = exact_options(*reached.find(writes.cookie(i)), m_it->hz(), *defaults).options;
             if (!(have == r.item.after)) {
                 r.outcome = render::SocketOutcome::failed;
                 r.error = Error{"verification", "the kernel shows other values after the pass"};

@@ -20,7 +20,7 @@ const char* socket_option_name(SocketOption o);
 struct OptionWrite {
     SocketOption option = SocketOption::keepalive;
     std::uint32_t value = 0;
-    friend bool operator==(const OptionWrite&, const OptionWrite&) = default;
+    friend auto operator<=>(const OptionWrite&, const OptionWrite&) = default;
 };
 
 // A socket held by a process: where to reach it and what it is.

@@ -49,8 +49,6 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
         s.total_retrans = r.total_retrans;
         s.retransmits = r.retransmits;
         s.backoff = r.backoff;
-        s.writes_done = r.writes_done;
-        s.write_errno = r.write_errno;
         out.push_back(s);
     }
     return out;
@@ -74,6 +72,30 @@ Result<std::vector<SocketOptionsRecord>> parse_socket_options_records(std::span<
         s.interval_jiffies = r.keepalive_intvl;
         s.count = r.probes;
         s.user_timeout_ms = r.user_timeout_ms;
+    }
+    return out;
+}
+
+static_assert(sizeof(kt_applied_record) == k_applied_socket_record_size,
+              "kt_applied_record changed: keep k_applied_socket_record_size in step");
+
+Result<std::vector<AppliedSocket>> parse_applied_sockets(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() % sizeof(kt_applied_record) != 0)
+        return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                                           std::to_string(sizeof(kt_applied_record)) + "-byte records");
+    std::vector<AppliedSocket> out(bytes.size() / sizeof(kt_applied_record));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        kt_applied_record r;
+        std::memcpy(&r, bytes.data() + i * sizeof r, sizeof r);
+        auto& s = out[i];
+        s.cookie = r.cookie;
+        s.keepalive = r.keepalive != 0;
+        s.idle_jiffies = r.keepalive_time;
+        s.interval_jiffies = r.keepalive_intvl;
+        s.count = r.probes;
+        s.user_timeout_ms = r.user_timeout_ms;
+        s.writes_done = r.writes_done;
+        s.write_errno = r.write_errno;
     }
     return out;
 }

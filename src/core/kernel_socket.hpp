@@ -36,15 +36,11 @@ struct KernelSocket {
     std::uint32_t total_retrans = 0;
     std::uint8_t retransmits = 0;
     std::uint8_t backoff = 0;
-    // Apply pass: writes of the socket's sequence that went through, and the errno of the
-    // one that failed (0 when none did).
-    std::uint32_t writes_done = 0;
-    std::uint32_t write_errno = 0;
 };
 
 // The bytes one iterator pass wrote: whole fixed-size records, nothing else.
 Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes);
-inline constexpr std::size_t k_kernel_socket_record_size = 112;
+inline constexpr std::size_t k_kernel_socket_record_size = 104;
 // A socket's options alone, from a pass that wrote only those (inspect --exact): a quarter of
 // a KernelSocket, as a pass of 100k sockets is read while the sock_diag dump waits for it.
 // Fields as in KernelSocket.
@@ -58,6 +54,16 @@ struct SocketOptionsRecord {
 };
 Result<std::vector<SocketOptionsRecord>> parse_socket_options_records(std::span<const std::uint8_t> bytes);
 inline constexpr std::size_t k_socket_options_record_size = 24;
+
+// A socket as an apply pass left it: its options read under its lock right after its writes,
+// the writes of its sequence that went through, and the errno of the one that failed (0 when
+// none did).
+struct AppliedSocket : SocketOptionsRecord {
+    std::uint32_t writes_done = 0;
+    std::uint32_t write_errno = 0;
+};
+Result<std::vector<AppliedSocket>> parse_applied_sockets(std::span<const std::uint8_t> bytes);
+inline constexpr std::size_t k_applied_socket_record_size = 32;
 
 // The netns defaults a socket inherits what it did not set.
 struct KeepaliveDefaults {

@@ -6,18 +6,12 @@
 #include <memory>
 #include <vector>
 
-#include "core/apply_plan.hpp"
 #include "core/error.hpp"
 #include "core/kernel_socket.hpp"
+#include "core/pass_writes.hpp"
 #include "sys/netns.hpp"
 
 namespace kt::sys {
-
-// The writes one socket gets in an apply pass, in order.
-struct CookieWrites {
-    std::uint64_t cookie = 0;
-    std::vector<OptionWrite> writes;
-};
 
 class SocketIterator {
 public:
@@ -47,9 +41,9 @@ public:
     Result<std::vector<SocketOptionsRecord>> read_options(const NetnsTarget& netns);
 
     // One pass that gives each socket its writes (values, SO_KEEPALIVE last) and reports the
-    // sockets it reached, with writes_done/write_errno. A socket that closed meanwhile is
-    // simply not in the result.
-    Result<std::vector<KernelSocket>> apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes);
+    // sockets it reached: their options right after, and how many writes went through. A
+    // socket that closed meanwhile is simply not in the result.
+    Result<std::vector<AppliedSocket>> apply(const NetnsTarget& netns, const PassWrites& writes);
 
     // Every socket file of every process (the pid namespace of the caller) in one task-file
     // iterator pass: who holds which socket, without reading a /proc link per descriptor.

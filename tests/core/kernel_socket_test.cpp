@@ -60,7 +60,7 @@ TEST(KernelSocketTest, APartialRecordOrAnUnknownFamilyIsAnError) {
     bytes.pop_back();
     auto partial = parse_kernel_sockets(bytes);
     ASSERT_FALSE(partial.has_value());
-    EXPECT_NE(partial.error().why.find("not a whole number of 112-byte records"), std::string::npos);
+    EXPECT_NE(partial.error().why.find("not a whole number of 104-byte records"), std::string::npos);
     auto odd = listener_record();
     odd.family = 1;
     EXPECT_FALSE(parse_kernel_sockets(bytes_of({odd})).has_value());
@@ -80,8 +80,6 @@ TEST(KernelSocketTest, ZeroMeansInheritedFromTheNamespaceAndJiffiesBecomeSeconds
     EXPECT_FALSE(e.options.keepalive);
 }
 
-// What tcp_get_info computes from the same fields: jiffies ago become milliseconds ago, the RTO
-// microseconds, and the retransmission counters pass through.
 TEST(KernelSocketTest, OptionsOnlyRecordsGiveTheCookieAndTheOptions) {
     kt_options_record r{};
     r.cookie = 77;
@@ -106,6 +104,47 @@ TEST(KernelSocketTest, OptionsOnlyRecordsGiveTheCookieAndTheOptions) {
     EXPECT_FALSE(parse_socket_options_records(bytes).has_value());
 }
 
+TEST(KernelSocketTest, AppliedRecordsGiveTheOptionsAndHowManyWritesWentThrough) {
+    kt_applied_record done{};
+    done.cookie = 9;
+    done.keepalive = 1;
+    done.keepalive_time = 60 * 250;
+    done.keepalive_intvl = 10 * 250;
+    done.probes = 4;
+    done.writes_done = 5;
+    kt_applied_record refused = done;
+    refused.cookie = 10;
+    refused.keepalive = 0;
+    refused.writes_done = 2;
+    refused.write_errno = 22;
+    std::vector<std::uint8_t> bytes(2 * sizeof done);
+    std::memcpy(bytes.data(), &done, sizeof done);
+    std::memcpy(bytes.data() + sizeof done, &refused, sizeof refused);
+    auto sockets = parse_applied_sockets(bytes);
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    ASSERT_EQ(sockets->size(), 2u);
+    const auto& a = (*sockets)[0];
+    EXPECT_EQ(a.cookie, 9u);
+    EXPECT_EQ(a.writes_done, 5u);
+    EXPECT_EQ(a.write_errno, 0u);
+    const auto e = exact_options(a, 250, KeepaliveDefaults{});
+    EXPECT_TRUE(e.options.keepalive);
+    EXPECT_EQ(e.options.idle_seconds, 60u);
+    EXPECT_EQ(e.options.interval_seconds, 10u);
+    EXPECT_EQ(e.options.count, 4u);
+    const auto& b = (*sockets)[1];
+    EXPECT_EQ(b.cookie, 10u);
+    EXPECT_FALSE(b.keepalive);
+    EXPECT_EQ(b.writes_done, 2u);
+    EXPECT_EQ(b.write_errno, 22u);
+    bytes.pop_back();
+    auto partial = parse_applied_sockets(bytes);
+    ASSERT_FALSE(partial.has_value());
+    EXPECT_NE(partial.error().why.find("not a whole number of 32-byte records"), std::string::npos);
+}
+
+// What tcp_get_info computes from the same fields: jiffies ago become milliseconds ago, the RTO
+// microseconds, and the retransmission counters pass through.
 TEST(KernelSocketTest, TheRecordGivesWhatTcpInfoWouldReport) {
     auto r = listener_record();
     r.state = 1;

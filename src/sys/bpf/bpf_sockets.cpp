@@ -210,44 +210,77 @@ Result<std::vector<SocketOptionsRecord>> SocketIterator::read_options(const Netn
     return out;
 }
 
-Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget& netns, const std::vector<CookieWrites>& writes) {
-    // One batch update for every socket: a bpf() call per cookie costs as much as the pass.
-    std::vector<std::uint64_t> keys;
-    std::vector<kt_apply_entry> entries;
-    keys.reserve(writes.size());
-    entries.reserve(writes.size());
-    for (const auto& w : writes) {
-        kt_apply_entry e{};
-        if (w.writes.size() > KT_MAX_WRITES) return fail("BPF apply", "more writes than a pass can carry");
-        e.count = static_cast<std::uint32_t>(w.writes.size());
-        for (std::size_t i = 0; i < w.writes.size(); ++i)
-            e.writes[i] = {static_cast<std::uint32_t>(w.writes[i].option), w.writes[i].value};
-        keys.push_back(w.cookie);
-        entries.push_back(e);
-    }
-    // The pass's own map, sized for these writes, in the slot the program looks in.
-    bpf_map_create_opts map_options{};
-    map_options.sz = sizeof map_options;
-    const auto capacity = static_cast<std::uint32_t>(std::max<std::size_t>(keys.size(), 1));
-    UniqueFd map(bpf_map_create(BPF_MAP_TYPE_HASH, "kt_apply", sizeof(std::uint64_t), sizeof(kt_apply_entry), capacity,
-                                &map_options));
+namespace {
+// A hash map for one pass, filled in one batch: a bpf() call per element costs as much as the
+// pass.
+Result<UniqueFd> pass_map(const char* name, std::uint32_t key_size, std::uint32_t value_size, const void* keys,
+                          const void* values, std::uint32_t count) {
+    bpf_map_create_opts options{};
+    options.sz = sizeof options;
+    UniqueFd map(bpf_map_create(BPF_MAP_TYPE_HASH, name, key_size, value_size, std::max<std::uint32_t>(count, 1), &options));
     if (!map) return fail("BPF apply map", errno_text(errno));
-    for (std::size_t done = 0; done < keys.size();) {
-        auto count = static_cast<std::uint32_t>(keys.size() - done);
-        if (bpf_map_update_batch(map.get(), keys.data() + done, entries.data() + done, &count, nullptr) != 0 &&
-            count == 0)
+    for (std::uint32_t done = 0; done < count;) {
+        std::uint32_t n = count - done;
+        if (bpf_map_update_batch(map.get(), static_cast<const char*>(keys) + std::size_t{done} * key_size,
+                                 static_cast<const char*>(values) + std::size_t{done} * value_size, &n, nullptr) != 0 &&
+            n == 0)
             return fail("BPF apply map", errno_text(errno));
-        done += count;
+        done += n;
     }
-    const int slots = bpf_map__fd(m_impl->skel->maps.apply_maps);
+    return map;
+}
+}  // namespace
+
+Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget& netns, const PassWrites& writes) {
+    if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
+    std::vector<std::uint32_t> numbers;
+    std::vector<kt_write_sequence> sequences;
+    for (const auto& seq : writes.sequences()) {
+        if (seq.size() > KT_MAX_WRITES) return fail("BPF apply", "more writes than a pass can carry");
+        kt_write_sequence k{};
+        k.count = static_cast<std::uint32_t>(seq.size());
+        for (std::size_t i = 0; i < seq.size(); ++i) k.writes[i] = {static_cast<std::uint32_t>(seq[i].option), seq[i].value};
+        numbers.push_back(static_cast<std::uint32_t>(numbers.size()));
+        sequences.push_back(k);
+    }
+    std::vector<std::uint64_t> cookies;
+    std::vector<kt_apply_entry> entries;
+    cookies.reserve(writes.size());
+    entries.reserve(writes.size());
+    for (const auto& socket : writes.sockets()) {
+        cookies.push_back(socket.cookie);
+        entries.push_back({socket.sequence, 0, 0, 0});
+    }
+    auto sequence_map = pass_map("kt_sequences", sizeof(std::uint32_t), sizeof(kt_write_sequence), numbers.data(),
+                                 sequences.data(), static_cast<std::uint32_t>(numbers.size()));
+    if (!sequence_map) return std::unexpected(sequence_map.error());
+    auto socket_map = pass_map("kt_apply", sizeof(std::uint64_t), sizeof(kt_apply_entry), cookies.data(), entries.data(),
+                               static_cast<std::uint32_t>(cookies.size()));
+    if (!socket_map) return std::unexpected(socket_map.error());
+    // The pass's own maps, in the slots the program looks in. The program marks each socket
+    // it has run, so a socket shown twice is changed once; the maps go with their slots, so a
+    // later pass reads only.
     const std::uint32_t zero = 0;
-    const int map_fd = map.get();
-    if (bpf_map_update_elem(slots, &zero, &map_fd, BPF_ANY) != 0) return fail("BPF apply map", errno_text(errno));
-    // The program marks each entry it has run, so a socket shown twice is changed once. The
-    // map goes with the slot, so a later pass reads only.
-    auto result = m_impl->pass_in(netns, KT_PASS_APPLY);
-    bpf_map_delete_elem(slots, &zero);
-    return result;
+    const int sequence_slots = bpf_map__fd(m_impl->skel->maps.sequence_maps);
+    const int socket_slots = bpf_map__fd(m_impl->skel->maps.apply_maps);
+    const int sequence_fd = sequence_map->get(), socket_fd = socket_map->get();
+    if (bpf_map_update_elem(sequence_slots, &zero, &sequence_fd, BPF_ANY) != 0 ||
+        bpf_map_update_elem(socket_slots, &zero, &socket_fd, BPF_ANY) != 0)
+        return fail("BPF apply map", errno_text(errno));
+    std::vector<AppliedSocket> out;
+    auto r = run_in_netns(netns, [&]() -> Result<void> {
+        if (auto m = m_impl->set_mode(KT_PASS_APPLY); !m) return m;
+        auto bytes = m_impl->read_all(m_impl->link, m_impl->sockets_buffer);
+        if (!bytes) return std::unexpected(bytes.error());
+        auto applied = parse_applied_sockets(*bytes);
+        if (!applied) return std::unexpected(applied.error());
+        out = std::move(*applied);
+        return {};
+    });
+    bpf_map_delete_elem(socket_slots, &zero);
+    bpf_map_delete_elem(sequence_slots, &zero);
+    if (!r) return std::unexpected(r.error());
+    return out;
 }
 
 }  // namespace kt::sys

@@ -26,7 +26,7 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load(unsigned) { return 
 Result<std::vector<SocketFile>> SocketIterator::socket_files() { return not_built(); }
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget&, Fields) { return not_built(); }
 Result<std::vector<SocketOptionsRecord>> SocketIterator::read_options(const NetnsTarget&) { return not_built(); }
-Result<std::vector<KernelSocket>> SocketIterator::apply(const NetnsTarget&, const std::vector<CookieWrites>&) {
+Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget&, const PassWrites&) {
     return not_built();
 }
 
