@@ -35,22 +35,38 @@ std::uint8_t drift_between(const SocketOptions& have, const SocketOptions& want)
 }
 
 namespace {
-std::vector<std::string> texts_of(std::uint8_t drift, const SocketOptions& have, const SocketOptions& want) {
-    std::vector<std::string> out;
+// Calls `out(text)` with "idle_seconds 7200 -> 60" for each option in `drift`, in one order.
+template <typename Out>
+void each_drift(std::uint8_t drift, const SocketOptions& have, const SocketOptions& want, Out out) {
+    std::string text;
     auto differ = [&](std::uint8_t bit, const char* name, std::uint32_t a, std::uint32_t b) {
-        if (drift & bit) out.push_back(std::string(name) + " " + std::to_string(a) + " -> " + std::to_string(b));
+        if (!(drift & bit)) return;
+        text.assign(name).append(" ").append(std::to_string(a)).append(" -> ").append(std::to_string(b));
+        out(text);
     };
-    if (drift & k_drift_keepalive)
-        out.push_back(std::string("keepalive ") + (have.keepalive ? "on" : "off") + " -> " + (want.keepalive ? "on" : "off"));
+    if (drift & k_drift_keepalive) {
+        text.assign("keepalive ").append(have.keepalive ? "on" : "off").append(" -> ").append(want.keepalive ? "on" : "off");
+        out(text);
+    }
     differ(k_drift_idle, "idle_seconds", have.idle_seconds, want.idle_seconds);
     differ(k_drift_interval, "interval_seconds", have.interval_seconds, want.interval_seconds);
     differ(k_drift_count, "count", have.count, want.count);
     differ(k_drift_user_timeout, "user_timeout_ms", have.user_timeout_ms, want.user_timeout_ms);
-    return out;
 }
 }  // namespace
 
-std::vector<std::string> drift_texts(const PlanItem& item) { return texts_of(item.drift, item.before, item.after); }
+std::vector<std::string> drift_texts(const PlanItem& item) {
+    std::vector<std::string> out;
+    each_drift(item.drift, item.before, item.after, [&](const std::string& t) { out.push_back(t); });
+    return out;
+}
+
+void append_drift_text(std::string& to, const PlanItem& item) {
+    each_drift(item.drift, item.before, item.after, [&](const std::string& t) {
+        if (!to.empty()) to += ", ";
+        to += t;
+    });
+}
 
 namespace {
 std::vector<OptionWrite> ordered_writes(const SocketOptions& current, const SocketOptions& target, bool listener) {

@@ -73,6 +73,9 @@ inline constexpr std::uint8_t k_drift_keepalive = 1, k_drift_idle = 2, k_drift_i
 std::uint8_t drift_between(const SocketOptions& have, const SocketOptions& want);
 // The item's drift as "idle_seconds 7200 -> 60", one text per option.
 std::vector<std::string> drift_texts(const PlanItem& item);
+// The same texts appended to `to`, each after ", " when `to` is not empty (tables of half a
+// million sockets).
+void append_drift_text(std::string& to, const PlanItem& item);
 
 PlanItem plan_socket(const SocketRef& s, const SocketOptions& before, const Profile& p);
 

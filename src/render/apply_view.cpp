@@ -23,17 +23,26 @@ const char* outcome_name(SocketOutcome o) {
 
 std::string socket_reports_text(const std::vector<SocketReport>& reports) {
     Table t({"PID", "FD", "ROLE", "STATE", "LOCAL", "PEER", "RESULT", "DETAILS"});
+    t.reserve(reports.size(), 8, 128);
+    std::string details;  // one buffer for every row's
+    char endpoint[k_max_endpoint_text];
     for (const auto& r : reports) {
         const auto& s = r.item.socket;
-        std::string details;
-        for (const auto& d : drift_texts(r.item)) details += (details.empty() ? "" : ", ") + d;
-        for (const auto& n : r.notes) details += (details.empty() ? "" : ", ") + n;
-        if (r.error) details += (details.empty() ? "" : "; ") + r.error->line();
-        if (details.empty()) details = "-";
+        details.clear();
+        append_drift_text(details, r.item);
+        for (const auto& n : r.notes) details.append(details.empty() ? "" : ", ").append(n);
+        if (r.error) details.append(details.empty() ? "" : "; ").append(r.error->line());
+        t.cell(s.pid);
         // No fd: a connection still in the accept queue of the process's listener.
-        t.add({std::to_string(s.pid), s.fd < 0 ? "queued" : std::to_string(s.fd), r.role_known ? std::string(role_name(s.role)) : "-",
-               std::string(tcp_state_name(s.state)), endpoint_string(s.local), endpoint_string(s.peer),
-               outcome_name(r.outcome), details});
+        if (s.fd < 0) t.cell("queued");
+        else t.cell(s.fd);
+        t.cell(r.role_known ? role_name(s.role) : "-");
+        t.cell(tcp_state_name(s.state));
+        t.cell(std::string_view(endpoint, format_endpoint(endpoint, s.local)));
+        t.cell(std::string_view(endpoint, format_endpoint(endpoint, s.peer)));
+        t.cell(outcome_name(r.outcome));
+        t.cell(details.empty() ? std::string_view("-") : std::string_view(details));
+        t.end_row();
     }
     return t.str();
 }
