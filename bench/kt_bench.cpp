@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -89,6 +90,33 @@ void target(const std::string& what, double value, double limit, const std::stri
                 at_most ? "<=" : ">=", fixed(limit, 2).c_str(), unit.c_str(), met ? "met" : "MISSED");
 }
 
+// The BPF engine's passes with nothing around them (kt_bench_bpf_floor), beside the sock_diag
+// floor: what no apply, verify or inspect --exact through the iterator can go below. The apply
+// pass writes both profiles' values in turn, unconditionally, so each run changes every socket.
+void bench_bpf_floors(const Options& o) {
+    const std::string f = KT_BENCH_BPF_FLOOR;
+    std::printf("\nThe BPF passes alone (a program per pass that does only that, loaded as keepalive-tune loads "
+                "its own), beside the sock_diag floor:\n\n");
+    const auto stats = run_alternating({{"floor (sock_diag dump)", {o.floor}, 0},
+                                        {"bpf floor: read pass (options)", {f, "read"}, 0},
+                                        {"bpf floor: task-file pass (owners)", {f, "owners"}, 0},
+                                        {"bpf floor: apply pass (bench-a values)", {f, "apply", "3000", "30", "5"}, 0},
+                                        {"bpf floor: apply pass (bench-b values)", {f, "apply", "3100", "31", "6"}, 0}},
+                                       o.runs, false);
+    print_table(stats, "floor (sock_diag dump)");
+    const double read = find(stats, "bpf floor: read pass (options)").median_ms;
+    const double owners = find(stats, "bpf floor: task-file pass (owners)").median_ms;
+    const double apply = std::max(find(stats, "bpf floor: apply pass (bench-a values)").median_ms,
+                                  find(stats, "bpf floor: apply pass (bench-b values)").median_ms);
+    std::printf("- BPF read pass / sock_diag floor: %sx\n",
+                fixed(read / find(stats, "floor (sock_diag dump)").median_ms, 2).c_str());
+    // apply and verify of a process target each find the processes' sockets (a task-file
+    // pass); apply then runs an apply pass, verify a read pass.
+    std::printf("- floor of apply + verify of a process target (task-file + apply pass, task-file + read pass): "
+                "%s s, against the 1.5 s target\n",
+                fixed((2 * owners + apply + read) / 1000.0, 2).c_str());
+}
+
 // The engines on every socket of the population: exact values read, and a profile applied
 // and verified, through the BPF socket iterator and through pidfd_getfd. The workers are this
 // program's children, so --comm kt_bench selects them all. The profiles' idle times are long:
@@ -141,6 +169,7 @@ void bench_engines(const Options& o, const Size& size) {
                                       find(engine_stats, "apply bench-b (bpf)").median_ms + find(engine_stats, "verify bench-b (bpf)").median_ms);
     target("apply of every socket (bpf; its apply pass reads each socket back)", apply_alone / 1000.0, 1.5, " s", true);
     target("apply + verify of every socket (bpf)", bpf_cycle / 1000.0, 1.5, " s", true);
+    bench_bpf_floors(o);
     std::printf("\n");
 }
 

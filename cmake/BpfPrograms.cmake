@@ -58,9 +58,14 @@ if(KT_BPF_ENABLED)
   set(KT_BPF_GENERATED "${PROJECT_BINARY_DIR}/generated/bpf")
   file(MAKE_DIRECTORY "${KT_BPF_GENERATED}")
 
-  # kt_bpf_program(NAME) : src/bpf/NAME.bpf.c -> kt_NAME.skel.h with skeleton kt_NAME_bpf.
+  # kt_bpf_program(NAME [DIR]) : DIR/NAME.bpf.c (DIR: src/bpf) -> kt_NAME.skel.h with skeleton
+  # kt_NAME_bpf.
   function(kt_bpf_program name)
-    set(_src "${PROJECT_SOURCE_DIR}/src/bpf/${name}.bpf.c")
+    set(_dir "${PROJECT_SOURCE_DIR}/src/bpf")
+    if(ARGC GREATER 1)
+      set(_dir "${ARGV1}")
+    endif()
+    set(_src "${_dir}/${name}.bpf.c")
     set(_obj "${KT_BPF_GENERATED}/${name}.bpf.o")
     set(_skel "${KT_BPF_GENERATED}/kt_${name}.skel.h")
     add_custom_command(
