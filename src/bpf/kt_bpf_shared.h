@@ -43,8 +43,11 @@ struct kt_socket_record {
     kt_u32 total_retrans;
     kt_u8 retransmits;
     kt_u8 backoff;
-    kt_u16 reserved16;
-    kt_u32 reserved32;
+    /* the timer sock_diag would report (idiag_timer: 0 none, 1 retransmit, 2 keepalive,
+     * 4 zero-window probe) and the jiffies until it fires */
+    kt_u8 timer;
+    kt_u8 reserved8;
+    kt_u32 timer_jiffies;
 };
 
 /* The same socket reduced to what its options are, for readers that want only those (inspect

@@ -34,9 +34,14 @@ struct socket { struct file *file; } KT_CORE;
  * inode number is read without following socket->file. */
 struct socket_alloc { struct socket socket; struct inode vfs_inode; } KT_CORE;
 
+struct hlist_node { struct hlist_node *next; struct hlist_node **pprev; } KT_CORE;
+/* Pending while entry.pprev is set (timer_pending). */
+struct timer_list { struct hlist_node entry; unsigned long expires; } KT_CORE;
+
 struct sock {
     struct sock_common __sk_common;
     struct socket *sk_socket;
+    struct timer_list sk_timer; /* the keepalive timer of a connection */
 } KT_CORE;
 
 struct inet_sock { struct sock sk; } KT_CORE;
@@ -50,6 +55,8 @@ struct inet_connection_sock {
     __u8 icsk_retransmits;
     __u8 icsk_backoff;
     __u8 icsk_probes_out;
+    __u8 icsk_pending; /* ICSK_TIME_*: which timer icsk_retransmit_timer runs as */
+    struct timer_list icsk_retransmit_timer;
     struct kt_icsk_ack icsk_ack;
 } KT_CORE;
 

@@ -165,6 +165,25 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.retransmits = tp->inet_conn.icsk_retransmits;
     r.backoff = tp->inet_conn.icsk_backoff;
     r.total_retrans = tp->total_retrans;
+    /* The timer as inet_sk_diag_fill reports it: the retransmit timer by what it runs as
+     * (ICSK_TIME_RETRANS 1, LOSS_PROBE 5, REO_TIMEOUT 6; PROBE0 3), else the keepalive timer. */
+    __u8 pending = tp->inet_conn.icsk_pending;
+    unsigned long expires = 0;
+    if (pending == 1 || pending == 5 || pending == 6) {
+        r.timer = 1;
+        expires = tp->inet_conn.icsk_retransmit_timer.expires;
+    } else if (pending == 3) {
+        r.timer = 4;
+        expires = tp->inet_conn.icsk_retransmit_timer.expires;
+    } else if (tp->inet_conn.icsk_inet.sk.sk_timer.entry.pprev) {
+        r.timer = 2;
+        expires = tp->inet_conn.icsk_inet.sk.sk_timer.expires;
+    }
+    if (r.timer) {
+        /* jiffies_delta_to_msecs: a timer already due shows 0 */
+        long delta = (long)(expires - (unsigned long)bpf_jiffies64());
+        r.timer_jiffies = delta > 0 ? (__u32)delta : 0;
+    }
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
     return 0;
 }

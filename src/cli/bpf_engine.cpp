@@ -8,6 +8,8 @@
 #include "cli/socket_engine.hpp"
 #include "core/kernel_socket_index.hpp"
 #include "core/pass_writes.hpp"
+#include "core/inspect_query.hpp"
+#include "core/socket_role.hpp"
 #include "core/tcp_state.hpp"
 #include "sys/files.hpp"
 
@@ -83,12 +85,12 @@ public:
                     if (!index.find(f.ref.inode)) return true;
             return false;
         };
-        // The pass that ran beside the dump, unless a socket the dump found is not in it (made
-        // meanwhile): then a pass of our own, after the dump.
+        // The pass started beside finding the targets, unless a socket found is not in it
+        // (made meanwhile, when a dump found the targets): then a pass of our own.
         std::expected<std::vector<NetnsView>, Errors> views = std::unexpected(Errors{});
         InodeIndex by_inode;
-        if (m_prefetch.valid()) {
-            views = m_prefetch.get();
+        if (auto pass = prefetched()) {
+            views = std::move(*pass);
             if (views) by_inode = index_of(*views);
         }
         if (!views || missing_from(by_inode)) {
@@ -232,7 +234,35 @@ public:
     }
 
     void prefetch(const std::vector<std::int32_t>& pids) override {
+        m_pass.reset();  // a watch's earlier pass
         m_prefetch = std::async(std::launch::async, [this, pids] { return read_namespaces(pids); });
+    }
+
+    // The targets from the prefetched pass: its records have what a sock_diag dump of the
+    // namespaces would give (a dump of 500k sockets costs about as much as the pass).
+    std::optional<std::expected<std::vector<sys::FoundSocket>, Errors>> find_in_pass(
+        const sys::SocketSelection& selection, const sys::SocketOwnerIndex& owners) override {
+        if (!m_pass && m_prefetch.valid()) m_pass = m_prefetch.get();
+        if (!m_pass) return std::nullopt;
+        if (!*m_pass) return std::unexpected(m_pass->error());
+        std::vector<sys::FoundSocket> found;
+        for (const auto& view : **m_pass) {
+            ListenerIndex listeners;
+            for (const auto& k : view.sockets)
+                if (k.state == static_cast<std::uint8_t>(TcpState::listen)) listeners.add(k.local);
+            for (const auto& k : view.sockets) {
+                // What the dump asks for: listening and connected sockets, each with its file.
+                if (!k.inode || !(k_default_inspect_states & state_bit(static_cast<TcpState>(k.state)))) continue;
+                const sys::SocketOwner* owner = owners.find(k.inode);
+                if (!owner) continue;
+                sys::FoundSocket f;
+                f.ref = SocketRef{owner->pid, owner->fd, k.inode, listeners.role_of(k.state, k.local), k.state, k.local, k.peer};
+                f.timer = static_cast<std::uint8_t>(k.timer);
+                f.expires_ms = static_cast<std::uint32_t>(std::uint64_t{k.timer_jiffies} * 1000 / m_it->hz());
+                if (selection.matches(f.ref)) found.push_back(f);
+            }
+        }
+        return found;
     }
 
     std::optional<std::vector<SocketFile>> socket_files() override {
@@ -343,6 +373,15 @@ private:
     std::unique_ptr<sys::SocketIterator> m_it;
     std::set<std::uint64_t> m_queued;
     std::future<std::expected<std::vector<NetnsView>, Errors>> m_prefetch;
+    std::optional<std::expected<std::vector<NetnsView>, Errors>> m_pass;  // m_prefetch's, once waited for
+
+    // The prefetched pass, once.
+    std::optional<std::expected<std::vector<NetnsView>, Errors>> prefetched() {
+        if (!m_pass && m_prefetch.valid()) m_pass = m_prefetch.get();
+        auto pass = std::move(m_pass);
+        m_pass.reset();
+        return pass;
+    }
 };
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "core/profile.hpp"
 #include "render/apply_view.hpp"
 #include "sys/bpf_sockets.hpp"
+#include "sys/socket_owners.hpp"
 #include "sys/target_sockets.hpp"
 #include "sys/unique_fd.hpp"
 
@@ -72,8 +73,16 @@ public:
 
     // The targets' processes are known and their sockets are about to be found: an engine
     // may start reading their namespaces meanwhile (BPF: the iterator pass beside the
-    // sock_diag dump), for prepare() to use.
+    // task-file pass), for find_in_pass() and prepare() to use.
     virtual void prefetch(const std::vector<std::int32_t>& /*pids*/) {}
+
+    // The sockets of `owners` that match `selection`, as sys::find_target_sockets finds them
+    // in a sock_diag dump, from the pass prefetch() started when the engine can (BPF: its
+    // records carry each socket's tuple, state and timer); nullopt: the caller dumps.
+    virtual std::optional<std::expected<std::vector<sys::FoundSocket>, Errors>> find_in_pass(
+        const sys::SocketSelection& /*selection*/, const sys::SocketOwnerIndex& /*owners*/) {
+        return std::nullopt;
+    }
 };
 
 std::unique_ptr<SocketEngine> make_pidfd_engine();

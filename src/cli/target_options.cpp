@@ -98,9 +98,15 @@ std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t,
         owners = sys::owner_scan_of(*files);
     }
     const sys::SocketOwnerIndex* index = owners ? &owners->index : nullptr;
+    // The engine's own pass where it has one, a sock_diag dump of the namespaces otherwise.
+    auto find = [&](const sys::SocketSelection& wanted) {
+        if (index)
+            if (auto in_pass = engine.find_in_pass(wanted, *index)) return std::move(*in_pass);
+        return sys::find_target_sockets(*pids, wanted, "/proc", index);
+    };
     const bool queues = std::string_view(engine.name()) == "bpf" && (selection.roles & role_bit(SocketRole::accepted));
     if (!queues) {
-        auto found = sys::find_target_sockets(*pids, selection, "/proc", index);
+        auto found = find(selection);
         if (!found) return std::unexpected(found.error());
         if (found->empty() && !allow_none) return std::unexpected(no_match(pids->size()));
         return EngineTargets{std::move(*found), {}};
@@ -109,7 +115,7 @@ std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t,
     // against the selection one by one later.
     sys::SocketSelection wide;
     wide.roles = static_cast<std::uint8_t>(selection.roles | role_bit(SocketRole::listener));
-    auto all = sys::find_target_sockets(*pids, wide, "/proc", index);
+    auto all = find(wide);
     if (!all) return std::unexpected(all.error());
     EngineTargets out;
     for (auto& f : *all) {

@@ -49,6 +49,10 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
         s.total_retrans = r.total_retrans;
         s.retransmits = r.retransmits;
         s.backoff = r.backoff;
+        if (r.timer > static_cast<std::uint8_t>(DiagTimer::zero_window))
+            return fail("socket iterator", "record " + std::to_string(at / sizeof r) + " has timer " + std::to_string(r.timer));
+        s.timer = static_cast<DiagTimer>(r.timer);
+        s.timer_jiffies = r.timer_jiffies;
         out.push_back(s);
     }
     return out;

@@ -36,6 +36,9 @@ struct KernelSocket {
     std::uint32_t total_retrans = 0;
     std::uint8_t retransmits = 0;
     std::uint8_t backoff = 0;
+    // The timer sock_diag would report, and the jiffies until it fires.
+    DiagTimer timer = DiagTimer::none;
+    std::uint32_t timer_jiffies = 0;
 };
 
 // The bytes one iterator pass wrote: whole fixed-size records, nothing else.

@@ -33,14 +33,14 @@ Result<std::uint8_t> parse_role_list(std::string_view list, std::string_view fla
     return mask;
 }
 
-void ListenerIndex::add(const SocketRecord& listener) {
+void ListenerIndex::add(const Endpoint& listening) {
     ++m_count;
-    const IpAddress a = listener.local.address.unmapped();
+    const IpAddress a = listening.address.unmapped();
     if (a.is_unspecified())
-        m_wildcard_ports.set(listener.local.port);
+        m_wildcard_ports.set(listening.port);
     else {
-        m_bound_ports.set(listener.local.port);
-        m_bound.insert(Endpoint{a, listener.local.port});
+        m_bound_ports.set(listening.port);
+        m_bound.insert(Endpoint{a, listening.port});
     }
 }
 
@@ -58,12 +58,12 @@ void ListenerIndex::clear() {
     m_count = 0;
 }
 
-SocketRole ListenerIndex::role_of(const SocketRecord& s) const {
-    if (s.state == static_cast<std::uint8_t>(TcpState::listen)) return SocketRole::listener;
-    if (m_wildcard_ports.test(s.local.port)) return SocketRole::accepted;
+SocketRole ListenerIndex::role_of(std::uint8_t state, const Endpoint& local) const {
+    if (state == static_cast<std::uint8_t>(TcpState::listen)) return SocketRole::listener;
+    if (m_wildcard_ports.test(local.port)) return SocketRole::accepted;
     // Most sockets are on ephemeral ports no listener has: one bit test decides them.
-    if (m_bound_ports.test(s.local.port)) {
-        if (m_bound.contains(Endpoint{s.local.address.unmapped(), s.local.port})) return SocketRole::accepted;
+    if (m_bound_ports.test(local.port)) {
+        if (m_bound.contains(Endpoint{local.address.unmapped(), local.port})) return SocketRole::accepted;
     }
     return SocketRole::upstream;
 }

@@ -30,11 +30,13 @@ inline constexpr std::uint8_t k_all_roles = 0x7;
 // The listeners of one network namespace.
 class ListenerIndex {
 public:
-    void add(const SocketRecord& listener);
+    void add(const SocketRecord& listener) { add(listener.local); }
+    void add(const Endpoint& listening);
     void clear();
     std::size_t size() const { return m_count; }
     // A socket whose local endpoint a listener owns was accepted; anything else connected out.
-    SocketRole role_of(const SocketRecord& s) const;
+    SocketRole role_of(const SocketRecord& s) const { return role_of(s.state, s.local); }
+    SocketRole role_of(std::uint8_t state, const Endpoint& local) const;
 
 private:
     std::bitset<65536> m_wildcard_ports;  // listeners on 0.0.0.0 or ::

@@ -8,7 +8,7 @@ namespace kt {
 std::optional<std::string> check_keepalive_timer(std::uint8_t state, DiagTimer timer, std::uint32_t expires_ms,
                                                  const Profile& p, std::uint32_t slack_ms) {
     if (state != static_cast<std::uint8_t>(TcpState::established) || !p.keepalive.enabled) return std::nullopt;
-    if (timer == DiagTimer::none) return "no keepalive timer armed (sock_diag)";
+    if (timer == DiagTimer::none) return "no keepalive timer armed";
     if (timer != DiagTimer::keepalive) return std::nullopt;
     // While probing, the timer runs at the interval; otherwise at most the idle from now.
     const std::uint64_t limit_ms = std::uint64_t{std::max(p.keepalive.idle_seconds, p.keepalive.interval_seconds)} * 1000;

@@ -104,6 +104,23 @@ TEST(KernelSocketTest, OptionsOnlyRecordsGiveTheCookieAndTheOptions) {
     EXPECT_FALSE(parse_socket_options_records(bytes).has_value());
 }
 
+TEST(KernelSocketTest, TheRecordCarriesTheTimerSockDiagWouldReport) {
+    auto r = listener_record();
+    r.state = 1;
+    r.timer = 2;  // keepalive
+    r.timer_jiffies = 500;
+    auto sockets = parse_kernel_sockets(bytes_of({r}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    EXPECT_EQ(sockets->front().timer, DiagTimer::keepalive);
+    EXPECT_EQ(sockets->front().timer_jiffies, 500u);
+    r.timer = 3;  // TIME_WAIT's, which the iterator never reports
+    EXPECT_TRUE(parse_kernel_sockets(bytes_of({r})).has_value());
+    r.timer = 5;
+    auto bad = parse_kernel_sockets(bytes_of({r}));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().why.find("has timer 5"), std::string::npos) << bad.error().why;
+}
+
 TEST(KernelSocketTest, AppliedRecordsGiveTheOptionsAndHowManyWritesWentThrough) {
     kt_applied_record done{};
     done.cookie = 9;

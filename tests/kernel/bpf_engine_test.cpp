@@ -68,6 +68,45 @@ TEST(BpfEngineTest, EverySocketOfAPassLongerThanOneReadIsReportedChanged) {
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
 }
 
+// The BPF engine finds its targets in its own read pass, whose records carry what the pidfd
+// engine gets from a sock_diag dump: the same sockets with the same roles, tuples, states and
+// timers, so verify says the same of each. The upstream socket's keepalive timer is armed for
+// its own 100 s, later than the profile's 60 s idle; the accepted ones have no timer.
+TEST(BpfEngineTest, BothEnginesFindTheSameTargetsWithTheirRolesAndTimers) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("sixty", 60, 10, 3);
+    TargetProcess target("127.0.0.1", "", k_upstream_before);
+    ASSERT_TRUE(target.ok());
+    ASSERT_EQ(target.connect_many(4, false), 4);
+    auto targets = [&](const std::string& engine) {
+        auto r = run_tool({"--json", "verify", profile, "--pid", std::to_string(target.pid()), "--engine", engine});
+        EXPECT_EQ(r.exit_code, 1) << r.err;  // drift: nothing carries the profile
+        std::map<std::uint64_t, nlohmann::json> out;
+        const auto doc = nlohmann::json::parse(r.out);
+        EXPECT_EQ(doc["engine"], engine);
+        for (auto s : doc["sockets"]) {
+            // The time left on a timer moves between the two runs; what is said of it does not.
+            nlohmann::json notes = nlohmann::json::array();
+            for (const auto& n : s["notes"]) {
+                std::string text = n.get<std::string>();
+                notes.push_back(text.substr(0, text.find(" due in ")));
+            }
+            out[s["inode"].get<std::uint64_t>()] = {s["pid"], s["fd"], s["role"], s["state"], s["local"], s["peer"], notes};
+        }
+        return out;
+    };
+    const auto bpf = targets("bpf");
+    const auto pidfd = targets("pidfd");
+    ASSERT_EQ(pidfd.size(), 11u);  // the listener, 5 accepted and 5 upstream
+    EXPECT_EQ(bpf, pidfd);
+    std::map<std::string, int> said;
+    for (const auto& [inode, t] : bpf)
+        for (const auto& n : t[6]) ++said[t[2].get<std::string>() + ": " + n.get<std::string>()];
+    EXPECT_EQ(said["upstream: keepalive timer"], 1) << nlohmann::json(said).dump();
+    EXPECT_EQ(said["accepted: no keepalive timer armed"], 5) << nlohmann::json(said).dump();
+}
+
 TEST(BpfEngineTest, BothEnginesReadTheSameValuesAndOnlyBpfTellsWhichAreInherited) {
     KT_REQUIRE_BPF_ENGINE();
     TargetProcess target("127.0.0.1", "", k_upstream_before);
