@@ -100,13 +100,7 @@ struct kt_apply_entry {
 /* A socket as the apply pass left it: its options read under its lock right after its writes,
  * and the outcome of the writes. */
 struct kt_applied_record {
-    kt_u64 cookie;
-    kt_u32 keepalive_time;
-    kt_u32 keepalive_intvl;
-    kt_u32 user_timeout_ms;
-    kt_u8 probes;
-    kt_u8 keepalive;
-    kt_u16 reserved;
+    struct kt_options_record options;
     kt_u32 writes_done;
     kt_u32 write_errno;
 };

@@ -70,6 +70,17 @@ static __always_inline int write_option(struct tcp_sock *tp, __u32 option, __u32
     return -22;
 }
 
+/* A socket's keepalive options as stored on it (0: not set, the sysctl applies). */
+static __always_inline void read_options(struct kt_options_record *o, struct sock_common *skc, struct tcp_sock *tp,
+                                         __u64 cookie) {
+    o->cookie = cookie;
+    o->keepalive_time = tp->keepalive_time;
+    o->keepalive_intvl = tp->keepalive_intvl;
+    o->user_timeout_ms = tp->inet_conn.icsk_user_timeout;
+    o->probes = tp->keepalive_probes;
+    o->keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+}
+
 SEC("iter/tcp")
 int kt_sockets(struct bpf_iter__tcp *ctx) {
     struct sock_common *skc = ctx->sk_common;
@@ -111,12 +122,7 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
         /* What the writes left, read under the socket's lock: apply checks it instead of a
          * pass of its own. Only the options, as the pass's other readers need nothing else. */
         struct kt_applied_record a = {};
-        a.cookie = cookie;
-        a.keepalive_time = tp->keepalive_time;
-        a.keepalive_intvl = tp->keepalive_intvl;
-        a.user_timeout_ms = tp->inet_conn.icsk_user_timeout;
-        a.probes = tp->keepalive_probes;
-        a.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+        read_options(&a.options, skc, tp, cookie);
         a.writes_done = entry->writes_done;
         a.write_errno = entry->write_errno;
         bpf_seq_write(ctx->meta->seq, &a, sizeof(a));
@@ -199,12 +205,7 @@ int kt_options(struct bpf_iter__tcp *ctx) {
     if (!tp) return 0;
     kt_config_hz = CONFIG_HZ;
     struct kt_options_record o = {};
-    o.cookie = bpf_get_socket_cookie(tp);
-    o.keepalive_time = tp->keepalive_time;
-    o.keepalive_intvl = tp->keepalive_intvl;
-    o.user_timeout_ms = tp->inet_conn.icsk_user_timeout;
-    o.probes = tp->keepalive_probes;
-    o.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+    read_options(&o, skc, tp, bpf_get_socket_cookie(tp));
     bpf_seq_write(ctx->meta->seq, &o, sizeof(o));
     return 0;
 }

@@ -60,48 +60,45 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
 
 static_assert(sizeof(kt_options_record) == k_socket_options_record_size,
               "kt_options_record changed: keep k_socket_options_record_size in step");
+static_assert(sizeof(kt_applied_record) == k_applied_socket_record_size,
+              "kt_applied_record changed: keep k_applied_socket_record_size in step");
 
-Result<std::vector<SocketOptionsRecord>> parse_socket_options_records(std::span<const std::uint8_t> bytes) {
-    if (bytes.size() % sizeof(kt_options_record) != 0)
+namespace {
+// Whole fixed-size records of type Raw, each made into an Out by `fill`.
+template <class Raw, class Out, class Fill>
+Result<std::vector<Out>> parse_records(std::span<const std::uint8_t> bytes, Fill fill) {
+    if (bytes.size() % sizeof(Raw) != 0)
         return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
-                                           std::to_string(sizeof(kt_options_record)) + "-byte records");
-    std::vector<SocketOptionsRecord> out(bytes.size() / sizeof(kt_options_record));
+                                           std::to_string(sizeof(Raw)) + "-byte records");
+    std::vector<Out> out(bytes.size() / sizeof(Raw));
     for (std::size_t i = 0; i < out.size(); ++i) {
-        kt_options_record r;
+        Raw r;
         std::memcpy(&r, bytes.data() + i * sizeof r, sizeof r);
-        auto& s = out[i];
-        s.cookie = r.cookie;
-        s.keepalive = r.keepalive != 0;
-        s.idle_jiffies = r.keepalive_time;
-        s.interval_jiffies = r.keepalive_intvl;
-        s.count = r.probes;
-        s.user_timeout_ms = r.user_timeout_ms;
+        fill(r, out[i]);
     }
     return out;
 }
 
-static_assert(sizeof(kt_applied_record) == k_applied_socket_record_size,
-              "kt_applied_record changed: keep k_applied_socket_record_size in step");
+void fill_options(const kt_options_record& r, SocketOptionsRecord& s) {
+    s.cookie = r.cookie;
+    s.keepalive = r.keepalive != 0;
+    s.idle_jiffies = r.keepalive_time;
+    s.interval_jiffies = r.keepalive_intvl;
+    s.count = r.probes;
+    s.user_timeout_ms = r.user_timeout_ms;
+}
+}  // namespace
+
+Result<std::vector<SocketOptionsRecord>> parse_socket_options_records(std::span<const std::uint8_t> bytes) {
+    return parse_records<kt_options_record, SocketOptionsRecord>(bytes, fill_options);
+}
 
 Result<std::vector<AppliedSocket>> parse_applied_sockets(std::span<const std::uint8_t> bytes) {
-    if (bytes.size() % sizeof(kt_applied_record) != 0)
-        return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
-                                           std::to_string(sizeof(kt_applied_record)) + "-byte records");
-    std::vector<AppliedSocket> out(bytes.size() / sizeof(kt_applied_record));
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        kt_applied_record r;
-        std::memcpy(&r, bytes.data() + i * sizeof r, sizeof r);
-        auto& s = out[i];
-        s.cookie = r.cookie;
-        s.keepalive = r.keepalive != 0;
-        s.idle_jiffies = r.keepalive_time;
-        s.interval_jiffies = r.keepalive_intvl;
-        s.count = r.probes;
-        s.user_timeout_ms = r.user_timeout_ms;
+    return parse_records<kt_applied_record, AppliedSocket>(bytes, [](const kt_applied_record& r, AppliedSocket& s) {
+        fill_options(r.options, s);
         s.writes_done = r.writes_done;
         s.write_errno = r.write_errno;
-    }
-    return out;
+    });
 }
 
 static_assert(sizeof(kt_owner_record) == k_socket_file_record_size,

@@ -123,15 +123,15 @@ TEST(KernelSocketTest, TheRecordCarriesTheTimerSockDiagWouldReport) {
 
 TEST(KernelSocketTest, AppliedRecordsGiveTheOptionsAndHowManyWritesWentThrough) {
     kt_applied_record done{};
-    done.cookie = 9;
-    done.keepalive = 1;
-    done.keepalive_time = 60 * 250;
-    done.keepalive_intvl = 10 * 250;
-    done.probes = 4;
+    done.options.cookie = 9;
+    done.options.keepalive = 1;
+    done.options.keepalive_time = 60 * 250;
+    done.options.keepalive_intvl = 10 * 250;
+    done.options.probes = 4;
     done.writes_done = 5;
     kt_applied_record refused = done;
-    refused.cookie = 10;
-    refused.keepalive = 0;
+    refused.options.cookie = 10;
+    refused.options.keepalive = 0;
     refused.writes_done = 2;
     refused.write_errno = 22;
     std::vector<std::uint8_t> bytes(2 * sizeof done);
