@@ -1,6 +1,7 @@
 /* iter/tcp: one record per TCP socket of the network namespace the iterator was created in
  * (read pass), or the setsockopt sequence of each socket named in `apply_maps` followed by its
- * options as they are then (apply pass). Runs under lock_sock, so bpf_setsockopt acts as setsockopt(2) would. */
+ * options as they are then (apply pass). Runs under lock_sock, so bpf_setsockopt acts as
+ * setsockopt(2) would. */
 #include "kt_kernel.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -104,10 +105,11 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
         if (!entry->done) {
             struct kt_write_sequence *seq = bpf_map_lookup_elem(sequences, &entry->sequence);
             __u32 done = 0;
-            __u32 failed = seq ? 0 : 22; /* EINVAL: a sequence the pass does not hold */
+            __u32 failed = 0;
             __u32 n = seq ? seq->count : 0;
-            for (__u32 i = 0; i < KT_MAX_WRITES && seq; i++) {
-                if (i >= n) break;
+            if (!seq) failed = 22; /* EINVAL: a sequence the pass does not hold */
+            for (__u32 i = 0; i < KT_MAX_WRITES; i++) {
+                if (i >= n || !seq) break;
                 int err = write_option(tp, seq->writes[i].option, seq->writes[i].value);
                 if (err) {
                     failed = (__u32)(-err);

@@ -116,9 +116,9 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         if (auto c = check_engine_choice(o.engine); !c) return std::unexpected(Errors{c.error()});
         // The options program, and the task-file program only where -p will use it.
         using It = sys::SocketIterator;
-        const unsigned owners = It::options | (o.processes ? It::owners : 0u);
+        const unsigned programs = It::options | (o.processes ? It::owners : 0u);
         if (o.engine != "pidfd")
-            loading = std::async(std::launch::async, [owners] { return sys::SocketIterator::load(owners); });
+            loading = std::async(std::launch::async, [programs] { return sys::SocketIterator::load(programs); });
     }
     bool fall_back = false;
     std::optional<Error> engine_error;  // --engine bpf that did not load: the command's error
@@ -255,7 +255,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
                 std::thread pass([&] {
                     resolved = resolve_engine();
                     if (!resolved || !iterator) return;
-                    auto values = read_exact_values(*iterator, target); 
+                    auto values = read_exact_values(*iterator, target);
                     if (!values) {
                         passed = std::unexpected(values.error());
                         return;
@@ -265,7 +265,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
                     if (stream) handover.values_ready();
                 });
                 auto progress = socket->dump(request, stream ? static_cast<SocketSink&>(handover) : buffered, raw.get());
-                pass.join(); 
+                pass.join();
                 if (!resolved) return std::unexpected(resolved.error());
                 if (fall_back) return fail("--exact", "the BPF engine did not load");
                 if (!passed) return std::unexpected(passed.error());
@@ -367,7 +367,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             out.put(summary_text);
     }
     if (mode == InspectOutput::table) table.finish();
-    out.flush(); 
+    out.flush();
     for (const auto& w : warnings) write_warning(w.line());
     return k_exit_ok;
 }

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
 
 #include "core/diag_parse.hpp"
 #include "core/inspect_query.hpp"

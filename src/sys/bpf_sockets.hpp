@@ -22,8 +22,7 @@ public:
     // libbpf's work on that program: `options` serves read_options(), `sockets`
     // every other read and apply(), `owners` socket_files().
     enum Program : unsigned { options = 1, sockets = 2, owners = 4 };
-    static constexpr unsigned k_all_programs = options | sockets | owners;
-    static Result<std::unique_ptr<SocketIterator>> load(unsigned programs = k_all_programs);
+    static Result<std::unique_ptr<SocketIterator>> load(unsigned programs);
     ~SocketIterator();
     SocketIterator(const SocketIterator&) = delete;
     SocketIterator& operator=(const SocketIterator&) = delete;

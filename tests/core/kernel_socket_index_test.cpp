@@ -45,6 +45,22 @@ TEST(CookieIndexTest, ACookieGivenTwiceKeepsItsLaterRecord) {
     EXPECT_EQ(index.find(8)->idle_jiffies, 1u);
 }
 
+TEST(RecordIndexTest, FindsRecordsByTheMemberItIsKeyedOn) {
+    struct ByInode {
+        std::uint64_t inode = 0;
+        int netns = 0;
+    };
+    std::vector<ByInode> records;
+    for (std::uint64_t i = 1; i <= 1000; ++i) records.push_back({40000 + i * 2, static_cast<int>(i % 3)});
+    const RecordIndex<ByInode, &ByInode::inode> index(records);
+    for (std::uint64_t i = 1; i <= 1000; ++i) {
+        const ByInode* found = index.find(40000 + i * 2);
+        ASSERT_NE(found, nullptr) << i;
+        EXPECT_EQ(found->netns, static_cast<int>(i % 3));
+        EXPECT_EQ(index.find(40001 + i * 2), nullptr);
+    }
+}
+
 TEST(ExactValuesTest, ValuesTheSocketSetAndValuesItInherits) {
     SocketOptionsRecord set = record(5, 41 * 250);
     set.interval_jiffies = 7 * 250;
