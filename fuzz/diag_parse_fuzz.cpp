@@ -4,13 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/diag_parse.hpp"
-#include "core/duration.hpp"
-#include "core/health.hpp"
-#include "core/ip_text.hpp"
-#include "core/keepalive_observed.hpp"
-#include "core/socket_role.hpp"
-#include "core/tcp_state.hpp"
+#include "core/health/health.hpp"
+#include "core/socket/diag_parse.hpp"
+#include "core/socket/ip_text.hpp"
+#include "core/socket/keepalive_observed.hpp"
+#include "core/socket/socket_role.hpp"
+#include "core/socket/tcp_state.hpp"
+#include "core/text/duration.hpp"
 
 namespace {
 class Exercise : public kt::SocketSink {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "core/program_facts.hpp"
+#include "core/change/program_facts.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const kt::ReadAt read = [data, size](std::uint64_t offset, std::span<std::byte> out) -> std::size_t {

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/catalogue.hpp"
-#include "core/duration.hpp"
-#include "core/ip_text.hpp"
-#include "core/network_path.hpp"
+#include "core/profile/catalogue.hpp"
+#include "core/profile/network_path.hpp"
+#include "core/socket/ip_text.hpp"
+#include "core/text/duration.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);

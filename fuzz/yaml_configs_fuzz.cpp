@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/audit.hpp"
-#include "core/declared_listeners.hpp"
-#include "core/yaml_values.hpp"
+#include "core/audit/audit.hpp"
+#include "core/config/declared_listeners.hpp"
+#include "core/config/yaml_values.hpp"
 
 namespace {
 

@@ -8,12 +8,12 @@
 #include <iterator>
 #include <set>
 
-#include "cli/output.hpp"
-#include "core/ip_text.hpp"
-#include "core/option_io.hpp"
-#include "core/undo_record.hpp"
+#include "core/change/option_io.hpp"
+#include "core/change/undo_record.hpp"
+#include "core/socket/ip_text.hpp"
 #include "render/profile_view.hpp"
 #include "sys/files.hpp"
+#include "sys/output.hpp"
 #include "sys/socket_access.hpp"
 #include "sys/socket_writer.hpp"
 #include "sys/target_lock.hpp"
@@ -21,7 +21,7 @@
 namespace kt::cli {
 
 namespace {
-void add_to_undo(UndoRecord& undo, const std::vector<PreparedSocket>& sockets) {
+void add_to_undo(UndoRecord& undo, const std::vector<engine::PreparedSocket>& sockets) {
     for (const auto& s : sockets) {
         if (s.report.outcome != render::SocketOutcome::planned) continue;
         const auto& ref = s.report.item.socket;
@@ -29,7 +29,7 @@ void add_to_undo(UndoRecord& undo, const std::vector<PreparedSocket>& sockets) {
     }
 }
 
-std::vector<std::string> apply_notes(const Preparation& prep, const Profile& p, bool bpf) {
+std::vector<std::string> apply_notes(const engine::Preparation& prep, const Profile& p, bool bpf) {
     const auto& sockets = prep.sockets;
     std::vector<std::string> notes;
     bool listener = false;
@@ -48,7 +48,7 @@ std::vector<std::string> apply_notes(const Preparation& prep, const Profile& p, 
 }
 
 nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, const std::vector<render::SocketReport>& reports,
-                         const ChangeCounts& c, const std::vector<std::string>& notes) {
+                         const engine::ChangeCounts& c, const std::vector<std::string>& notes) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : reports) list.push_back(render::socket_report_json(r));
     return {{"schema", "keepalive-tune.apply.v2"},
@@ -61,7 +61,7 @@ nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, con
 }
 
 // The reports, moved out of `prep`.
-std::vector<render::SocketReport> take_reports(Preparation& prep) {
+std::vector<render::SocketReport> take_reports(engine::Preparation& prep) {
     std::vector<render::SocketReport> out;
     out.reserve(prep.sockets.size() + prep.gone.size());
     for (auto& s : prep.sockets) out.push_back(std::move(s.report));
@@ -86,7 +86,7 @@ bool wait_for_stop_signal(unsigned seconds) {
 
 // --pid targets cannot come back once they exit (a pid is not reused for the same program);
 // --comm and --cgroup may match a restarted service, so for them the watch waits.
-bool pids_left(TargetOptions& target) {
+bool pids_left(engine::TargetOptions& target) {
     if (!target.comms.empty() || !target.cgroups.empty()) return true;
     std::erase_if(target.pids, [](std::int32_t pid) {
         if (sys::process_exists(pid)) return false;
@@ -107,8 +107,8 @@ Result<void> lock_owners(sys::TargetLocks& locks, const std::vector<sys::FoundSo
 
 CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o,
                     const sys::SocketSelection& selection, std::set<std::uint32_t> handled, UndoRecord undo,
-                    sys::TargetLocks& locks, SocketEngine& engine) {
-    TargetOptions target = o.target;
+                    sys::TargetLocks& locks, engine::SocketEngine& engine) {
+    engine::TargetOptions target = o.target;
     for (unsigned pass = 2;; ++pass) {
         if (wait_for_stop_signal(o.watch_seconds)) return k_exit_ok;
         if (!pids_left(target)) {
@@ -116,7 +116,7 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
             std::fflush(stdout);
             return k_exit_ok;
         }
-        auto targets = find_engine_targets(target, selection, engine, true);
+        auto targets = engine::find_engine_targets(target, selection, engine, true);
         if (!targets) continue;  // a --comm or --cgroup service between restarts
         auto* found = &targets->sockets;
         // Sockets that are gone are forgotten, in memory and in the undo file, or a pool that
@@ -156,7 +156,7 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
                 continue;
             }
         }
-        ChangeCounts c = engine.change(*prep);
+        engine::ChangeCounts c = engine.change(*prep);
         if (c.changed == 0 && c.failed == 0) continue;  // only compliant sockets: nothing to say
         if (g.json) {
             write_out(pass_json(engine.name(), p, false, take_reports(*prep), c, {}).dump() + "\n");
@@ -171,9 +171,9 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
 }  // namespace
 
 CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o) {
-    auto selection = socket_selection(o.target);
+    auto selection = engine::socket_selection(o.target);
     if (!selection) return std::unexpected(Errors{selection.error()});
-    auto chosen = choose_engine(o.target.engine);
+    auto chosen = engine::choose_engine(o.target.engine);
     if (!chosen) return std::unexpected(Errors{chosen.error()});
     auto& engine = *chosen;
     // Block the stop signals before anything changes: a signal then ends a watch between
@@ -186,7 +186,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         sigprocmask(SIG_BLOCK, &set, nullptr);
     }
     // A pool that connects lazily has nothing at the first pass; --watch is there to wait for it.
-    auto targets = find_engine_targets(o.target, *selection, *engine, o.watch_seconds != 0);
+    auto targets = engine::find_engine_targets(o.target, *selection, *engine, o.watch_seconds != 0);
     if (!targets) return std::unexpected(targets.error());
     auto* found = &targets->sockets;
     if (found->empty())
@@ -199,7 +199,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     if (!prep) return std::unexpected(prep.error());
     const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf");
 
-    ChangeCounts counts;
+    engine::ChangeCounts counts;
     if (!o.dry_run) {
         // The undo file is on disk before the first setsockopt, or nothing changes.
         if (!o.undo_file.empty()) {

@@ -6,15 +6,15 @@
 #include <vector>
 
 #include "cli/command.hpp"
-#include "cli/socket_engine.hpp"
 #include "cli/target_options.hpp"
-#include "core/profile.hpp"
+#include "core/profile/profile.hpp"
+#include "engine/socket_engine.hpp"
 #include "render/apply_view.hpp"
 
 namespace kt::cli {
 
 struct ApplySocketsOptions {
-    TargetOptions target;
+    engine::TargetOptions target;
     bool dry_run = false;
     std::string undo_file;
     unsigned watch_seconds = 0;

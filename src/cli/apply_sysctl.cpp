@@ -3,12 +3,12 @@
 #include <array>
 #include <charconv>
 
-#include "cli/output.hpp"
-#include "core/undo_record.hpp"
+#include "core/change/undo_record.hpp"
 #include "render/netns_identity_view.hpp"
 #include "render/table.hpp"
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
+#include "sys/output.hpp"
 #include "sys/sysctl.hpp"
 #include "sys/target_lock.hpp"
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cli/command.hpp"
-#include "core/profile.hpp"
+#include "core/profile/profile.hpp"
 
 namespace kt::cli {
 

@@ -5,8 +5,8 @@
 #include "cli/apply_sockets.hpp"
 #include "cli/apply_sysctl.hpp"
 #include "cli/command.hpp"
-#include "cli/output.hpp"
 #include "cli/number_option.hpp"
+#include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {

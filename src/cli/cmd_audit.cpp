@@ -4,19 +4,19 @@
 // against its listening sockets too (cli/audit_processes.cpp).
 #include <memory>
 
-#include "cli/audit_processes.hpp"
 #include "cli/command.hpp"
 #include "cli/engine_option.hpp"
 #include "cli/number_option.hpp"
-#include "cli/output.hpp"
-#include "core/audit.hpp"
-#include "core/catalogue.hpp"
-#include "core/duration.hpp"
+#include "core/audit/audit.hpp"
+#include "core/profile/catalogue.hpp"
+#include "core/text/duration.hpp"
+#include "engine/audit_processes.hpp"
 #include "render/audit_view.hpp"
 #include "sys/bpf_sockets.hpp"
 #include "sys/config_files.hpp"
 #include "sys/files.hpp"
 #include "sys/host_middleboxes.hpp"
+#include "sys/output.hpp"
 
 namespace kt::cli {
 
@@ -27,7 +27,7 @@ struct AuditOptions {
     std::string type;
     std::vector<std::string> path_lists;
     std::string fail_on = "high";
-    ProcessAuditRequest processes;
+    engine::ProcessAuditRequest processes;
     const CLI::Option* engine_option = nullptr;
     std::string envoy_version;
     std::string backend_idle;
@@ -136,9 +136,9 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
         if (!r) return std::unexpected(Errors{r.error()});
         reports.push_back(std::move(*r));
     }
-    std::vector<ProcessAudit> processes;
+    std::vector<engine::ProcessAudit> processes;
     if (live) {
-        auto p = audit_processes(o.processes, context);
+        auto p = engine::audit_processes(o.processes, context);
         if (!p) return std::unexpected(p.error());
         processes = std::move(*p);
     }

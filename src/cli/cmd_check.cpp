@@ -5,16 +5,17 @@
 
 #include "cli/command.hpp"
 #include "cli/container_options.hpp"
-#include "cli/health_scan.hpp"
 #include "cli/number_option.hpp"
-#include "cli/output.hpp"
-#include "cli/timewait_reports.hpp"
-#include "cli/verify_sockets.hpp"
-#include "sys/bpf_enforce.hpp"
-#include "core/check_state.hpp"
-#include "core/number_parse.hpp"
+#include "cli/target_options.hpp"
+#include "core/text/number_parse.hpp"
+#include "core/timewait/check_state.hpp"
+#include "engine/health_scan.hpp"
+#include "engine/timewait_reports.hpp"
+#include "engine/verify_sockets.hpp"
 #include "render/check_view.hpp"
+#include "sys/bpf_enforce.hpp"
 #include "sys/files.hpp"
+#include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {
@@ -38,8 +39,8 @@ struct CheckOptions {
     std::string pod;
     std::string container;
     std::string profile;
-    TargetOptions target;
-    HealthOptions health;  // --path and --paths; the namespaces and --top are check's own
+    engine::TargetOptions target;
+    engine::HealthOptions health;  // --path and --paths; the namespaces and --top are check's own
 };
 
 Result<CheckFormat> parse_format(const GlobalOptions& g, const CheckOptions& o) {
@@ -142,11 +143,11 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
 
     Errors warnings;
     CheckInput in;
-    auto reports = timewait_reports({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, o.top, false, warnings);
+    auto reports = engine::timewait_reports({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, o.top, false, warnings);
     if (!reports) return std::unexpected(reports.error());
     in.reports = std::move(*reports);
     // Connection health in the same namespaces: counts only (no owners, nothing kept).
-    HealthOptions health = o.health;
+    engine::HealthOptions health = o.health;
     health.profile_dirs = g.profile_dirs;
     health.netns = o.netns;
     health.netns_of = o.netns_of;
@@ -156,16 +157,16 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     health.top = o.top;
     // Counts only: tcp_info serves, and a cron job should not pay for loading BPF.
     health.engine = "pidfd";
-    HealthRequest request{&health};
+    engine::HealthRequest request{&health};
     request.keep_verdicts = 0;
     request.look_up_owners = false;
     request.count_ports = true;
-    auto scan = scan_health(request);
+    auto scan = engine::scan_health(request);
     if (!scan) return std::unexpected(scan.error());
     for (auto& w : scan->warnings) warnings.push_back(std::move(w));
     in.health = &scan->report;
     if (profile) {
-        auto v = verify_sockets(o.target, *profile);
+        auto v = engine::verify_sockets(o.target, *profile);
         if (!v) return std::unexpected(v.error());
         in.compliance = Compliance{profile->name, v->compliant, v->drift, v->gone, v->engine};
     }

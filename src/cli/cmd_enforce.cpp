@@ -5,12 +5,12 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/output.hpp"
-#include "core/socket_role.hpp"
+#include "core/socket/socket_role.hpp"
 #include "render/profile_view.hpp"
 #include "render/table.hpp"
 #include "sys/bpf_enforce.hpp"
 #include "sys/container_processes.hpp"
+#include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {

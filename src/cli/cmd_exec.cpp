@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/output.hpp"
-#include "core/preload_setting.hpp"
+#include "core/change/preload_setting.hpp"
 #include "sys/files.hpp"
+#include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 #include "sys/program_file.hpp"
 

@@ -4,22 +4,22 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/health_scan.hpp"
-#include "cli/output.hpp"
+#include "cli/health_options.hpp"
 #include "render/health_view.hpp"
+#include "sys/output.hpp"
 
 namespace kt::cli {
 
 namespace {
 struct HealthCommandOptions {
-    HealthOptions health;
+    engine::HealthOptions health;
     bool prometheus = false;
 };
 
 CommandResult run_health(const GlobalOptions& g, HealthCommandOptions& o) {
     if (g.json && o.prometheus) return std::unexpected(Errors{{"--json and --prometheus", "give at most one of them"}});
     o.health.profile_dirs = g.profile_dirs;
-    auto scan = scan_health({&o.health});
+    auto scan = engine::scan_health({&o.health});
     if (!scan) return std::unexpected(scan.error());
     const auto& r = scan->report;
     if (g.json) {

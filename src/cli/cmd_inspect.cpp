@@ -9,16 +9,17 @@
 #include "cli/command.hpp"
 #include "cli/container_options.hpp"
 #include "cli/engine_option.hpp"
-#include "cli/fd_sink.hpp"
-#include "cli/inspect_sink.hpp"
+#include "engine/engine_choice.hpp"
 #include "cli/number_option.hpp"
-#include "cli/output.hpp"
+#include "engine/fd_sink.hpp"
+#include "engine/inspect_sink.hpp"
 #include "render/inspect_summary_view.hpp"
 #include "render/netns_identity_view.hpp"
 #include "sys/diag_client.hpp"
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
 #include "sys/netns_identity.hpp"
+#include "sys/output.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace kt::cli {
@@ -113,7 +114,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     // they not load, everything starts again with the pidfd engine before anything is printed.
     std::future<Result<std::unique_ptr<sys::SocketIterator>>> loading;
     if (o.exact) {
-        if (auto c = check_engine_choice(o.engine); !c) return std::unexpected(Errors{c.error()});
+        if (auto c = engine::check_engine_choice(o.engine); !c) return std::unexpected(Errors{c.error()});
         // The options program, and the task-file program only where -p will use it.
         using It = sys::SocketIterator;
         const unsigned programs = It::options | (o.processes ? It::owners : 0u);
@@ -124,7 +125,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     std::optional<Error> engine_error;  // --engine bpf that did not load: the command's error
     auto resolve_engine = [&]() -> Result<void> {
         if (!loading.valid()) return {};
-        auto decided = decide_engine(o.engine, loading.get());
+        auto decided = engine::decide_engine(o.engine, loading.get());
         if (!decided) {
             engine_error = decided.error();
             return std::unexpected(decided.error());
@@ -184,14 +185,14 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
 
     // SIGPIPE would kill us mid-table on `| head`; FdSink stops writing instead.
     ::signal(SIGPIPE, SIG_IGN);
-    FdSink stdout_sink(1);
+    engine::FdSink stdout_sink(1);
     render::ChunkWriter out(stdout_sink);
-    const InspectOutput mode = o.summary ? InspectOutput::summary : g.json ? InspectOutput::json : InspectOutput::table;
+    const engine::InspectOutput mode = o.summary ? engine::InspectOutput::summary : g.json ? engine::InspectOutput::json : engine::InspectOutput::table;
     render::SocketTable table(out, {elsewhere || o.all_netns || !o.netns.empty() || o.netns_of != 0, need_owners, o.exact,
                                     o.idle});
-    InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
+    engine::InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
                              need_owners, o.exact, o.idle, !o.replay.empty(), &out, &table};
-    InspectSink sink(config);
+    engine::InspectSink sink(config);
     ExactValues kernel_exact;
 
     // Nothing reaches stdout until a dump has started, so a bad --netns or --replay leaves
@@ -200,8 +201,8 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     auto start_output = [&] {
         if (started) return;
         started = true;
-        if (mode == InspectOutput::table) table.header();
-        if (mode == InspectOutput::json) out.put("{\"schema\":\"keepalive-tune.inspect.v1\",\"sockets\":[\n");
+        if (mode == engine::InspectOutput::table) table.header();
+        if (mode == engine::InspectOutput::json) out.put("{\"schema\":\"keepalive-tune.inspect.v1\",\"sockets\":[\n");
     };
     std::string replay_bytes;
     if (!o.replay.empty()) {
@@ -224,9 +225,9 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             if (!o.replay.empty()) {
                 sink.begin_netns(target.label, false);
                 // A truncated file is found before anything is printed.
-                InspectSinkConfig dry = config;
-                dry.output = InspectOutput::summary;
-                InspectSink check(dry);
+                engine::InspectSinkConfig dry = config;
+                dry.output = engine::InspectOutput::summary;
+                engine::InspectSink check(dry);
                 const std::span<const std::uint8_t> bytes{reinterpret_cast<const std::uint8_t*>(replay_bytes.data()),
                                                           replay_bytes.size()};
                 if (auto r = sys::replay_dump(bytes, check); !r)
@@ -242,11 +243,11 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             // same time on two threads; the dump's records wait in memory until the pass has
             // the values (a socket that appears in between shows '-'). Where listeners come
             // first in the dump itself, rows are written as soon as the values are there.
-            RecordBuffer buffered;
+            engine::RecordBuffer buffered;
             bool handed_over = false;
             if (iterator || loading.valid()) {
                 const bool stream = !query->needs_listener_pass();
-                ExactHandover handover(sink, [&] {
+                engine::ExactHandover handover(sink, [&] {
                     start_output();
                     sink.begin_netns(target.label, false);
                 });
@@ -286,7 +287,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             start_output();
             sink.begin_netns(target.label, query->needs_listener_pass());
             if (query->needs_listener_pass()) {
-                ListenerSink listeners(sink.listeners());
+                engine::ListenerSink listeners(sink.listeners());
                 sink.listeners().clear();
                 auto pass = socket->dump({query->family, state_bit(TcpState::listen), {}}, listeners);
                 if (!pass) return std::unexpected(pass.error());
@@ -303,7 +304,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
                     interrupted = progress->interrupted;
                 }
                 if (!interrupted) break;
-                if (mode == InspectOutput::summary && attempt < 3) {
+                if (mode == engine::InspectOutput::summary && attempt < 3) {
                     sink.reset_summary();
                     continue;
                 }
@@ -328,7 +329,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             entered_any = true;
         }
         netns_list.push_back(netns_json(target, error));
-        if (mode == InspectOutput::summary && error.empty()) {
+        if (mode == engine::InspectOutput::summary && error.empty()) {
             summaries.push_back(render::inspect_summary_json(sink.summary(), target.label, target.inode));
             summary_text += render::inspect_summary_text(sink.summary(), target.label, target.pid, target.comm);
         }
@@ -348,14 +349,14 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     nlohmann::json warning_list = nlohmann::json::array();
     for (const auto& w : warnings) warning_list.push_back(w.line());
 
-    if (mode == InspectOutput::json) {
+    if (mode == engine::InspectOutput::json) {
         out.put("\n],\"netns\":");
         out.put(netns_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         out.put(",\"warnings\":");
         out.put(warning_list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        if (o.exact) out.put(std::string(",\"engine\":\"") + engine_name(iterator) + "\"");
+        if (o.exact) out.put(std::string(",\"engine\":\"") + engine::engine_name(iterator) + "\"");
         out.put(complete ? ",\"complete\":true}\n" : ",\"complete\":false}\n");
-    } else if (mode == InspectOutput::summary) {
+    } else if (mode == engine::InspectOutput::summary) {
         if (g.json)
             out.put(nlohmann::json({{"schema", "keepalive-tune.inspect-summary.v1"},
                                     {"summary", summaries},
@@ -366,7 +367,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         else
             out.put(summary_text);
     }
-    if (mode == InspectOutput::table) table.finish();
+    if (mode == engine::InspectOutput::table) table.finish();
     out.flush();
     for (const auto& w : warnings) write_warning(w.line());
     return k_exit_ok;

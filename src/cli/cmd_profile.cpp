@@ -2,14 +2,14 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/output.hpp"
-#include "core/budget.hpp"
-#include "core/host_middleboxes.hpp"
-#include "core/nearest.hpp"
-#include "core/word_list.hpp"
+#include "core/profile/budget.hpp"
+#include "core/profile/host_middleboxes.hpp"
+#include "core/text/nearest.hpp"
+#include "core/text/word_list.hpp"
 #include "render/profile_view.hpp"
 #include "render/table.hpp"
 #include "sys/host_middleboxes.hpp"
+#include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {

@@ -2,9 +2,9 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/output.hpp"
-#include "core/render_target.hpp"
+#include "core/snippet/render_target.hpp"
 #include "render/snippet_view.hpp"
+#include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {

@@ -8,14 +8,14 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/health_scan.hpp"
-#include "cli/output.hpp"
-#include "core/ip_text.hpp"
-#include "core/tcp_state.hpp"
+#include "core/socket/ip_text.hpp"
+#include "core/socket/tcp_state.hpp"
+#include "cli/health_options.hpp"
 #include "render/health_view.hpp"
 #include "render/table.hpp"
 #include "sys/diag_client.hpp"
 #include "sys/files.hpp"
+#include "sys/output.hpp"
 #include "sys/socket_access.hpp"
 
 namespace kt::cli {
@@ -24,7 +24,7 @@ namespace {
 enum class Method { automatic, destroy, shutdown };
 
 struct ReapOptions {
-    HealthOptions health;
+    engine::HealthOptions health;
     std::string verdicts;
     std::string method = "auto";
     bool dry_run = false;
@@ -80,7 +80,7 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
     if (o.method == "destroy") method = Method::destroy;
     else if (o.method == "shutdown") method = Method::shutdown;
     else if (o.method != "auto") return std::unexpected(Errors{{"--method " + o.method, "must be auto, destroy or shutdown"}});
-    HealthRequest request{&o.health};
+    engine::HealthRequest request{&o.health};
     request.always_look_up_owners = true;
     request.keep_verdicts = static_cast<std::uint8_t>(0xff);
     if (!o.verdicts.empty()) {
@@ -88,7 +88,7 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
         if (!bits) return std::unexpected(Errors{bits.error()});
         request.keep_verdicts = *bits;
     }
-    auto scan = scan_health(request);
+    auto scan = engine::scan_health(request);
     if (!scan) return std::unexpected(scan.error());
     for (const auto& w : scan->warnings) write_warning(w.line());
     auto& report = scan->report;

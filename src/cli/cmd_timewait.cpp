@@ -4,9 +4,9 @@
 #include "cli/command.hpp"
 #include "cli/container_options.hpp"
 #include "cli/number_option.hpp"
-#include "cli/output.hpp"
-#include "cli/timewait_reports.hpp"
+#include "engine/timewait_reports.hpp"
 #include "render/timewait_view.hpp"
+#include "sys/output.hpp"
 
 namespace kt::cli {
 
@@ -32,7 +32,7 @@ CommandResult run_timewait(const GlobalOptions& g, const TimewaitOptions& o) {
         return std::unexpected(Errors{{"--by " + o.by, "must be pair, peer or local-port"}});
     if (g.json && o.prometheus) return std::unexpected(Errors{{"--json and --prometheus", "give at most one of them"}});
     Errors warnings;
-    auto found = timewait_reports({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, o.top, by == render::TimewaitGrouping::peer, warnings);
+    auto found = engine::timewait_reports({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, o.top, by == render::TimewaitGrouping::peer, warnings);
     if (!found) return std::unexpected(found.error());
     const auto& reports = *found;
     if (o.prometheus) {

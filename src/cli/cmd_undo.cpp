@@ -3,13 +3,13 @@
 
 #include "cli/command.hpp"
 #include "cli/engine_option.hpp"
-#include "cli/socket_engine.hpp"
-#include "cli/output.hpp"
-#include "core/undo_record.hpp"
+#include "core/change/undo_record.hpp"
+#include "engine/socket_engine.hpp"
 #include "render/apply_view.hpp"
 #include "render/table.hpp"
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
+#include "sys/output.hpp"
 #include "sys/sysctl.hpp"
 #include "sys/target_lock.hpp"
 #include "sys/target_processes.hpp"
@@ -80,15 +80,15 @@ CommandResult run_undo(const GlobalOptions& g, const UndoOptions& o) {
         if (auto r = locks.lock_netns(s.netns_inode, s.netns_label); !r) held.push_back(r.error());
     if (!held.empty()) return std::unexpected(held);
 
-    std::unique_ptr<SocketEngine> engine;
+    std::unique_ptr<engine::SocketEngine> engine;
     if (!record->sockets.empty()) {
-        auto chosen = choose_engine(o.engine);
+        auto chosen = engine::choose_engine(o.engine);
         if (!chosen) return std::unexpected(Errors{chosen.error()});
         engine = std::move(*chosen);
     }
-    std::vector<SocketEngine::Restore> restores;
+    std::vector<engine::SocketEngine::Restore> restores;
     for (const auto& b : record->sockets) {
-        SocketEngine::Restore x{b.socket, b.cookie, b.before, {}};
+        engine::SocketEngine::Restore x{b.socket, b.cookie, b.before, {}};
         x.report.role_known = b.role_known;
         restores.push_back(std::move(x));
     }

@@ -2,9 +2,10 @@
 // profile, 1 on drift, 2 on error.
 #include <memory>
 
-#include "cli/verify_sockets.hpp"
 #include "cli/command.hpp"
-#include "cli/output.hpp"
+#include "cli/target_options.hpp"
+#include "engine/verify_sockets.hpp"
+#include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 
 namespace kt::cli {
@@ -12,7 +13,7 @@ namespace kt::cli {
 namespace {
 struct VerifyOptions {
     std::string profile;
-    TargetOptions target;
+    engine::TargetOptions target;
 };
 
 CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
@@ -20,7 +21,7 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
         return std::unexpected(Errors{{"verify", "give a target: --pid PID, --comm NAME, --cgroup PATH, --pod NAME or --container ID-PREFIX"}});
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
-    auto v = verify_sockets(o.target, *p);
+    auto v = engine::verify_sockets(o.target, *p);
     if (!v) return std::unexpected(v.error());
     const auto& reports = v->reports;
     const std::size_t drifted = v->drift, compliant = v->compliant;

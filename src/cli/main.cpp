@@ -5,16 +5,16 @@
 
 #include "build_config.hpp"
 #include "cli/command.hpp"
-#include "cli/output.hpp"
 #include "cli/usage_error.hpp"
 #include "render/check_view.hpp"
+#include "sys/output.hpp"
 
 namespace {
 // A usage error of a Nagios plugin command must still be UNKNOWN (3) with a line on stdout.
 int usage_exit(const CLI::App& app, const kt::Error& e) {
     for (const auto& spec : kt::cli::command_table())
         if (spec.nagios && app.got_subcommand(std::string(spec.name))) {
-            kt::cli::write_out(kt::render::check_nagios_unknown(e.line()));
+            kt::write_out(kt::render::check_nagios_unknown(e.line()));
             return kt::cli::k_exit_nagios_unknown;
         }
     return kt::cli::k_exit_error;
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     while (!chosen->get_subcommands().empty()) chosen = chosen->get_subcommands().front();
     const Runner* run = dispatch.find(chosen);
     if (!run) {
-        write_error({chosen->get_name(), "nothing to run; see --help"});
+        kt::write_error({chosen->get_name(), "nothing to run; see --help"});
         return k_exit_error;
     }
     try {
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
         return k_exit_error;
     } catch (const std::exception& e) {
         // Only bugs reach here; still one line and the error exit code, never an abort.
-        write_error({"internal error", e.what()});
+        kt::write_error({"internal error", e.what()});
         return k_exit_error;
     }
 }

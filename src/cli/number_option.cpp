@@ -1,6 +1,6 @@
 #include "cli/number_option.hpp"
 
-#include "core/number_parse.hpp"
+#include "core/text/number_parse.hpp"
 
 namespace kt::cli {
 

@@ -1,6 +1,6 @@
 #include "cli/usage_error.hpp"
 
-#include "core/nearest.hpp"
+#include "core/text/nearest.hpp"
 
 namespace kt::cli {
 

@@ -3,7 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/error.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::cli {
 

@@ -1,8 +1,8 @@
 #include "render/apply_view.hpp"
 
-#include "core/json_shapes.hpp"
-#include "core/ip_text.hpp"
-#include "core/tcp_state.hpp"
+#include "core/socket/ip_text.hpp"
+#include "core/socket/json_shapes.hpp"
+#include "core/socket/tcp_state.hpp"
 #include "render/table.hpp"
 
 namespace kt::render {

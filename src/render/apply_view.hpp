@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/apply_plan.hpp"
-#include "core/error.hpp"
+#include "core/change/apply_plan.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::render {
 

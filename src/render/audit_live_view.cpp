@@ -1,6 +1,6 @@
 #include "render/audit_live_view.hpp"
 
-#include "core/ip_text.hpp"
+#include "core/socket/ip_text.hpp"
 
 namespace kt::render {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/audit_live.hpp"
+#include "core/audit/audit_live.hpp"
 
 namespace kt::render {
 

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "core/duration.hpp"
+#include "core/text/duration.hpp"
 #include "render/audit_live_view.hpp"
 
 namespace kt::render {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/audit.hpp"
-#include "core/audit_live.hpp"
+#include "core/audit/audit.hpp"
+#include "core/audit/audit_live.hpp"
 
 namespace kt::render {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/check_policy.hpp"
+#include "core/timewait/check_policy.hpp"
 
 namespace kt::render {
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "core/duration.hpp"
-#include "core/ip_text.hpp"
-#include "core/json_shapes.hpp"
-#include "core/tcp_state.hpp"
+#include "core/socket/ip_text.hpp"
+#include "core/socket/json_shapes.hpp"
+#include "core/socket/tcp_state.hpp"
+#include "core/text/duration.hpp"
 #include "render/netns_identity_view.hpp"
 #include "render/table.hpp"
 #include "render/timewait_view.hpp"

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/health_report.hpp"
+#include "core/health/health_report.hpp"
 
 namespace kt::render {
 

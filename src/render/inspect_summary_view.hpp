@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/inspect_summary.hpp"
+#include "core/socket/inspect_summary.hpp"
 
 namespace kt::render {
 

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/container_identity.hpp"
+#include "core/socket/container_identity.hpp"
 
 namespace kt::render {
 

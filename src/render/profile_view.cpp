@@ -1,6 +1,6 @@
 #include "render/profile_view.hpp"
 
-#include "core/duration.hpp"
+#include "core/text/duration.hpp"
 #include "render/table.hpp"
 
 namespace kt::render {

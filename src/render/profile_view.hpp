@@ -5,8 +5,8 @@
 #include <span>
 #include <string>
 
-#include "core/budget.hpp"
-#include "core/profile.hpp"
+#include "core/profile/budget.hpp"
+#include "core/profile/profile.hpp"
 
 namespace kt::render {
 

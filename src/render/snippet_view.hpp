@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/profile.hpp"
-#include "core/render_target.hpp"
+#include "core/profile/profile.hpp"
+#include "core/snippet/render_target.hpp"
 
 namespace kt::render {
 

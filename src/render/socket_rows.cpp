@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "core/duration.hpp"
-#include "core/ip_text.hpp"
-#include "core/tcp_state.hpp"
+#include "core/socket/ip_text.hpp"
+#include "core/socket/tcp_state.hpp"
+#include "core/text/duration.hpp"
 
 namespace kt::render {
 

@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/keepalive_observed.hpp"
-#include "core/socket_options.hpp"
-#include "core/socket_record.hpp"
-#include "core/socket_role.hpp"
+#include "core/socket/keepalive_observed.hpp"
+#include "core/socket/socket_options.hpp"
+#include "core/socket/socket_record.hpp"
+#include "core/socket/socket_role.hpp"
 #include "render/chunk_writer.hpp"
 
 namespace kt::render {

@@ -1,7 +1,7 @@
 #include "render/timewait_view.hpp"
 
-#include "core/ip_text.hpp"
-#include "core/number_text.hpp"
+#include "core/socket/ip_text.hpp"
+#include "core/text/number_text.hpp"
 #include "render/netns_identity_view.hpp"
 #include "render/table.hpp"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/timewait_report.hpp"
+#include "core/timewait/timewait_report.hpp"
 
 namespace kt::render {
 

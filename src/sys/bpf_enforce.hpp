@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/enforce_config.hpp"
-#include "core/error.hpp"
+#include "core/change/enforce_config.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::sys {
 

@@ -6,9 +6,9 @@
 #include <memory>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/kernel_socket.hpp"
-#include "core/pass_writes.hpp"
+#include "core/change/pass_writes.hpp"
+#include "core/socket/kernel_socket.hpp"
+#include "core/text/error.hpp"
 #include "sys/netns.hpp"
 
 namespace kt::sys {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/config_source.hpp"
+#include "core/config/config_source.hpp"
 
 namespace kt::sys {
 

@@ -1,7 +1,7 @@
 #include "sys/container_processes.hpp"
 
-#include "core/container_identity.hpp"
-#include "core/enforce_config.hpp"
+#include "core/change/enforce_config.hpp"
+#include "core/socket/container_identity.hpp"
 #include "sys/files.hpp"
 
 #include <dirent.h>
@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "core/container_identity.hpp"
+#include "core/socket/container_identity.hpp"
 #include "sys/files.hpp"
 #include "sys/netns.hpp"
 

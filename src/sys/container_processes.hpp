@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::sys {
 

@@ -8,9 +8,9 @@
 #include <span>
 #include <vector>
 
-#include "core/diag_parse.hpp"
-#include "core/error.hpp"
-#include "core/tcp_state.hpp"
+#include "core/socket/diag_parse.hpp"
+#include "core/socket/tcp_state.hpp"
+#include "core/text/error.hpp"
 #include "sys/netns.hpp"
 
 namespace kt::sys {

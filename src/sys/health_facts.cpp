@@ -1,6 +1,6 @@
 #include "sys/health_facts.hpp"
 
-#include "core/number_parse.hpp"
+#include "core/text/number_parse.hpp"
 #include "sys/sysctl.hpp"
 
 namespace kt::sys {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/health.hpp"
+#include "core/health/health.hpp"
 #include "sys/netns.hpp"
 
 namespace kt::sys {

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "core/host_middleboxes.hpp"
+#include "core/profile/host_middleboxes.hpp"
 #include "sys/files.hpp"
 #include "sys/health_facts.hpp"
 

@@ -6,8 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "core/catalogue.hpp"
-#include "core/error.hpp"
+#include "core/profile/catalogue.hpp"
+#include "core/text/error.hpp"
 #include "sys/netns.hpp"
 
 namespace kt::sys {

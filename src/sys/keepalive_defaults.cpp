@@ -1,7 +1,7 @@
 #include <string>
 #include <utility>
 
-#include "core/number_parse.hpp"
+#include "core/text/number_parse.hpp"
 #include "sys/bpf_sockets.hpp"
 #include "sys/sysctl.hpp"
 

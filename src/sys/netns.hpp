@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/container_identity.hpp"
-#include "core/error.hpp"
+#include "core/socket/container_identity.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::sys {
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/ip_text.hpp"
+#include "core/socket/ip_text.hpp"
 #include "sys/files.hpp"
 
 namespace kt::sys {

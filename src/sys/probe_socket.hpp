@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "core/error.hpp"
-#include "core/probe.hpp"
-#include "core/socket_record.hpp"
+#include "core/health/probe.hpp"
+#include "core/socket/socket_record.hpp"
+#include "core/text/error.hpp"
 #include "sys/netns.hpp"
 #include "sys/unique_fd.hpp"
 

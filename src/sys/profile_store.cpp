@@ -5,7 +5,7 @@
 #include <set>
 
 #include "build_config.hpp"
-#include "core/nearest.hpp"
+#include "core/text/nearest.hpp"
 #include "sys/files.hpp"
 
 namespace kt::sys {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/profile.hpp"
-#include "core/profile_search.hpp"
+#include "core/profile/profile.hpp"
+#include "core/profile/profile_search.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::sys {
 

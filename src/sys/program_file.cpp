@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "build_config.hpp"
-#include "core/profile_search.hpp"
+#include "core/profile/profile_search.hpp"
 #include "sys/files.hpp"
 #include "sys/unique_fd.hpp"
 

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "core/error.hpp"
-#include "core/program_facts.hpp"
+#include "core/change/program_facts.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::sys {
 

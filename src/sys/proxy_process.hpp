@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config_source.hpp"
-#include "core/error.hpp"
+#include "core/config/config_source.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::sys {
 

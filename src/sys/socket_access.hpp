@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "core/error.hpp"
-#include "core/socket_options.hpp"
+#include "core/socket/socket_options.hpp"
+#include "core/text/error.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace kt::sys {

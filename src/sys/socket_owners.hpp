@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/kernel_socket.hpp"
+#include "core/socket/kernel_socket.hpp"
+#include "core/text/error.hpp"
 
 namespace kt::sys {
 

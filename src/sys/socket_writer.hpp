@@ -1,7 +1,7 @@
 // setsockopt on a socket (a pidfd_getfd copy acts on the target's own socket).
 #pragma once
 
-#include "core/option_io.hpp"
+#include "core/change/option_io.hpp"
 
 namespace kt::sys {
 

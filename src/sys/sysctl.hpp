@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/error.hpp"
+#include "core/text/error.hpp"
 #include "sys/netns.hpp"
 
 namespace kt::sys {

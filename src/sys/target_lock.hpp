@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include "core/text/error.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace kt::sys {

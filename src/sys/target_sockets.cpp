@@ -3,7 +3,7 @@
 #include <map>
 #include <optional>
 
-#include "core/inspect_query.hpp"
+#include "core/socket/inspect_query.hpp"
 #include "sys/diag_client.hpp"
 #include "sys/netns.hpp"
 #include "sys/socket_owners.hpp"

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "core/apply_plan.hpp"
-#include "core/diag_bytecode.hpp"
-#include "core/error.hpp"
-#include "core/socket_role.hpp"
+#include "core/change/apply_plan.hpp"
+#include "core/socket/diag_bytecode.hpp"
+#include "core/socket/socket_role.hpp"
+#include "core/text/error.hpp"
 #include "sys/socket_owners.hpp"
 
 namespace kt::sys {

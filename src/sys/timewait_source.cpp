@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "core/proc_net.hpp"
+#include "core/socket/proc_net.hpp"
 #include "sys/diag_client.hpp"
 #include "sys/files.hpp"
 

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "core/timewait_report.hpp"
+#include "core/timewait/timewait_report.hpp"
 #include "sys/netns.hpp"
 
 namespace kt::sys {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <set>
 
-#include "core/diag_parse.hpp"
+#include "core/socket/diag_parse.hpp"
 #include "support/netns.hpp"
 #include "support/run_binary.hpp"
 #include "support/sockets.hpp"

@@ -1,0 +1,50 @@
+// What `enforce` pins for a cgroup: the profile's values for new connections, and what
+// `enforce --list` shows of it. The same struct is the BPF map's value.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bpf/kt_bpf_shared.h"
+#include "core/profile/profile.hpp"
+#include "core/text/error.hpp"
+
+namespace kt {
+
+struct EnforceRequest {
+    const Profile* profile = nullptr;
+    std::uint8_t roles = 0;  // role_bit() of listener, accepted, upstream
+    bool override_app = false;
+    std::string cgroup_path;  // absolute cgroup v2 directory
+    std::uint64_t cgroup_id = 0;
+    std::uint64_t since_unix = 0;
+};
+
+// The map value; an error when a name does not fit its fixed field.
+Result<kt_enforce_config> make_enforce_config(const EnforceRequest& r);
+
+// The pinned value read back, as plain values.
+struct EnforcedCgroup {
+    std::string profile;
+    std::string cgroup_path;
+    std::uint64_t cgroup_id = 0;
+    std::uint64_t since_unix = 0;
+    std::uint8_t roles = 0;
+    bool override_app = false;
+    bool keepalive = false;
+    std::uint32_t idle_seconds = 0, interval_seconds = 0, count = 0, user_timeout_ms = 0;
+};
+EnforcedCgroup read_enforce_config(const kt_enforce_config& c);
+
+// The cgroup v2 directory ("/kubepods.slice/.../cri-containerd-<id>.scope") in the text of
+// /proc/PID/cgroup: its "0::" line; empty on a host without one.
+std::string unified_cgroup_path(std::string_view proc_pid_cgroup);
+
+// The cgroup of a pod from its processes' cgroup directories: the directory named after the
+// pod UID ("kubepods-burstable-pod<uid with _>.slice" or "pod<uid>") where there is one,
+// otherwise the deepest directory that holds them all. Empty for an empty list.
+std::string pod_cgroup(const std::vector<std::string>& process_cgroups, std::string_view pod_uid);
+
+}  // namespace kt

@@ -1,0 +1,392 @@
+// The BPF engine: every socket of the owners' namespaces in one iterator pass, read and
+// changed in the kernel by socket cookie, connections still in accept queues included.
+#include <future>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "core/change/pass_writes.hpp"
+#include "core/socket/inspect_query.hpp"
+#include "core/socket/kernel_socket_index.hpp"
+#include "core/socket/socket_role.hpp"
+#include "core/socket/tcp_state.hpp"
+#include "engine/socket_engine.hpp"
+#include "sys/files.hpp"
+
+namespace kt::engine {
+
+namespace {
+struct NetnsView {
+    sys::NetnsTarget target;
+    KeepaliveDefaults defaults;
+    std::vector<KernelSocket> sockets;
+};
+
+bool same_listening_address(const Endpoint& listener, const Endpoint& local) {
+    if (listener.port != local.port) return false;
+    return listener.address.is_unspecified() || listener.address.unmapped() == local.address.unmapped();
+}
+
+// A socket of the pass by its inode, with the namespace it was read in.
+struct InodeEntry {
+    std::uint64_t inode = 0;
+    const KernelSocket* socket = nullptr;
+    std::size_t netns = 0;  // index into the views
+};
+using InodeIndex = RecordIndex<InodeEntry, &InodeEntry::inode>;
+
+// The namespace's listeners and the connections waiting in accept queues: few among many
+// sockets, picked out once rather than once per targeted listener.
+struct QueueView {
+    std::vector<const KernelSocket*> listeners, queued;
+};
+QueueView queue_view(const std::vector<KernelSocket>& sockets) {
+    QueueView v;
+    for (const auto& k : sockets) {
+        if (k.state == static_cast<std::uint8_t>(TcpState::listen)) v.listeners.push_back(&k);
+        else if (in_accept_queue(k)) v.queued.push_back(&k);
+    }
+    return v;
+}
+
+bool shares_port_with_others(const sys::FoundSocket& listener, const std::vector<const KernelSocket*>& listeners,
+                             const std::set<std::uint32_t>& targeted) {
+    for (const KernelSocket* l : listeners)
+        if (const auto& k = *l; !targeted.count(k.inode) && k.local.port == listener.ref.local.port &&
+            (same_listening_address(listener.ref.local, k.local) || same_listening_address(k.local, listener.ref.local)))
+            return true;
+    return false;
+}
+
+class BpfEngine : public SocketEngine {
+public:
+    explicit BpfEngine(std::unique_ptr<sys::SocketIterator> it) : m_it(std::move(it)) {}
+    const char* name() const override { return "bpf"; }
+
+    std::expected<Preparation, Errors> prepare(const std::vector<sys::FoundSocket>& found, const Profile& p,
+                                               const std::vector<sys::FoundSocket>& queue_listeners,
+                                               const sys::SocketSelection& selection) override {
+        std::vector<std::int32_t> pids;
+        for (const auto* list : {&found, &queue_listeners})
+            for (const auto& f : *list) pids.push_back(f.ref.pid);
+        auto index_of = [](const std::vector<NetnsView>& views) {
+            std::vector<InodeEntry> entries;
+            std::size_t total = 0;
+            for (const auto& v : views) total += v.sockets.size();
+            entries.reserve(total);
+            for (std::size_t i = 0; i < views.size(); ++i)
+                for (const auto& k : views[i].sockets)
+                    if (k.inode) entries.push_back({k.inode, &k, i});
+            return InodeIndex(std::move(entries));
+        };
+        auto missing_from = [&](const InodeIndex& index) {
+            for (const auto* list : {&found, &queue_listeners})
+                for (const auto& f : *list)
+                    if (!index.find(f.ref.inode)) return true;
+            return false;
+        };
+        // The pass started beside finding the targets, unless a socket found is not in it
+        // (made meanwhile, when a dump found the targets): then a pass of our own.
+        std::expected<std::vector<NetnsView>, Errors> views = std::unexpected(Errors{});
+        InodeIndex by_inode;
+        if (auto pass = prefetched()) {
+            views = std::move(*pass);
+            if (views) by_inode = index_of(*views);
+        }
+        if (!views || missing_from(by_inode)) {
+            views = read_namespaces(pids);
+            if (!views) return std::unexpected(views.error());
+            by_inode = index_of(*views);
+        }
+        Preparation out;
+        out.sockets.reserve(found.size());
+        for (const auto& v : *views) out.namespaces.push_back(v.target);
+
+        auto plan = [&](const sys::FoundSocket& f, const KernelSocket& k, std::size_t ns) {
+            PreparedSocket s{f, {}, {}, k.cookie, ns};
+            const auto before = exact_options(k, m_it->hz(), (*views)[ns].defaults).options;
+            s.report.item = plan_socket(f.ref, before, p);
+            s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
+                                                                             : render::SocketOutcome::planned;
+            out.sockets.push_back(std::move(s));
+        };
+        for (const auto& f : found) {
+            const InodeEntry* e = by_inode.find(f.ref.inode);
+            if (!e) {
+                out.gone.push_back(gone(f.ref, "closed before the BPF pass"));
+                continue;
+            }
+            plan(f, *e->socket, e->netns);
+        }
+        // Connections in a targeted listener's accept queue have no file yet, and belong to
+        // that listener's process once accepted.
+        std::set<std::uint32_t> targeted;
+        for (const auto& l : queue_listeners) targeted.insert(l.ref.inode);
+        std::map<std::size_t, QueueView> queues;
+        for (const auto& l : queue_listeners) {
+            const InodeEntry* e = by_inode.find(l.ref.inode);
+            if (!e) continue;
+            const std::size_t ns = e->netns;
+            auto view = queues.find(ns);
+            if (view == queues.end()) view = queues.emplace(ns, queue_view((*views)[ns].sockets)).first;
+            // Listeners of other processes on the same port (SO_REUSEPORT) have queues of their
+            // own, and which one a connection waits in cannot be told: leave them all.
+            if (shares_port_with_others(l, view->second.listeners, targeted)) {
+                out.notes.push_back("accept queue of " + std::to_string(l.ref.local.port) +
+                                    ": listeners of other processes share the port (SO_REUSEPORT), so its queued "
+                                    "connections were left alone");
+                continue;
+            }
+            for (const KernelSocket* waiting : view->second.queued) {
+                const auto& k = *waiting;
+                if (!same_listening_address(l.ref.local, k.local)) continue;
+                if (!m_queued.insert(k.cookie).second) continue;
+                sys::FoundSocket q;
+                q.ref = {l.ref.pid, -1, 0, SocketRole::accepted, k.state, k.local, k.peer};
+                if (!selection.matches(q.ref)) continue;
+                plan(q, k, ns);
+                ++out.queued;
+            }
+        }
+        return out;
+    }
+
+    ChangeCounts change(Preparation& prep) override {
+        ChangeCounts c;
+        std::map<std::size_t, std::vector<PreparedSocket*>> by_ns;
+        for (auto& s : prep.sockets) {
+            if (s.report.outcome == render::SocketOutcome::compliant) {
+                ++c.compliant;
+                continue;
+            }
+            by_ns[s.netns].push_back(&s);
+        }
+        for (auto& [ns, sockets] : by_ns) change_in(prep.namespaces[ns], sockets);
+        for (auto& s : prep.sockets) {
+            const auto o = s.report.outcome;
+            if (o == render::SocketOutcome::changed) ++c.changed;
+            if (o == render::SocketOutcome::failed || o == render::SocketOutcome::rolled_back) ++c.failed;
+            if (o == render::SocketOutcome::gone) ++c.gone;
+        }
+        c.gone += prep.gone.size();
+        return c;
+    }
+
+    void restore(std::vector<Restore>& restores) override {
+        std::vector<std::int32_t> pids;
+        for (const auto& x : restores) pids.push_back(x.socket.pid);
+        // A process that exited took its sockets with it: only namespaces still seen count.
+        auto views = read_namespaces(pids, true);
+        for (auto& x : restores) {
+            x.report.item.socket = x.socket;
+            x.report.item.after = x.target;
+            x.report.outcome = render::SocketOutcome::gone;
+            x.report.before_read = false;
+        }
+        if (!views) {
+            for (auto& x : restores) {
+                x.report.outcome = render::SocketOutcome::failed;
+                x.report.error = views.error().front();
+            }
+            return;
+        }
+        for (std::size_t ns = 0; ns < views->size(); ++ns) {
+            const auto& view = (*views)[ns];
+            std::unordered_map<std::uint64_t, const KernelSocket*> by_inode, by_cookie;
+            for (const auto& s : view.sockets) {
+                if (s.inode) by_inode.emplace(s.inode, &s);
+                by_cookie.emplace(s.cookie, &s);
+            }
+            PassWrites writes;
+            std::vector<Restore*> touched;
+            for (auto& x : restores) {
+                const auto& index = x.socket.inode ? by_inode : by_cookie;
+                auto found = index.find(x.socket.inode ? x.socket.inode : x.cookie);
+                if (found == index.end()) continue;
+                const KernelSocket* k = found->second;
+                const auto current = exact_options(*k, m_it->hz(), view.defaults).options;
+                x.report.item.before = current;
+                x.report.before_read = true;
+                x.cookie = k->cookie;
+                writes.add(k->cookie, write_sequence(current, x.target, x.socket.role == SocketRole::listener));
+                touched.push_back(&x);
+            }
+            if (touched.empty()) continue;
+            auto result = m_it->apply(view.target, writes);
+            const Reached reached = result ? Reached(std::move(*result)) : Reached{};
+            for (std::size_t i = 0; i < touched.size(); ++i) {
+                auto& r = touched[i]->report;
+                if (!result) {
+                    r.outcome = render::SocketOutcome::failed;
+                    r.error = result.error();
+                    continue;
+                }
+                const AppliedSocket* k = reached.find(writes.cookie(i));
+                if (!k) continue;  // closed between the two passes
+                if (k->writes_done == writes.writes(i).size()) {
+                    r.outcome = render::SocketOutcome::restored;
+                } else {
+                    r.outcome = render::SocketOutcome::failed;
+                    r.error = write_error(writes.writes(i), *k);
+                }
+            }
+        }
+    }
+
+    void prefetch(const std::vector<std::int32_t>& pids) override {
+        m_pass.reset();  // a watch's earlier pass
+        m_prefetch = std::async(std::launch::async, [this, pids] { return read_namespaces(pids); });
+    }
+
+    // The targets from the prefetched pass: its records have what a sock_diag dump of the
+    // namespaces would give (a dump of 500k sockets costs about as much as the pass).
+    std::optional<std::expected<std::vector<sys::FoundSocket>, Errors>> find_in_pass(
+        const sys::SocketSelection& selection, const sys::SocketOwnerIndex& owners) override {
+        if (!m_pass && m_prefetch.valid()) m_pass = m_prefetch.get();
+        if (!m_pass) return std::nullopt;
+        if (!*m_pass) return std::unexpected(m_pass->error());
+        std::vector<sys::FoundSocket> found;
+        for (const auto& view : **m_pass) {
+            ListenerIndex listeners;
+            for (const auto& k : view.sockets)
+                if (k.state == static_cast<std::uint8_t>(TcpState::listen)) listeners.add(k.local);
+            for (const auto& k : view.sockets) {
+                // What the dump asks for: listening and connected sockets, each with its file.
+                if (!k.inode || !(k_default_inspect_states & state_bit(static_cast<TcpState>(k.state)))) continue;
+                const sys::SocketOwner* owner = owners.find(k.inode);
+                if (!owner) continue;
+                sys::FoundSocket f;
+                f.ref = SocketRef{owner->pid, owner->fd, k.inode, listeners.role_of(k.state, k.local), k.state, k.local, k.peer};
+                f.timer = static_cast<std::uint8_t>(k.timer);
+                f.expires_ms = static_cast<std::uint32_t>(std::uint64_t{k.timer_jiffies} * 1000 / m_it->hz());
+                if (selection.matches(f.ref)) found.push_back(f);
+            }
+        }
+        return found;
+    }
+
+    std::optional<std::vector<SocketFile>> socket_files() override {
+        auto files = m_it->socket_files();
+        if (!files) return std::nullopt;
+        return std::move(*files);
+    }
+
+private:
+    static render::SocketReport gone(const SocketRef& ref, const std::string& why) {
+        render::SocketReport r;
+        r.item.socket = ref;
+        r.outcome = render::SocketOutcome::gone;
+        r.before_read = false;
+        r.error = Error{"socket " + std::to_string(ref.inode), why};
+        return r;
+    }
+
+    // The sockets an apply pass reached, by cookie.
+    using Reached = CookieIndex<AppliedSocket>;
+
+    static Error write_error(const std::vector<OptionWrite>& writes, const AppliedSocket& k) {
+        const std::string option = k.writes_done < writes.size() ? socket_option_name(writes[k.writes_done].option) : "?";
+        return {"bpf_setsockopt " + option, sys::errno_text(static_cast<int>(k.write_errno)), static_cast<int>(k.write_errno)};
+    }
+
+    // The namespaces of `pids`, each read once. Not seeing a process's namespace is a
+    // refusal (nothing changes) unless `skip_missing` (undo: the process may have exited).
+    std::expected<std::vector<NetnsView>, Errors> read_namespaces(const std::vector<std::int32_t>& pids,
+                                                                 bool skip_missing = false) {
+        Errors warnings;
+        auto targets = sys::namespaces_of(pids, warnings);
+        if (!warnings.empty() && !skip_missing) return std::unexpected(warnings);
+        std::vector<NetnsView> views;
+        for (auto& t : targets) {
+            auto defaults = sys::read_keepalive_defaults(t);
+            if (!defaults) return std::unexpected(Errors{defaults.error()});
+            auto sockets = m_it->read(t);
+            if (!sockets) return std::unexpected(Errors{sockets.error()});
+            views.push_back({std::move(t), *defaults, std::move(*sockets)});
+        }
+        return views;
+    }
+
+    // One apply pass for the namespace, then a rollback pass for sockets a write failed on.
+    void change_in(const sys::NetnsTarget& ns, std::vector<PreparedSocket*>& sockets) {
+        PassWrites writes;
+        for (auto* s : sockets) {
+            const auto& item = s->report.item;
+            writes.add(s->cookie, write_sequence(item.before, item.after, item.socket.role == SocketRole::listener));
+        }
+        auto result = m_it->apply(ns, writes);
+        if (!result) {
+            for (auto* s : sockets) {
+                s->report.outcome = render::SocketOutcome::failed;
+                s->report.error = result.error();
+            }
+            return;
+        }
+        PassWrites rollbacks;
+        std::vector<PreparedSocket*> rolled;
+        const Reached reached(std::move(*result));
+        for (std::size_t i = 0; i < sockets.size(); ++i) {
+            auto& r = sockets[i]->report;
+            const AppliedSocket* k = reached.find(writes.cookie(i));
+            if (!k) {
+                r.outcome = render::SocketOutcome::gone;
+                r.error = Error{"socket", "closed before the BPF pass reached it"};
+                continue;
+            }
+            if (k->writes_done == writes.writes(i).size()) {
+                r.outcome = render::SocketOutcome::changed;
+                continue;
+            }
+            r.outcome = render::SocketOutcome::failed;
+            r.error = write_error(writes.writes(i), *k);
+            auto back = rollback_sequence(r.item.before, writes.writes(i), k->writes_done);
+            if (back.empty()) continue;
+            rollbacks.add(writes.cookie(i), back);
+            rolled.push_back(sockets[i]);
+        }
+        if (!rolled.empty()) {
+            auto back = m_it->apply(ns, rollbacks);
+            const Reached put_back = back ? Reached(std::move(*back)) : Reached{};
+            for (std::size_t i = 0; i < rolled.size(); ++i) {
+                const AppliedSocket* k = put_back.find(rollbacks.cookie(i));
+                if (k && k->writes_done == rollbacks.writes(i).size())
+                    rolled[i]->report.outcome = render::SocketOutcome::rolled_back;
+                else
+                    rolled[i]->report.error->why += "; putting it back failed too";
+            }
+        }
+        // Each record of the apply pass was read under the socket's lock after its writes:
+        // what the kernel holds now, checked without another pass.
+        auto defaults = sys::read_keepalive_defaults(ns);
+        if (!defaults) return;
+        for (std::size_t i = 0; i < sockets.size(); ++i) {
+            auto& r = sockets[i]->report;
+            if (r.outcome != render::SocketOutcome::changed) continue;
+            const auto have = exact_options(*reached.find(writes.cookie(i)), m_it->hz(), *defaults).options;
+            if (!(have == r.item.after)) {
+                r.outcome = render::SocketOutcome::failed;
+                r.error = Error{"verification", "the kernel shows other values after the pass"};
+            }
+        }
+    }
+
+    std::unique_ptr<sys::SocketIterator> m_it;
+    std::set<std::uint64_t> m_queued;
+    std::future<std::expected<std::vector<NetnsView>, Errors>> m_prefetch;
+    std::optional<std::expected<std::vector<NetnsView>, Errors>> m_pass;  // m_prefetch's, once waited for
+
+    // The prefetched pass, once.
+    std::optional<std::expected<std::vector<NetnsView>, Errors>> prefetched() {
+        if (!m_pass && m_prefetch.valid()) m_pass = m_prefetch.get();
+        auto pass = std::move(m_pass);
+        m_pass.reset();
+        return pass;
+    }
+};
+}  // namespace
+
+std::unique_ptr<SocketEngine> make_bpf_engine(std::unique_ptr<sys::SocketIterator> iterator) {
+    return std::make_unique<BpfEngine>(std::move(iterator));
+}
+
+}  // namespace kt::engine

@@ -1,0 +1,41 @@
+#include "engine/verify_sockets.hpp"
+
+#include "core/change/timer_check.hpp"
+#include "engine/targets.hpp"
+
+namespace kt::engine {
+
+std::expected<VerifyOutcome, Errors> verify_sockets(const TargetOptions& target, const Profile& p) {
+    if (!target.any_process())
+        return std::unexpected(Errors{{"target", "give a target: --pid PID, --comm NAME or --cgroup PATH"}});
+    auto selection = socket_selection(target);
+    if (!selection) return std::unexpected(Errors{selection.error()});
+    auto engine = choose_engine(target.engine);
+    if (!engine) return std::unexpected(Errors{engine.error()});
+    auto found = find_engine_targets(target, *selection, **engine);
+    if (!found) return std::unexpected(found.error());
+    auto prep = (*engine)->prepare(found->sockets, p, found->queue_listeners, *selection);
+    if (!prep) return std::unexpected(prep.error());
+
+    VerifyOutcome out;
+    out.engine = (*engine)->name();
+    out.reports.reserve(prep->sockets.size() + prep->gone.size());
+    for (auto& s : prep->sockets) {
+        auto r = std::move(s.report);
+        // A connection still in an accept queue was not in the sock_diag dump: no timer seen.
+        const bool timer_seen = s.found.ref.inode != 0;
+        if (timer_seen)
+            if (auto finding = check_keepalive_timer(s.found.ref.state, static_cast<DiagTimer>(s.found.timer),
+                                                     s.found.expires_ms, p))
+                r.notes.push_back(*finding);
+        const bool ok = r.item.drift == 0 && r.notes.empty();
+        r.outcome = ok ? render::SocketOutcome::compliant : render::SocketOutcome::drift;
+        (ok ? out.compliant : out.drift)++;
+        out.reports.push_back(std::move(r));
+    }
+    out.gone = prep->gone.size();
+    out.reports.insert(out.reports.end(), prep->gone.begin(), prep->gone.end());
+    return out;
+}
+
+}  // namespace kt::engine

@@ -1,0 +1,208 @@
+#include "core/socket/kernel_socket.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "bpf/kt_bpf_shared.h"
+#include "core/socket/ip_text.hpp"
+
+namespace kt {
+namespace {
+
+std::vector<std::uint8_t> bytes_of(const std::vector<kt_socket_record>& records) {
+    std::vector<std::uint8_t> out(records.size() * sizeof(kt_socket_record));
+    if (!records.empty()) std::memcpy(out.data(), records.data(), out.size());
+    return out;
+}
+
+kt_socket_record listener_record() {
+    kt_socket_record r{};
+    r.cookie = 4391847;
+    r.netns_inode = 4026531833u;
+    r.inode = 7963861;
+    r.family = 2;
+    r.state = 10;
+    r.local_port = 33047;
+    const std::uint8_t loopback[4] = {127, 0, 0, 1};
+    std::memcpy(r.local_addr, loopback, 4);
+    r.keepalive_time = 33 * 250;  // TCP_KEEPIDLE 33 at HZ 250
+    return r;
+}
+
+TEST(KernelSocketTest, RecordsDecodeToAddressesPortsAndRawJiffies) {
+    auto v6 = listener_record();
+    v6.family = 10;
+    v6.state = 1;
+    v6.inode = 0;
+    const auto mapped = parse_ip_address("::ffff:127.0.0.1");
+    std::memcpy(v6.local_addr, mapped->bytes.data(), 16);
+    std::memcpy(v6.peer_addr, mapped->bytes.data(), 16);
+    v6.peer_port = 40030;
+    v6.keepalive = 1;
+    v6.probes = 4;
+    v6.user_timeout_ms = 360000;
+    auto sockets = parse_kernel_sockets(bytes_of({listener_record(), v6}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    ASSERT_EQ(sockets->size(), 2u);
+    EXPECT_EQ(endpoint_string((*sockets)[0].local), "127.0.0.1:33047");
+    EXPECT_EQ((*sockets)[0].idle_jiffies, 8250u);
+    EXPECT_EQ((*sockets)[0].cookie, 4391847u);
+    EXPECT_EQ(endpoint_string((*sockets)[1].peer), "[::ffff:127.0.0.1]:40030");
+    EXPECT_TRUE((*sockets)[1].keepalive);
+    EXPECT_EQ((*sockets)[1].count, 4);
+    EXPECT_EQ((*sockets)[1].user_timeout_ms, 360000u);
+}
+
+TEST(KernelSocketTest, APartialRecordOrAnUnknownFamilyIsAnError) {
+    auto bytes = bytes_of({listener_record()});
+    bytes.pop_back();
+    auto partial = parse_kernel_sockets(bytes);
+    ASSERT_FALSE(partial.has_value());
+    EXPECT_NE(partial.error().why.find("not a whole number of 104-byte records"), std::string::npos);
+    auto odd = listener_record();
+    odd.family = 1;
+    EXPECT_FALSE(parse_kernel_sockets(bytes_of({odd})).has_value());
+    EXPECT_TRUE(parse_kernel_sockets({}).value().empty());
+}
+
+TEST(KernelSocketTest, ZeroMeansInheritedFromTheNamespaceAndJiffiesBecomeSeconds) {
+    KernelSocket k;
+    k.idle_jiffies = 33 * 100;  // HZ 100
+    const auto e = exact_options(k, 100, {600, 20, 5});
+    EXPECT_EQ(e.options.idle_seconds, 33u);
+    EXPECT_FALSE(e.idle_inherited);
+    EXPECT_EQ(e.options.interval_seconds, 20u);
+    EXPECT_TRUE(e.interval_inherited);
+    EXPECT_EQ(e.options.count, 5u);
+    EXPECT_TRUE(e.count_inherited);
+    EXPECT_FALSE(e.options.keepalive);
+}
+
+TEST(KernelSocketTest, OptionsOnlyRecordsGiveTheCookieAndTheOptions) {
+    kt_options_record r{};
+    r.cookie = 77;
+    r.keepalive = 1;
+    r.keepalive_time = 41 * 250;
+    r.probes = 5;
+    r.user_timeout_ms = 12000;
+    std::vector<std::uint8_t> bytes(2 * sizeof r);
+    std::memcpy(bytes.data(), &r, sizeof r);
+    std::memcpy(bytes.data() + sizeof r, &r, sizeof r);
+    auto sockets = parse_socket_options_records(bytes);
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    ASSERT_EQ(sockets->size(), 2u);
+    const auto e = exact_options((*sockets)[1], 250, KeepaliveDefaults{});
+    EXPECT_EQ((*sockets)[1].cookie, 77u);
+    EXPECT_TRUE(e.options.keepalive);
+    EXPECT_EQ(e.options.idle_seconds, 41u);
+    EXPECT_TRUE(e.interval_inherited);
+    EXPECT_EQ(e.options.count, 5u);
+    EXPECT_EQ(e.options.user_timeout_ms, 12000u);
+    bytes.pop_back();
+    EXPECT_FALSE(parse_socket_options_records(bytes).has_value());
+}
+
+TEST(KernelSocketTest, TheRecordCarriesTheTimerSockDiagWouldReport) {
+    auto r = listener_record();
+    r.state = 1;
+    r.timer = 2;  // keepalive
+    r.timer_jiffies = 500;
+    auto sockets = parse_kernel_sockets(bytes_of({r}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    EXPECT_EQ(sockets->front().timer, DiagTimer::keepalive);
+    EXPECT_EQ(sockets->front().timer_jiffies, 500u);
+    r.timer = 3;  // TIME_WAIT's, which the iterator never reports
+    EXPECT_TRUE(parse_kernel_sockets(bytes_of({r})).has_value());
+    r.timer = 5;
+    auto bad = parse_kernel_sockets(bytes_of({r}));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().why.find("has timer 5"), std::string::npos) << bad.error().why;
+}
+
+TEST(KernelSocketTest, AppliedRecordsGiveTheOptionsAndHowManyWritesWentThrough) {
+    kt_applied_record done{};
+    done.options.cookie = 9;
+    done.options.keepalive = 1;
+    done.options.keepalive_time = 60 * 250;
+    done.options.keepalive_intvl = 10 * 250;
+    done.options.probes = 4;
+    done.writes_done = 5;
+    kt_applied_record refused = done;
+    refused.options.cookie = 10;
+    refused.options.keepalive = 0;
+    refused.writes_done = 2;
+    refused.write_errno = 22;
+    std::vector<std::uint8_t> bytes(2 * sizeof done);
+    std::memcpy(bytes.data(), &done, sizeof done);
+    std::memcpy(bytes.data() + sizeof done, &refused, sizeof refused);
+    auto sockets = parse_applied_sockets(bytes);
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    ASSERT_EQ(sockets->size(), 2u);
+    const auto& a = (*sockets)[0];
+    EXPECT_EQ(a.cookie, 9u);
+    EXPECT_EQ(a.writes_done, 5u);
+    EXPECT_EQ(a.write_errno, 0u);
+    const auto e = exact_options(a, 250, KeepaliveDefaults{});
+    EXPECT_TRUE(e.options.keepalive);
+    EXPECT_EQ(e.options.idle_seconds, 60u);
+    EXPECT_EQ(e.options.interval_seconds, 10u);
+    EXPECT_EQ(e.options.count, 4u);
+    const auto& b = (*sockets)[1];
+    EXPECT_EQ(b.cookie, 10u);
+    EXPECT_FALSE(b.keepalive);
+    EXPECT_EQ(b.writes_done, 2u);
+    EXPECT_EQ(b.write_errno, 22u);
+    bytes.pop_back();
+    auto partial = parse_applied_sockets(bytes);
+    ASSERT_FALSE(partial.has_value());
+    EXPECT_NE(partial.error().why.find("not a whole number of 32-byte records"), std::string::npos);
+}
+
+// What tcp_get_info computes from the same fields: jiffies ago become milliseconds ago, the RTO
+// microseconds, and the retransmission counters pass through.
+TEST(KernelSocketTest, TheRecordGivesWhatTcpInfoWouldReport) {
+    auto r = listener_record();
+    r.state = 1;
+    r.idle_rcv_jiffies = 2500;  // 10 s at HZ 250
+    r.idle_snd_jiffies = 750;   // 3 s
+    r.idle_ack_jiffies = 1;     // 4 ms
+    r.packets_out = 3;
+    r.probes_out = 2;
+    r.rto_jiffies = 51;  // 204 ms
+    r.retransmits = 4;
+    r.backoff = 3;
+    r.total_retrans = 17;
+    auto sockets = parse_kernel_sockets(bytes_of({r}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    const TcpInfo i = tcp_info_of(sockets->front(), 250);
+    EXPECT_EQ(i.last_data_recv_ms, 10000u);
+    EXPECT_EQ(i.last_data_sent_ms, 3000u);
+    EXPECT_EQ(i.last_ack_recv_ms, 4u);
+    EXPECT_EQ(i.idle_ms(), 4u);
+    EXPECT_EQ(i.unacked, 3u);
+    EXPECT_EQ(i.probes, 2);
+    EXPECT_EQ(i.rto_us, 204000u);
+    EXPECT_EQ(i.retransmits, 4);
+    EXPECT_EQ(i.backoff, 3);
+    EXPECT_EQ(i.total_retrans, 17u);
+    // HZ 1000: jiffies are milliseconds.
+    EXPECT_EQ(tcp_info_of(sockets->front(), 1000).last_data_recv_ms, 2500u);
+}
+
+TEST(KernelSocketTest, OnlyConnectedSocketsWithoutAFileAreInAnAcceptQueue) {
+    KernelSocket k;
+    k.state = 1;  // established, no file
+    EXPECT_TRUE(in_accept_queue(k));
+    k.state = 8;  // close-wait: the peer closed before accept()
+    EXPECT_TRUE(in_accept_queue(k));
+    k.state = 4;  // fin-wait-1: an orphan the process closed
+    EXPECT_FALSE(in_accept_queue(k));
+    k.state = 1;
+    k.inode = 12;
+    EXPECT_FALSE(in_accept_queue(k));
+}
+
+}  // namespace
+}  // namespace kt
