@@ -2,8 +2,8 @@
 // a network namespace's defaults.
 #include <memory>
 
-#include "cli/apply_sockets.hpp"
-#include "cli/apply_sysctl.hpp"
+#include "cli/cmd_apply_sockets.hpp"
+#include "cli/cmd_apply_sysctl.hpp"
 #include "cli/command.hpp"
 #include "cli/number_option.hpp"
 #include "sys/output.hpp"

@@ -1,3 +1,4 @@
+// Layer engine: the engines and the scans that drive them, between cli/ and sys/.
 // How apply, verify and undo reach sockets, behind one small interface: pidfd_getfd copies
 // of the owners' descriptors, or the BPF socket iterator (one pass per network namespace,
 // accept queues included). Commands plan and report the same way whichever runs.

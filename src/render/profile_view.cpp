@@ -11,18 +11,18 @@ std::string keepalive_triplet(const KeepaliveSettings& ka) {
            std::to_string(ka.count);
 }
 
-namespace {
-std::string user_timeout_text(const Profile& p) {
-    if (!p.user_timeout_ms) return "-";
-    if (*p.user_timeout_ms == 0) return "off";
-    return format_duration_ms(*p.user_timeout_ms);
-}
-
 nlohmann::json keepalive_json(const KeepaliveSettings& ka) {
     return {{"enabled", ka.enabled},
             {"idle_seconds", ka.idle_seconds},
             {"interval_seconds", ka.interval_seconds},
             {"count", ka.count}};
+}
+
+namespace {
+std::string user_timeout_text(const Profile& p) {
+    if (!p.user_timeout_ms) return "-";
+    if (*p.user_timeout_ms == 0) return "off";
+    return format_duration_ms(*p.user_timeout_ms);
 }
 
 nlohmann::json detection_json(const Detection& d) {

@@ -24,6 +24,9 @@ nlohmann::json budget_json(std::span<const BudgetLine> budget);
 // "60/20/2" (idle/interval/count) or "off".
 std::string keepalive_triplet(const KeepaliveSettings& ka);
 
+// {"enabled", "idle_seconds", "interval_seconds", "count"}: a profile's keepalive in JSON.
+nlohmann::json keepalive_json(const KeepaliveSettings& ka);
+
 std::string detection_text(const Detection& d);
 
 }  // namespace kt::render

@@ -1,5 +1,6 @@
 #include "render/snippet_view.hpp"
 
+#include "render/profile_view.hpp"
 #include "render/table.hpp"
 
 namespace kt::render {
@@ -54,11 +55,7 @@ nlohmann::json rendering_json(const Profile& p, std::string_view target, const R
             {"profile",
              {{"name", p.name},
               {"source", p.source},
-              {"keepalive",
-               {{"enabled", p.keepalive.enabled},
-                {"idle_seconds", p.keepalive.idle_seconds},
-                {"interval_seconds", p.keepalive.interval_seconds},
-                {"count", p.keepalive.count}}},
+              {"keepalive", keepalive_json(p.keepalive)},
               {"user_timeout_ms", optional_json(p.user_timeout_ms)}}},
             {"target", target},
             {"side", side_name(o.side)},

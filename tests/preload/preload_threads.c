@@ -3,7 +3,8 @@
  * keepalive values before and after connect(), while 4 threads accept. It checks that the
  * hooks preserve errno (on success, and ECONNREFUSED on failure), keeps each thread's last
  * four connections open, and, given a number HIGH_FD as argument, one more connection that set
- * its own TCP_KEEPIDLE on that fd (above the library's tracked range). Prints "port P", then
+ * its own TCP_KEEPIDLE on that fd (above the library's tracked range), and one that set its
+ * own values on a low fd before the storm. Prints "port P", then
  * "done V" (V: errno violations) and waits to be killed. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -94,6 +95,16 @@ int main(int argc, char** argv) {
     g_port = ntohs(a.sin_port);
     printf("port %u\n", g_port);
     fflush(stdout);
+    if (high_fd > 0) {
+        /* A tracked fd that surely stays below the range: the storm's accepted connections
+         * take most low fd numbers, so the workers' kept ones may all end up above it. */
+        int low = socket(AF_INET, SOCK_STREAM, 0);
+        int v = 99;
+        setsockopt(low, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
+        if (connect(low, (struct sockaddr*)&a, sizeof a) != 0) return 6;
+        v = 7;
+        setsockopt(low, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof v);
+    }
     pthread_t acceptors[4], workers[THREADS];
     for (long i = 0; i < 4; ++i) pthread_create(&acceptors[i], NULL, acceptor, NULL);
     for (long i = 0; i < THREADS; ++i) pthread_create(&workers[i], NULL, worker, (void*)i);

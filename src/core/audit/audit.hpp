@@ -1,3 +1,4 @@
+// Wing core/audit: keepalive traps in proxy configurations, the live cross-check. The last wing.
 // `audit`: what keepalive a proxy configuration gives each listener, server block, frontend,
 // backend and upstream, and the rules of PROXY-CONFIGS.md §10 it breaks. Pure functions of the
 // parsed configuration, the network namespace's defaults and the path in front of the proxy.

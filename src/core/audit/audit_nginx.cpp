@@ -297,10 +297,10 @@ struct NginxAudit {
         return "server";
     }
 
-    void audit_http_server(const Block& http, const NginxDirective& server) {
-        Chain chain{&http, &server.block};
-        AuditedObject o;
-        o.kind = "nginx server";
+    // An http or stream server's object: what it is, where, and the TCP keepalive of its first
+    // listen (the one a fix edits); every listen is checked. Returns that first listen.
+    const NginxDirective* server_object(AuditedObject& o, const char* kind, const NginxDirective& server) {
+        o.kind = kind;
         o.name = server_name(server);
         o.at = server.at;
         const NginxDirective* first_listen = nullptr;
@@ -310,6 +310,24 @@ struct NginxAudit {
                 if (!first_listen) first_listen = &d;
             }
         o.tcp = first_listen ? listen_keepalive(*first_listen) : EffectiveKeepalive{false, 0, 0, 0, {}, "off"};
+        return first_listen;
+    }
+
+    // The server's idle timeout (`directive`) against the path in front of it.
+    void check_server_path(AuditedObject& o, std::optional<std::uint64_t> idle_ms, const std::string& directive,
+                           const NginxDirective* first_listen, const char* default_port) {
+        if (!idle_ms || context.path.empty()) return;
+        const std::string listen_line = first_listen ? so_keepalive_fix(*first_listen, fix_values())
+                                                     : "listen " + std::string(default_port) + " so_keepalive=60:10:6;\n";
+        audit_detail::check_path(
+            o, idle_ms, directive, context.path, "nginx",
+            [&](std::uint64_t s) { return directive + " " + std::to_string(s) + "s;\n"; }, listen_line, report.findings);
+    }
+
+    void audit_http_server(const Block& http, const NginxDirective& server) {
+        Chain chain{&http, &server.block};
+        AuditedObject o;
+        const auto* first_listen = server_object(o, "nginx server", server);
         const auto* timeout = inherited(chain, "keepalive_timeout");
         const auto idle_ms = timeout ? parse_nginx_time_ms(first_arg(timeout), false) : std::optional<std::uint64_t>(75000);
         const auto* requests = inherited(chain, "keepalive_requests");
@@ -319,44 +337,22 @@ struct NginxAudit {
         o.settings.push_back({"keepalive_time", time ? first_arg(time) : "1h (default)"});
         check_requests(server.block, "server " + o.name);
         check_socket_keepalive(server.block);
-        if (idle_ms && *idle_ms > 0 && !context.path.empty()) {
-            const std::string listen_line = first_listen ? so_keepalive_fix(*first_listen, fix_values())
-                                                         : "listen 80 so_keepalive=60:10:6;\n";
-            audit_detail::check_path(
-                o, idle_ms, "keepalive_timeout", context.path, "nginx",
-                [](std::uint64_t s) { return "keepalive_timeout " + std::to_string(s) + "s;\n"; }, listen_line,
-                report.findings);
-        }
+        // keepalive_timeout 0 turns keepalive off: no connection is left idle to judge.
+        if (idle_ms != 0u) check_server_path(o, idle_ms, "keepalive_timeout", first_listen, "80");
         report.objects.push_back(std::move(o));
         walk_locations(chain, server.block);
     }
 
     void audit_stream_server(const NginxDirective& server) {
         AuditedObject o;
-        o.kind = "nginx stream server";
-        o.name = server_name(server);
-        o.at = server.at;
-        const NginxDirective* first_listen = nullptr;
-        for (const auto& d : server.block)
-            if (d.name == "listen") {
-                check_listen(d);
-                if (!first_listen) first_listen = &d;
-            }
-        o.tcp = first_listen ? listen_keepalive(*first_listen) : EffectiveKeepalive{false, 0, 0, 0, {}, "off"};
+        const auto* first_listen = server_object(o, "nginx stream server", server);
         const auto* timeout = find_in(server.block, "proxy_timeout");
         const auto idle_ms = timeout ? parse_nginx_time_ms(first_arg(timeout), false) : std::optional<std::uint64_t>(600000);
         o.settings.push_back({"proxy_timeout", timeout ? first_arg(timeout) : "10m (default)"});
         if (const auto* ka = find_in(server.block, "proxy_socket_keepalive"))
             o.settings.push_back({"proxy_socket_keepalive", first_arg(ka)});
         check_socket_keepalive(server.block);
-        if (idle_ms && !context.path.empty()) {
-            const std::string listen_line = first_listen ? so_keepalive_fix(*first_listen, fix_values())
-                                                         : "listen 5432 so_keepalive=60:10:6;\n";
-            audit_detail::check_path(
-                o, idle_ms, "proxy_timeout", context.path, "nginx",
-                [](std::uint64_t s) { return "proxy_timeout " + std::to_string(s) + "s;\n"; }, listen_line,
-                report.findings);
-        }
+        check_server_path(o, idle_ms, "proxy_timeout", first_listen, "5432");
         report.objects.push_back(std::move(o));
     }
 

@@ -1,3 +1,4 @@
+// Wing core/change: plans and records of changes to sockets and programs. May include the wings up to profile.
 // Plans for putting a profile on sockets: what each socket has, what it should have, and
 // the exact sequence of setsockopt calls that gets it there without a probe burst.
 #pragma once

@@ -1,3 +1,4 @@
+// Wing core/config: readers of other programs' configurations. May include the wings up to timewait.
 // What proxy configuration parsers share: where a token came from, and how included files are
 // found. Parsers work on text; reading files and expanding globs is the caller's (src/sys).
 #pragma once

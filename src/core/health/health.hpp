@@ -1,3 +1,4 @@
+// Wing core/health: verdicts per connection, roll-ups, probe. May include the wings up to change.
 // Connection health: one verdict per connected socket, judged from what sock_diag and
 // tcp_info say and the middleboxes on its path. Pure: records and values in, verdicts out.
 #pragma once

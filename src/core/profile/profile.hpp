@@ -1,3 +1,4 @@
+// Wing core/profile: profiles, the middlebox catalogue, paths, budgets. May include: text, socket.
 // Keepalive profiles: what to put on a socket (or a netns's defaults), and what path it is for.
 #pragma once
 

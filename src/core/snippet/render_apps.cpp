@@ -88,11 +88,7 @@ Rendering go_before_1_23(const Profile& p, const RenderOptions& o, const GoVersi
     s.caveats.push_back({CaveatKind::version, "for Go " + num(v.major) + "." + num(v.minor) +
                                                   ", before net.KeepAliveConfig (1.23); Linux only (syscall's "
                                                   "TCP_KEEP* constants)."});
-    Rendering r;
-    r.snippets.push_back(std::move(s));
-    if (wants_downstream(o)) r.effective.push_back(profile_values(p, Side::downstream, ut.has_value()));
-    if (wants_upstream(o)) r.effective.push_back(profile_values(p, Side::upstream, ut.has_value()));
-    return r;
+    return one_snippet(std::move(s), p, o, ut.has_value());
 }
 
 Rendering go(const Profile& p, const RenderOptions& o) {
@@ -132,11 +128,7 @@ Rendering go(const Profile& p, const RenderOptions& o) {
                              "needs golang.org/x/sys/unix; accepted connections inherit it from "
                              "the listener."});
     s.caveats.push_back({CaveatKind::version, "net.KeepAliveConfig needs Go 1.23."});
-    Rendering r;
-    r.snippets.push_back(std::move(s));
-    if (wants_downstream(o)) r.effective.push_back(profile_values(p, Side::downstream, ut.has_value()));
-    if (wants_upstream(o)) r.effective.push_back(profile_values(p, Side::upstream, ut.has_value()));
-    return r;
+    return one_snippet(std::move(s), p, o, ut.has_value());
 }
 
 Rendering java(const Profile& p, const RenderOptions& o) {
@@ -166,11 +158,7 @@ Rendering java(const Profile& p, const RenderOptions& o) {
     s.caveats.push_back({CaveatKind::version,
                          "TCP_KEEPIDLE, TCP_KEEPINTERVAL and TCP_KEEPCOUNT of "
                          "jdk.net.ExtendedSocketOptions need JDK 11 (Linux and macOS)."});
-    Rendering r;
-    r.snippets.push_back(std::move(s));
-    if (wants_downstream(o)) r.effective.push_back(profile_values(p, Side::downstream, false));
-    if (wants_upstream(o)) r.effective.push_back(profile_values(p, Side::upstream, false));
-    return r;
+    return one_snippet(std::move(s), p, o, false);
 }
 
 Rendering netty(const Profile& p, const RenderOptions& o) {
@@ -203,11 +191,7 @@ Rendering netty(const Profile& p, const RenderOptions& o) {
                          "EpollServerSocketChannel or EpollSocketChannel). On NIO, NioChannelOption.of("
                          "ExtendedSocketOptions.TCP_KEEPIDLE) and its siblings (JDK 11, not verified) give idle, "
                          "interval and count but no user timeout."});
-    Rendering r;
-    r.snippets.push_back(std::move(s));
-    if (wants_downstream(o)) r.effective.push_back(profile_values(p, Side::downstream, true));
-    if (wants_upstream(o)) r.effective.push_back(profile_values(p, Side::upstream, true));
-    return r;
+    return one_snippet(std::move(s), p, o, true);
 }
 
 }  // namespace kt::render_family

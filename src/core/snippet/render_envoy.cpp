@@ -61,11 +61,9 @@ Snippet listener(const Profile& p, bool typed_field) {
 }
 
 Snippet cluster(const Profile& p) {
-    Snippet s;
-    s.title = "cluster (upstream)";
-    s.where = "your cluster (static_resources.clusters or CDS): keep its type and load_assignment";
-    s.syntax = "yaml";
-    s.body = "clusters:\n- name: backend\n";
+    Snippet s = yaml_snippet("cluster (upstream)",
+                             "your cluster (static_resources.clusters or CDS): keep its type and load_assignment",
+                             "clusters:\n- name: backend\n");
     if (p.keepalive.enabled) {
         s.body += "  upstream_connection_options:\n    tcp_keepalive: " + tcp_keepalive_map(p) + "\n";
         s.caveats.push_back(k_seconds);

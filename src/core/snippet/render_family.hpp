@@ -53,11 +53,21 @@ std::string duration_text(std::uint64_t ms);
 // The profile's own values on `side`, with or without its user timeout.
 EffectiveValues profile_values(const Profile& p, Side side, bool with_user_timeout);
 
+// A rendering of one snippet that gives the profile's values on every side `o` asks for.
+Rendering one_snippet(Snippet s, const Profile& p, const RenderOptions& o, bool with_user_timeout);
+
 // The caveat for a target with no TCP_USER_TIMEOUT setting, when the profile has one.
 std::optional<Caveat> no_user_timeout(const Profile& p, std::string_view why);
 
 // The caveat for a profile that turns keepalive off on a target where off is the default.
 Caveat off_by_default(std::string_view what);
+
+// For a profile that turns keepalive off where off is the default: a YAML snippet that says
+// to remove `remove`, titled for `what`.
+Snippet nothing_to_set(std::string_view what, std::string_view remove);
+
+// A Kubernetes or control-plane resource: YAML, applied `where`.
+Snippet yaml_snippet(std::string title, std::string where, std::string body);
 
 // Envoy `SocketOption` entries for the profile, one flow mapping a line, each line starting
 // with `indent` ("- {description: ..., level: 6, name: 4, int_value: 240, state: STATE_PREBIND}").

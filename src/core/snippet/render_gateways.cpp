@@ -4,27 +4,16 @@
 namespace kt::render_family {
 
 namespace {
-Snippet nothing_to_set(std::string_view what, std::string_view remove) {
-    Snippet s;
-    s.title = std::string(what) + ": nothing to set";
-    s.syntax = "yaml";
-    s.body = "# remove " + std::string(remove) + "\n";
-    s.caveats.push_back(off_by_default(what));
-    return s;
-}
-
 Snippet traffic_policy(const Profile& p, std::string_view kind, std::string_view name, std::string_view side) {
-    Snippet s;
-    s.title = std::string(kind) + " (" + std::string(side) + ")";
-    s.where = "kubectl apply -f, with targetRefs naming your Gateway";
-    s.syntax = "yaml";
-    s.body = "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: " + std::string(kind) +
+    Snippet s = yaml_snippet(
+        std::string(kind) + " (" + std::string(side) + ")", "kubectl apply -f, with targetRefs naming your Gateway",
+        "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: " + std::string(kind) +
              "\nmetadata:\n  name: " + std::string(name) +
              "\n  namespace: default\nspec:\n  targetRefs:\n  - group: gateway.networking.k8s.io\n"
              "    kind: Gateway\n    name: eg\n  tcpKeepalive:\n    idleTime: " +
              duration_text(p.keepalive.idle_seconds * 1000ULL) +
              "\n    interval: " + duration_text(p.keepalive.interval_seconds * 1000ULL) +
-             "\n    probes: " + num(p.keepalive.count) + "\n";
+             "\n    probes: " + num(p.keepalive.count) + "\n");
     s.caveats.push_back(whole_seconds("Envoy Gateway",
                                       "converts idleTime and interval with uint32(d.Seconds()), "
                                       "truncating"));
@@ -38,15 +27,12 @@ Snippet traffic_policy(const Profile& p, std::string_view kind, std::string_view
 }
 
 Snippet gloo_gateway(const Profile& p) {
-    Snippet s;
-    s.title = "Gateway options.socketOptions (downstream)";
-    s.where =
-        "your gateway.solo.io Gateway (kubectl edit gateway -n gloo-system gateway-proxy): add options.socketOptions";
-    s.syntax = "yaml";
-    s.body =
+    Snippet s = yaml_snippet(
+        "Gateway options.socketOptions (downstream)",
+        "your gateway.solo.io Gateway (kubectl edit gateway -n gloo-system gateway-proxy): add options.socketOptions",
         "apiVersion: gateway.solo.io/v1\nkind: Gateway\nmetadata:\n  name: gateway-proxy\n  namespace: gloo-system\n"
         "spec:\n  bindAddress: '::'\n  bindPort: 8080\n  httpGateway: {}\n  options:\n    socketOptions:\n" +
-        socket_option_lines(p, "    ", true, true);
+            socket_option_lines(p, "    ", true, true));
     s.caveats.push_back({CaveatKind::scope,
                          "level 1 name 9 is SO_KEEPALIVE; level 6 names 4, 5, 6, 18 are TCP_KEEPIDLE, TCP_KEEPINTVL, "
                          "TCP_KEEPCNT (s, s, count) and TCP_USER_TIMEOUT (ms), passed to setsockopt as they are."});
@@ -55,16 +41,13 @@ Snippet gloo_gateway(const Profile& p) {
 }
 
 Snippet gloo_upstream(const Profile& p) {
-    Snippet s;
-    s.title = "Upstream connectionConfig.tcpKeepalive (upstream)";
-    s.where = "each gloo.solo.io Upstream: add spec.connectionConfig to yours";
-    s.syntax = "yaml";
-    s.body =
+    Snippet s = yaml_snippet(
+        "Upstream connectionConfig.tcpKeepalive (upstream)", "each gloo.solo.io Upstream: add spec.connectionConfig to yours",
         "apiVersion: gloo.solo.io/v1\nkind: Upstream\nmetadata:\n  name: default-backend-8080\n"
         "  namespace: gloo-system\nspec:\n  kube:\n    serviceName: backend\n    serviceNamespace: default\n"
         "    servicePort: 8080\n  connectionConfig:\n    tcpKeepalive:\n      keepaliveProbes: " +
-        num(p.keepalive.count) + "\n      keepaliveTime: " + duration_text(p.keepalive.idle_seconds * 1000ULL) +
-        "\n      keepaliveInterval: " + duration_text(p.keepalive.interval_seconds * 1000ULL) + "\n";
+            num(p.keepalive.count) + "\n      keepaliveTime: " + duration_text(p.keepalive.idle_seconds * 1000ULL) +
+            "\n      keepaliveInterval: " + duration_text(p.keepalive.interval_seconds * 1000ULL) + "\n");
     s.caveats.push_back({CaveatKind::rounding,
                          "Gloo rounds keepaliveTime and keepaliveInterval up to whole seconds; "
                          "the profile's values are whole seconds, so nothing changes."});
@@ -147,11 +130,7 @@ Rendering contour(const Profile& p, const RenderOptions& o) {
                          "restart, and --watch keeps doing it for new ones (listeners Contour re-creates start at "
                          "45/5/9 until the next pass). The application's own keepalive on its accepted connections is "
                          "the other way for the upstream side."});
-    Rendering r;
-    r.snippets.push_back(std::move(s));
-    if (wants_downstream(o)) r.effective.push_back(profile_values(p, Side::downstream, true));
-    if (wants_upstream(o)) r.effective.push_back(profile_values(p, Side::upstream, true));
-    return r;
+    return one_snippet(std::move(s), p, o, true);
 }
 
 }  // namespace kt::render_family

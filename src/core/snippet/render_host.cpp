@@ -17,6 +17,18 @@ Caveat values_only(std::string_view where) {
                                    "own; they cannot turn keepalive on or off."};
 }
 
+// For a profile that turns keepalive off: the sysctls cannot say it, in `syntax`, for `whose`.
+Rendering sysctls_cannot_turn_off(std::string_view syntax, std::string_view whose) {
+    Snippet s;
+    s.title = "nothing to set";
+    s.syntax = std::string(syntax);
+    s.body = "# keepalive is turned on and off per socket; " + std::string(whose) + " only give it values\n";
+    s.caveats.push_back({CaveatKind::cannot_express, "keepalive off: no sysctl turns keepalive off."});
+    Rendering r;
+    r.snippets.push_back(std::move(s));
+    return r;
+}
+
 EffectiveValues netns_values(const Profile& p) {
     EffectiveValues v;
     v.side = Side::both;
@@ -44,16 +56,8 @@ Snippet sysctl_snippet(const Profile& p, std::string_view for_whom) {
 }
 
 Rendering sysctl_d(const Profile& p, const RenderOptions&) {
+    if (!p.keepalive.enabled) return sysctls_cannot_turn_off("sysctl", "these sysctls");
     Rendering r;
-    if (!p.keepalive.enabled) {
-        Snippet s;
-        s.title = "nothing to set";
-        s.syntax = "sysctl";
-        s.body = "# keepalive is turned on and off per socket; these sysctls only give it values\n";
-        s.caveats.push_back({CaveatKind::cannot_express, "keepalive off: no sysctl turns keepalive off."});
-        r.snippets.push_back(std::move(s));
-        return r;
-    }
     r.snippets.push_back(sysctl_snippet(p, "every program in the namespace"));
     r.effective.push_back(netns_values(p));
     return r;
@@ -82,16 +86,7 @@ Rendering systemd_socket(const Profile& p, const RenderOptions&) {
 }
 
 Rendering kubernetes(const Profile& p, const RenderOptions&) {
-    Rendering r;
-    if (!p.keepalive.enabled) {
-        Snippet s;
-        s.title = "nothing to set";
-        s.syntax = "yaml";
-        s.body = "# keepalive is turned on and off per socket; pod sysctls only give it values\n";
-        s.caveats.push_back({CaveatKind::cannot_express, "keepalive off: no sysctl turns keepalive off."});
-        r.snippets.push_back(std::move(s));
-        return r;
-    }
+    if (!p.keepalive.enabled) return sysctls_cannot_turn_off("yaml", "pod sysctls");
     Snippet s;
     s.title = "pod sysctls, as a patch of a Deployment's pod template";
     s.where =
@@ -113,6 +108,7 @@ Rendering kubernetes(const Profile& p, const RenderOptions&) {
     s.caveats.push_back({CaveatKind::scope,
                          "sysctls is an atomic list: the patch replaces the pod's whole list, so "
                          "add any sysctls it already has."});
+    Rendering r;
     r.snippets.push_back(std::move(s));
     r.effective.push_back(netns_values(p));
     return r;

@@ -18,26 +18,26 @@ std::string keepalive_block(const Profile& p, std::string_view indent) {
            "  probes: " + num(p.keepalive.count) + "\n";
 }
 
-Caveat upstream_user_timeout(const Profile& p) {
-    return *no_user_timeout(p,
-                            "DestinationRule and MeshConfig have no field for it (it would take an EnvoyFilter "
-                            "on each cluster's upstream_bind_config, not rendered here)");
-}
-
-Snippet destination_rule(const Profile& p) {
-    Snippet s;
-    s.title = "DestinationRule (upstream)";
-    s.where = "kubectl apply -f: one per destination host, or add trafficPolicy.connectionPool.tcp to yours";
-    s.syntax = "yaml";
-    s.body =
-        "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: backend-keepalive\n"
-        "  namespace: default\nspec:\n  host: backend.default.svc.cluster.local\n  trafficPolicy:\n"
-        "    connectionPool:\n      tcp:\n" +
-        keepalive_block(p, "        ");
+// What DestinationRule and MeshConfig share: whole seconds, and no user timeout.
+void add_upstream_caveats(Snippet& s, const Profile& p) {
     s.caveats.push_back(whole_seconds("Istio",
                                       "converts time and interval with uint32(Duration.Seconds), dropping "
                                       "sub-second parts"));
-    if (user_timeout(p)) s.caveats.push_back(upstream_user_timeout(p));
+    if (user_timeout(p))
+        s.caveats.push_back(*no_user_timeout(p,
+                                             "DestinationRule and MeshConfig have no field for it (it would take an "
+                                             "EnvoyFilter on each cluster's upstream_bind_config, not rendered here)"));
+}
+
+Snippet destination_rule(const Profile& p) {
+    Snippet s = yaml_snippet(
+        "DestinationRule (upstream)",
+        "kubectl apply -f: one per destination host, or add trafficPolicy.connectionPool.tcp to yours",
+        "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: backend-keepalive\n"
+        "  namespace: default\nspec:\n  host: backend.default.svc.cluster.local\n  trafficPolicy:\n"
+        "    connectionPool:\n      tcp:\n" +
+            keepalive_block(p, "        "));
+    add_upstream_caveats(s, p);
     s.caveats.push_back({CaveatKind::scope,
                          "an application's own keepalive stops at its sidecar (istio#30658): the sidecar's connection "
                          "to the destination needs this. A DestinationRule wins over MeshConfig, which wins over the "
@@ -46,30 +46,23 @@ Snippet destination_rule(const Profile& p) {
 }
 
 Snippet mesh_config(const Profile& p) {
-    Snippet s;
-    s.title = "MeshConfig (upstream, mesh-wide default)";
-    s.where = "IstioOperator spec, or the istiod Helm values (meshConfig)";
-    s.syntax = "yaml";
-    s.body = "meshConfig:\n" + keepalive_block(p, "  ");
-    s.caveats.push_back(whole_seconds("Istio",
-                                      "converts time and interval with uint32(Duration.Seconds), dropping "
-                                      "sub-second parts"));
-    if (user_timeout(p)) s.caveats.push_back(upstream_user_timeout(p));
+    Snippet s = yaml_snippet("MeshConfig (upstream, mesh-wide default)",
+                             "IstioOperator spec, or the istiod Helm values (meshConfig)",
+                             "meshConfig:\n" + keepalive_block(p, "  "));
+    add_upstream_caveats(s, p);
     return s;
 }
 
 Snippet envoy_filter(const Profile& p, const Mesh& m) {
-    Snippet s;
-    s.title = "EnvoyFilter on the gateway's listeners (downstream)";
-    s.where = "kubectl apply -f; " + std::string(m.name) + " has no typed field for downstream keepalive";
-    s.syntax = "yaml";
-    s.body =
+    Snippet s = yaml_snippet(
+        "EnvoyFilter on the gateway's listeners (downstream)",
+        "kubectl apply -f; " + std::string(m.name) + " has no typed field for downstream keepalive",
         "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: downstream-keepalive\n"
         "  namespace: " +
         std::string(m.filter_namespace) + "\nspec:\n" + std::string(m.selector) +
         "  configPatches:\n  - applyTo: LISTENER\n    match:\n      context: GATEWAY\n    patch:\n"
         "      operation: MERGE\n      value:\n        socket_options:\n" +
-        socket_option_lines(p, "        ", true, false);
+            socket_option_lines(p, "        ", true, false));
     s.caveats.push_back({CaveatKind::scope,
                          "context GATEWAY patches the gateway's listeners; the gateway does not pass keepalive on "
                          "from one side to the other (istio#36669). For a sidecar's inbound side use context "
@@ -89,13 +82,9 @@ Rendering mesh_rendering(const Profile& p, const RenderOptions& o, const Mesh& m
             r.snippets.push_back(destination_rule(p));
             if (m.mesh_config) r.snippets.push_back(mesh_config(p));
         } else {
-            Snippet s;
-            s.title = "upstream: nothing to set";
-            s.syntax = "yaml";
-            s.body = "# remove tcpKeepalive from DestinationRules" +
-                     std::string(m.mesh_config ? " and MeshConfig" : "") + "\n";
-            s.caveats.push_back(off_by_default(std::string(m.name) + "'s upstream connections"));
-            r.snippets.push_back(std::move(s));
+            r.snippets.push_back(nothing_to_set(std::string(m.name) + "'s upstream connections",
+                                                "tcpKeepalive from DestinationRules" +
+                                                    std::string(m.mesh_config ? " and MeshConfig" : "")));
         }
         r.effective.push_back(profile_values(p, Side::upstream, false));
     }

@@ -219,6 +219,29 @@ std::string duration_text(std::uint64_t ms) {
     return std::to_string(ms) + "ms";
 }
 
+Snippet nothing_to_set(std::string_view what, std::string_view remove) {
+    Snippet s = yaml_snippet(std::string(what) + ": nothing to set", "", "# remove " + std::string(remove) + "\n");
+    s.caveats.push_back(off_by_default(what));
+    return s;
+}
+
+Snippet yaml_snippet(std::string title, std::string where, std::string body) {
+    Snippet s;
+    s.title = std::move(title);
+    s.where = std::move(where);
+    s.syntax = "yaml";
+    s.body = std::move(body);
+    return s;
+}
+
+Rendering one_snippet(Snippet s, const Profile& p, const RenderOptions& o, bool with_user_timeout) {
+    Rendering r;
+    r.snippets.push_back(std::move(s));
+    if (wants_downstream(o)) r.effective.push_back(profile_values(p, Side::downstream, with_user_timeout));
+    if (wants_upstream(o)) r.effective.push_back(profile_values(p, Side::upstream, with_user_timeout));
+    return r;
+}
+
 EffectiveValues profile_values(const Profile& p, Side side, bool with_user_timeout) {
     EffectiveValues v;
     v.side = side;

@@ -1,3 +1,4 @@
+// Wing core/snippet: profiles in proxies' and platforms' own syntax. May include the wings up to config.
 // `profile render`: a profile turned into the native configuration of a proxy, platform or
 // library, with what the target cannot express said next to it. One function per target,
 // all in one table that also serves `render --list`.

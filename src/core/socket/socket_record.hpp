@@ -1,3 +1,4 @@
+// Wing core/socket: the kernel's view of a socket. May include: text.
 // One TCP socket as sock_diag reports it, decoded into plain values.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Wing core/text: errors, durations, numbers, JSON helpers, word suggestions. The first wing.
 // Errors are values: every fallible function returns Result<T>, and only main prints them,
 // as "keepalive-tune: error: <what>: <why>".
 #pragma once

@@ -1,3 +1,4 @@
+// Wing core/timewait: TIME_WAIT, port pressure, check's policy. May include the wings up to health.
 // TIME_WAIT by destination: who closes actively, toward where, and how close each
 // destination is to running out of local ports.
 #pragma once

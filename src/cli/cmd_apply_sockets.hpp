@@ -1,4 +1,4 @@
-// `apply` on the sockets of running processes, and `verify` of the same: plan, then act.
+// `apply` on the sockets of running processes: plan, then act, then (with --watch) again.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-#include "cli/apply_sockets.hpp"
+#include "cli/cmd_apply_sockets.hpp"
 
 #include <signal.h>
 #include <time.h>

@@ -1,4 +1,4 @@
-#include "cli/apply_sysctl.hpp"
+#include "cli/cmd_apply_sysctl.hpp"
 
 #include <array>
 #include <charconv>
