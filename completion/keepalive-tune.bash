@@ -23,7 +23,7 @@ declare -gA _keepalive_tune_options=(
     [reap]='--help --path:middlebox --profile:profile --paths:file --top:text --netns:netns
         --netns-of:pid --all-netns --pod:text --container:text --state:state --sport:text --dport:text --port:text --peer:text
         --local:text --ipv4 --ipv6 --role:connection-role --keepalive:keepalive --idle-over:text
-        --idle-under:text --pid:pid --comm:comm --verdict:verdict --method:method --dry-run --engine:engine'
+        --idle-under:text --pid:pid --comm:comm --verdict:verdict --method:method --dry-run --all --limit:text --engine:engine'
     [probe]='--help --max:text --connections:text --from:text --netns:netns --netns-of:pid --pod:text
         --container:text'
     [profile]='--help'
@@ -83,7 +83,7 @@ declare -gA _keepalive_tune_words=(
     [connection-role]='accepted upstream'
     [preload-role]='listener upstream'
     [keepalive]='on off unknown'
-    [verdict]='ok at-risk likely-dropped peer-closed retransmitting probing'
+    [verdict]='ok at-risk likely-dropped peer-closed retransmitting probing unverified'
     [method]='auto destroy shutdown'
     [timewait-group]='pair peer local-port'
     [check-format]='nagios json prometheus'

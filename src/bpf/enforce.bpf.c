@@ -1,10 +1,11 @@
 /* `enforce`: a cgroup sockops program that gives every new connection of the cgroup the
- * profile in `enforce_config`, and a cgroup setsockopt program that, when asked, replaces the
- * application's own keepalive values with the profile's (Go sets its own 15 s right after
- * connect). Both stay attached through pinned links after the loader exits. */
-#include <linux/types.h>
-#include <linux/bpf.h>
+ * profile in `enforce_config` where the application set nothing of its own, and a cgroup
+ * setsockopt program that, when asked, replaces the application's own keepalive values with the
+ * profile's (Go sets its own 15 s right after connect). Both stay attached through pinned links
+ * after the loader exits. Where cgroups nest, the innermost enforced profile wins. */
+#include "kt_kernel.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 
 #include "kt_bpf_shared.h"
 #include "kt_sockopt.h"
@@ -26,28 +27,54 @@ struct {
     __type(value, struct kt_enforce_stats);
 } enforce_stats SEC(".maps");
 
-/* The role each enforced socket was given at establishment, for the setsockopt program. */
+/* The mark each enforced socket was given (kt_socket_mark); the loader points this map at the
+ * one pinned for every enforced cgroup, so programs of nested cgroups see each other's marks. */
 struct {
     __uint(type, BPF_MAP_TYPE_SK_STORAGE);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, int);
-    __type(value, __u32);
-} socket_roles SEC(".maps");
+    __type(value, struct kt_socket_mark);
+} socket_marks SEC(".maps");
 
 static __always_inline int set_int(struct bpf_sock_ops *skops, int level, int name, __u32 value) {
     int v = (int)value;
     return bpf_setsockopt(skops, level, name, &v, sizeof(v));
 }
 
+/* What the application set on the socket itself before listen() or connect(): the kernel keeps
+ * 0 for "not set" (the netns sysctl applies), which getsockopt cannot tell from a value. */
+struct app_values {
+    int idle, interval, count, user_timeout, keepalive;
+};
+
+static __always_inline struct app_values app_values_of(struct bpf_sock_ops *skops) {
+    struct app_values a = {};
+    struct bpf_sock *sk = skops->sk;
+    if (!sk) return a;
+    struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+    if (!tp) return a;
+    a.idle = tp->keepalive_time != 0;
+    a.interval = tp->keepalive_intvl != 0;
+    a.count = tp->keepalive_probes != 0;
+    a.user_timeout = tp->inet_conn.icsk_user_timeout != 0;
+    a.keepalive = (tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags >>
+                   bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+    return a;
+}
+
 /* Values first, SO_KEEPALIVE last: the timer is armed once, with the profile's idle. A profile
- * with keepalive off turns it off. */
+ * with keepalive off turns it off, unless the application turned it on. Without override_app,
+ * what the application set stays. */
 static __always_inline int give_profile(struct bpf_sock_ops *skops, const struct kt_enforce_config *c) {
+    struct app_values own = {};
+    if (!c->override_app) own = app_values_of(skops);
     int err = 0;
-    if (!c->keepalive) return set_int(skops, KT_SOL_SOCKET, KT_SO_KEEPALIVE, 0);
-    if (c->idle_seconds) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPIDLE, c->idle_seconds);
-    if (c->interval_seconds) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPINTVL, c->interval_seconds);
-    if (c->count) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPCNT, c->count);
-    if (c->user_timeout_ms) err |= set_int(skops, KT_SOL_TCP, KT_TCP_USER_TIMEOUT, c->user_timeout_ms);
+    if (!c->keepalive) return own.keepalive ? 0 : set_int(skops, KT_SOL_SOCKET, KT_SO_KEEPALIVE, 0);
+    if (c->idle_seconds && !own.idle) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPIDLE, c->idle_seconds);
+    if (c->interval_seconds && !own.interval) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPINTVL, c->interval_seconds);
+    if (c->count && !own.count) err |= set_int(skops, KT_SOL_TCP, KT_TCP_KEEPCNT, c->count);
+    if (c->user_timeout_ms && !own.user_timeout)
+        err |= set_int(skops, KT_SOL_TCP, KT_TCP_USER_TIMEOUT, c->user_timeout_ms);
     /* on even when a value failed, so a connection is never left without keepalive */
     err |= set_int(skops, KT_SOL_SOCKET, KT_SO_KEEPALIVE, 1);
     return err;
@@ -65,12 +92,18 @@ int kt_enforce_sockops(struct bpf_sock_ops *skops) {
     __u32 zero = 0;
     struct kt_enforce_config *c = bpf_map_lookup_elem(&enforce_config, &zero);
     if (!c || !(c->roles & role)) return 1;
+    struct bpf_sock *sk = skops->sk;
+    if (!sk) return 1;
+    struct kt_socket_mark *mark = bpf_sk_storage_get(&socket_marks, sk, 0, 0);
+    /* a deeper cgroup's program ran first and its profile stands */
+    if (mark && mark->level > c->level) return 1;
     int err = give_profile(skops, c);
     struct kt_enforce_stats *s = bpf_map_lookup_elem(&enforce_stats, &zero);
     if (s) __sync_fetch_and_add(err ? &s->failed : &s->applied, 1);
-    if (c->override_app && skops->sk) {
-        __u32 *stored = bpf_sk_storage_get(&socket_roles, skops->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-        if (stored) *stored = role;
+    mark = bpf_sk_storage_get(&socket_marks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+    if (mark) {
+        mark->role = role;
+        mark->level = c->level;
     }
     return 1;
 }
@@ -81,8 +114,9 @@ int kt_enforce_setsockopt(struct bpf_sockopt *ctx) {
     __u32 zero = 0;
     struct kt_enforce_config *c = bpf_map_lookup_elem(&enforce_config, &zero);
     if (!c || !c->override_app || !c->keepalive || !ctx->sk) return 1;
-    __u32 *role = bpf_sk_storage_get(&socket_roles, ctx->sk, 0, 0);
-    if (!role || !(c->roles & *role)) return 1;
+    struct kt_socket_mark *mark = bpf_sk_storage_get(&socket_marks, ctx->sk, 0, 0);
+    /* only the program whose profile the socket carries: the innermost enforced cgroup's */
+    if (!mark || mark->level != c->level || !(c->roles & mark->role)) return 1;
     __u32 value;
     switch (ctx->optname) {
     case KT_TCP_KEEPIDLE: value = c->idle_seconds; break;

@@ -48,6 +48,11 @@ struct kt_socket_record {
     kt_u8 timer;
     kt_u8 reserved8;
     kt_u32 timer_jiffies;
+    /* since the last segment the kernel answered as out of window (tp->last_oow_ack_time):
+     * a peer's zero-length keepalive probe, which tcp_info's receive times never see;
+     * 0xffffffff when there was none */
+    kt_u32 idle_oow_jiffies;
+    kt_u32 reserved32;
 };
 
 /* The same socket reduced to what its options are, for readers that want only those (inspect
@@ -128,8 +133,8 @@ struct kt_enforce_config {
     kt_u32 count;
     kt_u32 user_timeout_ms;
     kt_u32 roles;        /* KT_ROLE_* */
-    kt_u32 override_app; /* rewrite the application's own keepalive setsockopt calls */
-    kt_u32 reserved;
+    kt_u32 override_app; /* replace the application's own values, and rewrite its later calls */
+    kt_u32 level;        /* the cgroup's depth below the cgroup2 root: the deeper profile wins */
     kt_u64 cgroup_id;
     kt_u64 since_unix;
     char profile[64];
@@ -138,6 +143,15 @@ struct kt_enforce_config {
 
 /* Counters of the enforce programs: connections given the profile, connections where a
  * bpf_setsockopt failed, application setsockopt calls rewritten. */
+/* What an enforce program left on a socket (socket local storage, in one map every enforce
+ * program shares): the role it gave and the depth of its cgroup. The programs of a socket's
+ * cgroup run before its ancestors', so an ancestor's program finds a deeper one's mark and
+ * leaves the socket alone. */
+struct kt_socket_mark {
+    kt_u32 role;
+    kt_u32 level;
+};
+
 struct kt_enforce_stats {
     kt_u64 applied;
     kt_u64 failed;

@@ -69,6 +69,7 @@ struct tcp_sock {
     __u32 lsndtime;
     __u32 packets_out;
     __u32 total_retrans;
+    __u32 last_oow_ack_time;
 } KT_CORE;
 
 struct seq_file;

@@ -167,6 +167,8 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.idle_rcv_jiffies = now - tp->inet_conn.icsk_ack.lrcvtime;
     r.idle_ack_jiffies = now - tp->rcv_tstamp;
     r.idle_snd_jiffies = now - tp->lsndtime;
+    __u32 oow = tp->last_oow_ack_time;
+    r.idle_oow_jiffies = oow ? now - oow : 0xffffffff;
     r.packets_out = tp->packets_out;
     r.probes_out = tp->inet_conn.icsk_probes_out;
     r.rto_jiffies = tp->inet_conn.icsk_rto;

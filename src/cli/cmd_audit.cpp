@@ -137,18 +137,27 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
         reports.push_back(std::move(*r));
     }
     std::vector<engine::ProcessAudit> processes;
+    Errors skipped;
     if (live) {
-        auto p = engine::audit_processes(o.processes, context);
+        auto request = o.processes;
+        request.skipped = &skipped;
+        auto p = engine::audit_processes(request, context);
         if (!p) return std::unexpected(p.error());
         processes = std::move(*p);
     }
     render::LiveSections sections(reports.size(), nullptr);
     for (auto& p : processes) reports.push_back(p.report);
     for (const auto& p : processes) sections.push_back(&p.live);
-    if (g.json)
-        write_json(render::audit_json(reports, context.path, *fail_on, sections));
-    else
+    if (g.json) {
+        auto doc = render::audit_json(reports, context.path, *fail_on, sections);
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& e : skipped) list.push_back(e.line());
+        doc["skipped"] = list;
+        write_json(doc);
+    } else {
         write_out(render::audit_text(reports, *fail_on, sections));
+        for (const auto& e : skipped) write_warning(e.line() + "; skipped");
+    }
     for (const auto& r : reports)
         if (auto worst = worst_severity(r.findings); worst && *worst >= *fail_on) return k_exit_negative;
     return k_exit_ok;

@@ -155,8 +155,9 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     health.pod = o.pod;
     health.container = o.container;
     health.top = o.top;
-    // Counts only: tcp_info serves, and a cron job should not pay for loading BPF.
-    health.engine = "pidfd";
+    // The BPF iterator where it loads: only it sees the peers' keepalive probes, without which
+    // a connection past a NAT's timeout is unverified rather than counted as dropped.
+    health.engine = "auto";
     engine::HealthRequest request{&health};
     request.keep_verdicts = 0;
     request.look_up_owners = false;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "core/change/enforce_config.hpp"
 #include "core/socket/socket_role.hpp"
 #include "render/profile_view.hpp"
 #include "render/table.hpp"
@@ -62,12 +63,26 @@ nlohmann::json pin_json(const sys::EnforcedPin& p) {
             {"pin_dir", p.pin_dir}};
 }
 
+// The nearest enforced cgroup above `path` among `pins` (its profile yields to this one for the
+// connections they share), or null.
+const sys::EnforcedPin* enforced_above(const std::vector<sys::EnforcedPin>& pins, const std::string& path) {
+    const sys::EnforcedPin* best = nullptr;
+    for (const auto& p : pins)
+        if (cgroup_inside(path, p.config.cgroup_path) && (!best || p.config.level > best->config.level)) best = &p;
+    return best;
+}
+
 CommandResult run_list(const GlobalOptions& g) {
     auto pins = sys::list_enforced();
     if (!pins) return std::unexpected(Errors{pins.error()});
     if (g.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& p : *pins) list.push_back(pin_json(p));
+        for (const auto& p : *pins) {
+            auto j = pin_json(p);
+            const auto* above = enforced_above(*pins, p.config.cgroup_path);
+            j["inside"] = above ? nlohmann::json(above->config.cgroup_path) : nlohmann::json();
+            list.push_back(std::move(j));
+        }
         write_json({{"schema", "keepalive-tune.enforce-list.v1"}, {"enforced", list}});
         return k_exit_ok;
     }
@@ -75,11 +90,14 @@ CommandResult run_list(const GlobalOptions& g) {
         write_out("nothing enforced (no pins under " + std::string(sys::k_pin_root) + ")\n");
         return k_exit_ok;
     }
-    render::Table t({"CGROUP", "PROFILE", "ROLES", "SINCE", "APPLIED", "FAILED", "CGROUP EXISTS"});
-    for (const auto& p : *pins)
+    render::Table t({"CGROUP", "PROFILE", "ROLES", "SINCE", "APPLIED", "FAILED", "CGROUP EXISTS", "INSIDE"});
+    for (const auto& p : *pins) {
+        const auto* above = enforced_above(*pins, p.config.cgroup_path);
         t.add({p.config.cgroup_path, p.config.profile + (p.config.override_app ? " (override-app)" : ""),
                roles_text(p.config.roles), utc_text(p.config.since_unix), std::to_string(p.applied),
-               std::to_string(p.failed), p.cgroup_exists ? "yes" : "NO: remove with enforce --remove"});
+               std::to_string(p.failed), p.cgroup_exists ? "yes" : "NO: remove with enforce --remove",
+               above ? above->config.cgroup_path + " (" + above->config.profile + "; this one wins)" : "-"});
+    }
     write_out(t.str());
     return k_exit_ok;
 }
@@ -152,6 +170,25 @@ CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
     auto config = make_enforce_config({&*p, roles, o.override_app, dir->path, dir->id,
                                        static_cast<std::uint64_t>(std::time(nullptr))});
     if (!config) return std::unexpected(Errors{config.error()});
+    // Where enforced cgroups nest, the innermost profile wins for the connections they share.
+    std::vector<std::string> nesting;
+    nlohmann::json nesting_json = nlohmann::json::array();
+    if (auto pins = sys::list_enforced()) {
+        for (const auto& pin : *pins) {
+            const auto& other = pin.config;
+            if (other.cgroup_id == dir->id) continue;
+            const bool inside = cgroup_inside(dir->path, other.cgroup_path);
+            const bool above = cgroup_inside(other.cgroup_path, dir->path);
+            if (!inside && !above) continue;
+            nesting.push_back(inside ? "inside " + other.cgroup_path + ", enforced with profile " + other.profile +
+                                           ": this profile wins for connections of " + dir->path
+                                     : "above " + other.cgroup_path + ", enforced with profile " + other.profile +
+                                           ": that profile stays for its connections");
+            nesting_json.push_back({{"cgroup", other.cgroup_path},
+                                    {"profile", other.profile},
+                                    {"relation", inside ? "inside" : "above"}});
+        }
+    }
     auto done = sys::enforce(*config);
     if (!done) return std::unexpected(Errors{done.error()});
 
@@ -165,7 +202,8 @@ CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
                     {"override_app", o.override_app},
                     {"result", result},
                     {"mounted_bpffs", done->mounted_bpffs},
-                    {"pin_dir", done->pin_dir}});
+                    {"pin_dir", done->pin_dir},
+                    {"nesting", nesting_json}});
         return k_exit_ok;
     }
     if (done->mounted_bpffs) write_out(std::string("mounted bpffs at ") + sys::k_bpffs + "\n");
@@ -173,6 +211,10 @@ CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
               roles_text(roles) + " connections of " + dir->path + (o.override_app ? ", replacing the application's own values" : "") +
               "\n");
     write_out("pinned under " + done->pin_dir + "; connections that already exist keep their values (use apply)\n");
+    for (const auto& n : nesting) write_out("note: " + n + "\n");
+    if (!o.override_app)
+        write_out("note: values the application sets itself, before listen() or connect() or after, stay; "
+                  "--override-app replaces them\n");
     write_out("note: the pins go at reboot, and a cgroup made again (a restarted systemd unit) starts without them\n");
     return k_exit_ok;
 }

@@ -19,7 +19,9 @@ struct HealthCommandOptions {
 CommandResult run_health(const GlobalOptions& g, HealthCommandOptions& o) {
     if (g.json && o.prometheus) return std::unexpected(Errors{{"--json and --prometheus", "give at most one of them"}});
     o.health.profile_dirs = g.profile_dirs;
-    auto scan = engine::scan_health({&o.health});
+    engine::HealthRequest request{&o.health};
+    request.count_ports = o.prometheus;  // keepalive_tune_port_connections
+    auto scan = engine::scan_health(request);
     if (!scan) return std::unexpected(scan.error());
     const auto& r = scan->report;
     if (g.json) {

@@ -4,13 +4,15 @@
 // not be closed.
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/health_options.hpp"
+#include "cli/number_option.hpp"
 #include "core/socket/ip_text.hpp"
 #include "core/socket/tcp_state.hpp"
-#include "cli/health_options.hpp"
 #include "render/health_view.hpp"
 #include "render/table.hpp"
 #include "sys/diag_client.hpp"
@@ -28,6 +30,8 @@ struct ReapOptions {
     std::string verdicts;
     std::string method = "auto";
     bool dry_run = false;
+    bool all = false;        // the selection may be every connection of the namespaces
+    std::size_t limit = 0;   // close at most this many; 0: no cap
 };
 
 struct Outcome {
@@ -71,6 +75,34 @@ Outcome close_one(const JudgedConnection& c, sys::DiagSocket* diag, Method metho
     return shut_down(c);
 }
 
+// The live connections (established, or closed by the peer and still held): what an operator
+// means by "every connection", and what a selection is compared with before anything is closed.
+bool live_state(std::uint8_t state) {
+    return state == static_cast<std::uint8_t>(TcpState::established) ||
+           state == static_cast<std::uint8_t>(TcpState::close_wait);
+}
+
+// Every live connection in the same namespaces, whatever the selectors.
+Result<std::size_t> count_every_connection(const engine::HealthOptions& selected) {
+    engine::HealthOptions every;
+    every.netns = selected.netns;
+    every.netns_of = selected.netns_of;
+    every.all_netns = selected.all_netns;
+    every.pod = selected.pod;
+    every.container = selected.container;
+    every.flags.states = "established,close-wait";
+    every.states_given = [] { return true; };
+    every.engine = "pidfd";  // counts only: the dump alone
+    engine::HealthRequest request{&every};
+    request.keep_verdicts = 0;
+    request.look_up_owners = false;
+    auto scan = engine::scan_health(request);
+    if (!scan) return fail("reap", "cannot count the connections of the namespace: " + scan.error().front().line());
+    std::size_t n = 0;
+    for (const auto& ns : scan->report.netns) n += ns.counts.total();
+    return n;
+}
+
 CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
     o.health.profile_dirs = g.profile_dirs;
     if (!has_selector(o))
@@ -92,6 +124,23 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
     if (!scan) return std::unexpected(scan.error());
     for (const auto& w : scan->warnings) write_warning(w.line());
     auto& report = scan->report;
+    if (!o.all && !report.connections.empty()) {
+        auto every = count_every_connection(o.health);
+        if (!every) return std::unexpected(Errors{every.error()});
+        const auto live = static_cast<std::size_t>(std::count_if(
+            report.connections.begin(), report.connections.end(), [](const auto& c) { return live_state(c.record.state); }));
+        if (*every > 0 && live >= *every)
+            return std::unexpected(Errors{
+                {"reap", "the selection matches every connection of the namespace (" + std::to_string(*every) +
+                             " established or closed by the peer), so it would close them all; narrow it, or give "
+                             "--all if that is meant; nothing was closed"}});
+    }
+    // --limit: the first connections of the report; the rest are left and said so.
+    std::size_t left = 0;
+    if (o.limit && report.connections.size() > o.limit) {
+        left = report.connections.size() - o.limit;
+        report.connections.resize(o.limit);
+    }
 
     // One diag socket per namespace, opened inside it.
     std::map<std::string, std::optional<sys::DiagSocket>> diag;
@@ -127,7 +176,11 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
                     {"dry_run", o.dry_run},
                     {"engine", scan->engine},
                     {"connections", list},
-                    {"summary", {{"selected", report.connections.size()}, {"closed", closed}, {"failed", failed}}}});
+                    {"summary",
+                     {{"selected", report.connections.size() + left},
+                      {"closed", closed},
+                      {"failed", failed},
+                      {"left_by_limit", left}}}});
     } else {
         render::Table t({"NETNS", "VERDICT", "STATE", "LOCAL", "PEER", "PID", "COMM", "RESULT", "DETAILS"});
         for (std::size_t i = 0; i < report.connections.size(); ++i) {
@@ -142,6 +195,7 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
         if (!report.connections.empty()) write_out(t.str());
         write_out(o.dry_run ? std::to_string(report.connections.size()) + " connection(s) would be closed (dry run, nothing closed)\n"
                             : std::to_string(closed) + " closed, " + std::to_string(failed) + " could not be closed\n");
+        if (left) write_out(std::to_string(left) + " more selected, left open by --limit " + std::to_string(o.limit) + "\n");
     }
     return failed ? k_exit_negative : k_exit_ok;
 }
@@ -152,10 +206,15 @@ void setup_reap(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) 
     add_health_options(cmd, o->health, true);
     cmd.add_option("--verdict", o->verdicts,
                    "close only connections with these verdicts (ok, at-risk, likely-dropped, peer-closed, retransmitting, "
-                   "probing), comma-separated");
+                   "probing, unverified), comma-separated");
     cmd.add_option("--method", o->method,
                    "auto (SOCK_DESTROY, or shutdown() where the kernel lacks it), destroy, or shutdown");
     cmd.add_flag("--dry-run", o->dry_run, "list what would be closed; close nothing");
+    cmd.add_flag("--all", o->all,
+                 "allow a selection that matches every connection of the namespace (refused without it)");
+    cmd.add_option("--limit", o->limit, "close at most N of the selected connections")
+        ->check(whole_number(1, 1'000'000'000))
+        ->type_name("N");
     dispatch.on(&cmd, [&global, o] { return run_reap(global, *o); });
 }
 

@@ -8,7 +8,7 @@ std::span<const CommandSpec> command_table() {
     static const std::array<CommandSpec, 13> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"health", "judge every connection against its path: ok, at-risk, likely-dropped, peer-closed, retransmitting, "
-                   "probing, with owners, roll-ups and advice",
+                   "probing, unverified, with owners, roll-ups and advice",
          setup_health},
         {"reap", "close selected connections (by verdict, idle time, address) through SOCK_DESTROY or shutdown()",
          setup_reap},

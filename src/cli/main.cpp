@@ -91,6 +91,11 @@ int main(int argc, char** argv) {
         return usage_exit(app, error);
     }
 
+    if (auto error = empty_value_error(app)) {
+        write_error(*error);
+        return usage_exit(app, *error);
+    }
+
     const CLI::App* chosen = &app;
     while (!chosen->get_subcommands().empty()) chosen = chosen->get_subcommands().front();
     const Runner* run = dispatch.find(chosen);

@@ -93,4 +93,32 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
     return {command_path(here), what + help};
 }
 
+namespace {
+std::optional<Error> empty_value_in(const CLI::App& app) {
+    for (const CLI::Option* o : app.get_options()) {
+        // Positionals are left to their commands: exec passes its program's arguments as given.
+        if (o->get_items_expected_max() == 0 || o->count() == 0 || o->get_lnames().empty()) continue;
+        const std::string name = "--" + o->get_lnames().front();
+        for (const auto& v : o->results()) {
+            if (v.empty())
+                return Error{name, "empty value (an unset variable?); give one, or leave the option out; nothing was "
+                                   "changed"};
+            if (name == "--cgroup" && v.find_first_not_of("/.") == std::string::npos)
+                return Error{name + " " + v, "is the cgroup2 root, every process on the host; name a cgroup below "
+                                             "it; nothing was changed"};
+        }
+    }
+    return std::nullopt;
+}
+}  // namespace
+
+std::optional<Error> empty_value_error(const CLI::App& app) {
+    for (const CLI::App* a = &app;;) {
+        if (auto e = empty_value_in(*a)) return e;
+        const auto subs = a->get_subcommands();
+        if (subs.empty()) return std::nullopt;
+        a = subs.front();
+    }
+}
+
 }  // namespace kt::cli

@@ -23,29 +23,32 @@ struct Instance {
     sys::NetnsTarget netns;
 };
 
-std::string what(std::int32_t pid) { return "--pid " + std::to_string(pid); }
+// How a process is named in errors: by the option that chose it.
+std::string what(std::int32_t pid, const std::string& by_comm = "") {
+    return (by_comm.empty() ? "--pid " : "--comm " + by_comm + ": pid ") + std::to_string(pid);
+}
 
 // The process that holds the configuration of `pid`: an nginx worker's master, or an HAProxy
 // worker's master (which, unlike a worker, has not chrooted).
-Result<Instance> instance_of(std::int32_t pid) {
+Result<Instance> instance_of(std::int32_t pid, const std::string& by_comm) {
     auto facts = sys::read_process_facts("/proc", pid);
     if (!facts) return std::unexpected(facts.error());
     const std::string exe_name = facts->exe.empty() ? "its executable cannot be read" : facts->exe;
     auto kind = proxy_kind_of(facts->comm, facts->exe);
     if (!kind)
-        return fail(what(pid), "is \"" + facts->comm + "\" (" + exe_name +
+        return fail(what(pid, by_comm), "is \"" + facts->comm + "\" (" + exe_name +
                                    "), not nginx, HAProxy or Envoy; audit --pid reads the configuration of a running proxy");
     if (*kind != ProxyKind::envoy && facts->ppid > 1) {
         auto parent = sys::read_process_facts("/proc", facts->ppid);
         if (parent && proxy_kind_of(parent->comm, parent->exe) == kind) facts = std::move(parent);
     }
     auto launch = parse_proxy_launch(*kind, facts->argv, facts->cwd);
-    if (!launch) return fail(what(pid), launch.error().line());
+    if (!launch) return fail(what(pid, by_comm), launch.error().line());
     if (launch->nginx_helper)
-        return fail(what(pid), "is an nginx helper process whose master could not be found (its parent is pid " +
+        return fail(what(pid, by_comm), "is an nginx helper process whose master could not be found (its parent is pid " +
                                    std::to_string(facts->ppid) + ")");
     auto netns = sys::netns_of_pid(facts->pid);
-    if (!netns) return fail(what(pid), netns.error().why);
+    if (!netns) return fail(what(pid, by_comm), netns.error().why);
     return Instance{std::move(*facts), *kind, std::move(*launch), std::move(*netns)};
 }
 
@@ -141,9 +144,18 @@ std::expected<std::vector<ProcessAudit>, Errors> audit_processes(const ProcessAu
     std::set<std::tuple<int, std::vector<std::string>, std::uint64_t, std::uint64_t>> keys;
     Errors errors;
     for (auto pid : *pids) {
-        auto in = instance_of(pid);
+        const bool named = std::find(request.pids.begin(), request.pids.end(), pid) != request.pids.end();
+        std::string by_comm;
+        if (!named)
+            if (auto facts = sys::read_process_facts("/proc", pid)) by_comm = facts->comm;
+        auto in = instance_of(pid, by_comm);
         if (!in) {
-            errors.push_back(in.error());
+            // --comm picks every process of that name, strays included: they are skipped and
+            // said, as long as something is left to audit.
+            if (!named && request.skipped)
+                request.skipped->push_back(in.error());
+            else
+                errors.push_back(in.error());
             continue;
         }
         // A master and its workers, or two pids of one instance: one audit.
@@ -151,6 +163,11 @@ std::expected<std::vector<ProcessAudit>, Errors> audit_processes(const ProcessAu
             instances.push_back(std::move(*in));
     }
     if (!errors.empty()) return std::unexpected(errors);
+    if (instances.empty() && request.skipped && !request.skipped->empty()) {
+        Errors none = *request.skipped;
+        request.skipped->clear();
+        return std::unexpected(none);
+    }
 
     auto engine = choose_engine(request.engine);
     if (!engine) return std::unexpected(Errors{engine.error()});

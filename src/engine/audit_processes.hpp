@@ -16,6 +16,9 @@ struct ProcessAuditRequest {
     std::vector<std::int32_t> pids;
     std::vector<std::string> comms;  // picked by /proc/PID/comm, as inspect --comm and apply --comm do
     std::string engine = "auto";     // how the listening sockets' exact values are read
+    // Filled with the processes --comm found that are no proxy instance to audit (an nginx
+    // worker whose master is gone): skipped, where a --pid naming one is an error.
+    Errors* skipped = nullptr;
 };
 
 struct ProcessAudit {

@@ -231,6 +231,31 @@ public:
                 }
             }
         }
+        report_owners(restores);
+    }
+
+    // The iterator reaches a socket by inode or cookie, not through the process the undo file
+    // names, which may have exited or passed it on: each restored socket is reported with the
+    // process that holds it now, as the kernel's file table says (pid 0: none).
+    void report_owners(std::vector<Restore>& restores) {
+        bool any = false;
+        for (const auto& x : restores) any = any || (x.report.before_read && x.socket.inode);
+        if (!any) return;
+        auto files = m_it->socket_files();
+        if (!files) return;  // the undo file's pid stands, as the pidfd engine would report it
+        std::unordered_map<std::uint32_t, const SocketFile*> holder;
+        for (const auto& f : *files) {
+            auto [it, added] = holder.emplace(f.inode, &f);
+            if (!added && (f.pid < it->second->pid || (f.pid == it->second->pid && f.fd < it->second->fd)))
+                it->second = &f;  // the lowest pid and fd, as the /proc scan picks
+        }
+        for (auto& x : restores) {
+            if (!x.report.before_read || !x.socket.inode) continue;
+            auto& ref = x.report.item.socket;
+            const auto it = holder.find(x.socket.inode);
+            ref.pid = it == holder.end() ? 0 : it->second->pid;
+            ref.fd = it == holder.end() ? 0 : it->second->fd;
+        }
     }
 
     void prefetch(const std::vector<std::int32_t>& pids) override {

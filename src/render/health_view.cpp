@@ -14,7 +14,8 @@ namespace kt::render {
 
 namespace {
 constexpr HealthVerdict k_all[] = {HealthVerdict::ok,          HealthVerdict::at_risk,        HealthVerdict::likely_dropped,
-                                   HealthVerdict::peer_closed, HealthVerdict::retransmitting, HealthVerdict::probing};
+                                   HealthVerdict::peer_closed, HealthVerdict::retransmitting, HealthVerdict::probing,
+                                   HealthVerdict::unverified};
 
 std::string counts_text(const VerdictCounts& c) {
     std::string s = std::to_string(c.total()) + " connection(s):";
@@ -42,7 +43,7 @@ void group_rows(Table& t, const std::vector<HealthGroup>& groups) {
 }
 
 std::vector<std::string> group_header(const char* first) {
-    return {first, "TOTAL", "OK", "AT-RISK", "DROPPED", "PEER-CLOSED", "RETRANSMITTING", "PROBING"};
+    return {first, "TOTAL", "OK", "AT-RISK", "DROPPED", "PEER-CLOSED", "RETRANSMITTING", "PROBING", "UNVERIFIED"};
 }
 }  // namespace
 
@@ -78,7 +79,11 @@ nlohmann::json connection_json(const JudgedConnection& c) {
         out["tcp_info"] = {{"last_data_recv_ms", s.info.last_data_recv_ms}, {"last_data_sent_ms", s.info.last_data_sent_ms},
                            {"last_ack_recv_ms", s.info.last_ack_recv_ms},   {"unacked", s.info.unacked},
                            {"retransmits", s.info.retransmits},             {"probes", s.info.probes},
-                           {"total_retrans", s.info.total_retrans}};
+                           {"total_retrans", s.info.total_retrans},
+                           {"peer_probes_visible", s.info.peer_probe_ms.has_value()},
+                           {"last_peer_probe_ms", s.info.peer_probe_ms && *s.info.peer_probe_ms != k_no_peer_probe
+                                                      ? nlohmann::json(*s.info.peer_probe_ms)
+                                                      : nlohmann::json()}};
     else
         out["tcp_info"] = nullptr;
     return out;

@@ -23,6 +23,7 @@ NetnsHealthFacts read_health_facts(const NetnsTarget& ns) {
     set("net.ipv4.tcp_keepalive_intvl", f.defaults.keepalive_intvl_s);
     set("net.ipv4.tcp_keepalive_probes", f.defaults.keepalive_probes);
     set("net.ipv4.tcp_retries2", f.defaults.tcp_retries2);
+    set("net.ipv4.tcp_syn_retries", f.defaults.tcp_syn_retries);
     const auto count = sysctl_number(ns, "net.netfilter.nf_conntrack_count");
     const auto timeout = sysctl_number(ns, "net.netfilter.nf_conntrack_tcp_timeout_established");
     if (count && *count > 0 && timeout) f.conntrack_timeout_ms = *timeout * 1000;

@@ -130,13 +130,12 @@ void identify_namespaces(std::vector<NetnsTarget>& targets, const PodSources& so
         if (keeps_its_label(t)) continue;
         if (auto label = container_label(id, host); !label.empty()) t.label = std::move(label);
     }
-    // Pods of one name in two Kubernetes namespaces: the check state file is keyed by label,
-    // so those two are told apart by "pod:NAMESPACE/NAME" where the namespace is known.
-    std::map<std::string, int> uses;
-    for (const auto& t : targets) ++uses[t.label];
-    for (auto& t : targets)
-        if (uses[t.label] > 1 && t.label.starts_with("pod:") && t.identity.pod.find('/') != std::string::npos)
-            t.label = "pod:" + t.identity.pod;
+    // Pods of one name (a StatefulSet's redis-0 in several Kubernetes namespaces): series and
+    // check's state file are keyed by label, so every label must be unique.
+    std::vector<LabelledNetns> labelled;
+    for (const auto& t : targets) labelled.push_back({t.label, &t.identity, t.inode});
+    make_labels_unique(labelled);
+    for (std::size_t i = 0; i < targets.size(); ++i) targets[i].label = std::move(labelled[i].label);
 }
 
 Result<std::vector<NetnsTarget>> filter_by_container(std::vector<NetnsTarget> targets, const std::string& pod,
@@ -153,7 +152,8 @@ Result<std::vector<NetnsTarget>> filter_by_container(std::vector<NetnsTarget> ta
         std::string labels;
         for (const auto& t : chosen) labels += (labels.empty() ? "" : ", ") + t.label;
         return fail(what, "fits " + std::to_string(chosen.size()) + " network namespaces (" + labels + "); " +
-                              (!pod.empty() ? "give NAMESPACE/NAME" : "give more digits of the id"));
+                              (!pod.empty() ? "give one of these labels without \"pod:\" (NAMESPACE/NAME or NAME/UID)"
+                                             : "give more digits of the id"));
     }
     return chosen;
 }

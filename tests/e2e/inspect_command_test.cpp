@@ -33,7 +33,7 @@ TEST(InspectCommandTest, BadInputIsOneLineAndExit2) {
         {{"--replay", "/nonexistent/dump.bin"}, "/nonexistent/dump.bin: No such file or directory"},
         {{"--exact", "--summary"}, "--exact: adds per-socket columns"},
         {{"--stat", "all"}, "--stat: unknown option (did you mean \"--state\"?)"},
-        {{"--state", ""}, "--state: give at least one state"},
+        {{"--state", ""}, "--state: empty value"},
         {{"--comm", "kt-no-such-comm"}, "--comm kt-no-such-comm: no process has this name"},
         {{"--pid", "4194304"}, "--pid 4194304: no such process"},
         {{"--replay", "/etc/passwd"}, "/etc/passwd: not a reply saved with --dump-raw (truncated netlink message"},

@@ -138,6 +138,46 @@ TEST(AuditLiveKernelTest, NginxListenerAsDeclaredIsConsistentThenApplyDriftsAndR
     EXPECT_EQ(live_rules(doc), std::vector<std::string>{"L3@9"});
 }
 
+// audit --comm nginx picks every process named nginx: a stray worker whose master is gone is
+// skipped and said (naming --comm, which the user gave), the running master is audited; with
+// only strays, that is the error.
+TEST(AuditLiveKernelTest, AStrayNginxWorkerIsSkippedByCommAndTheMasterAudited) {
+    KT_REQUIRE_KERNEL_TESTS();
+    KT_REQUIRE_PROGRAM("/usr/sbin/nginx");
+    TempDir dir;
+    // A process called nginx, titled as a worker, whose parent is this test, not a master.
+    const std::string fake = dir.path() + "/nginx";
+    ASSERT_EQ(shell("cp /bin/sleep " + fake + " && echo ok"), "ok\n");
+    ChildProcess stray([&](int) {
+        execl(fake.c_str(), "nginx: worker process", "60", static_cast<char*>(nullptr));
+        _exit(127);
+    });
+    usleep(200 * 1000);
+    const auto alone = run_tool({"audit", "--comm", "nginx"});
+    EXPECT_EQ(alone.exit_code, 2) << alone.out << alone.err;
+    EXPECT_NE(alone.err.find("--comm nginx: pid " + std::to_string(stray.pid()) + ": is an nginx helper process"),
+              std::string::npos)
+        << alone.err;
+
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    const std::string conf = dir.write("nginx.conf", "daemon off;\nworker_processes 1;\npid " + dir.path() +
+                                                         "/nginx.pid;\nevents { worker_connections 64; }\n"
+                                                         "http {\n    access_log off;\n"
+                                                         "    server { listen 127.0.0.1:18090 so_keepalive=60:20:2; }\n}\n");
+    ProxyInNetns nginx(ns, {"/usr/sbin/nginx", "-e", dir.path() + "/error.log", "-c", conf}, dir.path() + "/out.log");
+    ASSERT_TRUE(wait_for_listeners(ns, {18090})) << shell("cat " + dir.path() + "/out.log " + dir.path() + "/error.log");
+    const auto r = run_tool({"--json", "audit", "--comm", "nginx", "--engine", "pidfd"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc["configs"].size(), 1u) << r.out;
+    EXPECT_EQ(doc["configs"][0]["process"]["pid"], nginx.pid());
+    ASSERT_EQ(doc["skipped"].size(), 1u) << r.out;
+    EXPECT_NE(doc["skipped"][0].get<std::string>().find("pid " + std::to_string(stray.pid())), std::string::npos);
+    const auto text = run_tool({"audit", "--comm", "nginx", "--engine", "pidfd"});
+    EXPECT_NE(text.err.find("; skipped"), std::string::npos) << text.err;
+}
+
 TEST(AuditLiveKernelTest, HaproxyListenerCarriesNothingUntilApplyThenL2PersistsItWithClitcpka) {
     KT_REQUIRE_KERNEL_TESTS();
     KT_REQUIRE_PROGRAM("/usr/sbin/haproxy");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -250,6 +251,32 @@ TEST(BpfEngineTest, UndoOfAnApplyPutsBackExactValuesWithEitherEngine) {
         EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
         EXPECT_EQ(nlohmann::json::parse(u.out)["engine"], undo_engine);
         EXPECT_EQ(target.options(), before) << undo_engine;
+    }
+}
+
+// The iterator reaches a socket by inode, not through the pid the undo file names: undo says
+// which process holds each socket now, as the kernel's file table does, not what the file says.
+TEST(BpfEngineTest, UndoReportsTheSocketsOwnerNotThePidInTheFile) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    TargetProcess target("127.0.0.1", "", k_upstream_before);
+    ASSERT_TRUE(target.ok());
+    const std::string undo = d.path() + "/undo.json";
+    auto r = run_tool({"apply", profile, "--pid", std::to_string(target.pid()), "--engine", "bpf", "--undo-file", undo});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(undo);
+    auto record = nlohmann::json::parse(in);
+    ASSERT_FALSE(record["sockets"].empty());
+    for (auto& s : record["sockets"]) s["pid"] = 1;  // inodes unchanged
+    const std::string edited = d.write("edited.json", record.dump());
+    auto u = run_tool({"--json", "undo", edited, "--engine", "bpf"});
+    EXPECT_EQ(u.exit_code, 0) << u.out << u.err;
+    const auto doc = nlohmann::json::parse(u.out);
+    ASSERT_EQ(doc["sockets"].size(), record["sockets"].size());
+    for (const auto& s : doc["sockets"]) {
+        EXPECT_EQ(s["result"], "restored") << s;
+        EXPECT_EQ(s["pid"], target.pid()) << s;
     }
 }
 

@@ -34,9 +34,12 @@ namespace {
 // A cgroup made for the test, its processes killed by PID and the directory removed after.
 class TestCgroup {
 public:
-    TestCgroup() {
+    TestCgroup() : TestCgroup("") {}
+    // A cgroup inside `parent` (destroyed before it, as declared after it).
+    explicit TestCgroup(const TestCgroup& parent) : TestCgroup(parent.name() + "/") {}
+    explicit TestCgroup(const std::string& prefix) {
         static int n = 0;
-        m_name = "kt-enforce-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+        m_name = prefix + "kt-enforce-" + std::to_string(getpid()) + "-" + std::to_string(++n);
         m_path = sys::cgroup2_mount() + "/" + m_name;
         m_ok = mkdir(m_path.c_str(), 0755) == 0;
     }
@@ -56,7 +59,8 @@ public:
 
     // Starts `program PORT` inside the cgroup; returns its pid and the local port of its
     // connection, or {-1, 0} when it did not connect within 5 s.
-    std::pair<pid_t, std::uint16_t> start_client(const std::string& program, std::uint16_t port) {
+    std::pair<pid_t, std::uint16_t> start_client(const std::string& program, std::uint16_t port,
+                                                 const std::string& own_idle = "") {
         int out[2];
         if (pipe2(out, O_CLOEXEC) != 0) return {-1, 0};
         const std::string procs = m_path + "/cgroup.procs";
@@ -67,7 +71,10 @@ public:
             if (fd < 0 || write(fd, self.data(), self.size()) != static_cast<ssize_t>(self.size())) _exit(126);
             dup2(out[1], 1);
             const std::string port_text = std::to_string(port);
-            execl(program.c_str(), program.c_str(), port_text.c_str(), static_cast<char*>(nullptr));
+            if (own_idle.empty())
+                execl(program.c_str(), program.c_str(), port_text.c_str(), static_cast<char*>(nullptr));
+            else
+                execl(program.c_str(), program.c_str(), port_text.c_str(), own_idle.c_str(), static_cast<char*>(nullptr));
             _exit(127);
         }
         close(out[1]);
@@ -193,6 +200,79 @@ TEST(EnforceTest, GoOverwritesTheProfileUnlessOverrideAppReplacesItsValues) {
     if (access("/usr/sbin/bpftool", X_OK) == 0) {
         auto shown = run_program({"/usr/sbin/bpftool", "cgroup", "show", cg.path()});
         EXPECT_EQ(std::count(shown.out.begin(), shown.out.end(), '\n'), 3) << shown.out;  // header + 2 programs
+    }
+    close(l);
+}
+
+// The kernel keeps "not set" apart: a value the application set before connect() stays without
+// --override-app, and what it did not set is the profile's.
+TEST(EnforceTest, ValuesTheApplicationSetBeforeConnectStayUnlessOverrideApp) {
+    KT_REQUIRE_ENFORCE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 41, 7, 5, 12345);
+    TestCgroup cg;
+    ASSERT_TRUE(cg.ok());
+    const int l = listen_on("127.0.0.1");
+    const auto port = local_port(l);
+    auto r = run_tool({"enforce", profile, "--cgroup", cg.path(), "--role", "upstream"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("values the application sets itself"), std::string::npos) << r.out;
+    const auto own = cg.start_client(KT_ENFORCE_CLIENT, port, "100");
+    ASSERT_GT(own.first, 0);
+    EXPECT_EQ(upstream_values(own.first), values(true, 100, 7, 5, 12345));
+
+    auto again = run_tool({"enforce", profile, "--cgroup", cg.path(), "--role", "upstream", "--override-app"});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    const auto replaced = cg.start_client(KT_ENFORCE_CLIENT, port, "100");
+    ASSERT_GT(replaced.first, 0);
+    EXPECT_EQ(upstream_values(replaced.first), values(true, 41, 7, 5, 12345));
+    close(l);
+}
+
+// A profile on a pod's cgroup and another on a container's cgroup inside it: the inner one wins
+// for the container's connections whichever was attached first; enforce says so at attach time
+// and --list shows the nesting. The outer one still has the rest of the pod.
+TEST(EnforceTest, TheInnermostEnforcedCgroupsProfileWins) {
+    KT_REQUIRE_ENFORCE();
+    TempDir d;
+    const auto outer_profile = d.write_profile("outer", 60, 20, 3, 9000);
+    const auto inner_profile = d.write_profile("inner", 41, 7, 5, 12345);
+    struct stat st {};
+    const bool pins_before = stat("/sys/fs/bpf/keepalive-tune", &st) == 0;  // another enforce of this host's
+    const int l = listen_on("127.0.0.1");
+    const auto port = local_port(l);
+    for (const bool outer_first : {true, false}) {
+        SCOPED_TRACE(outer_first ? "outer attached first" : "inner attached first");
+        TestCgroup pod;
+        ASSERT_TRUE(pod.ok());
+        TestCgroup container(pod);
+        ASSERT_TRUE(container.ok());
+        const std::vector<std::string> outer{"enforce", outer_profile, "--cgroup", pod.path()};
+        const std::vector<std::string> inner{"enforce", inner_profile, "--cgroup", container.path()};
+        const auto first = run_tool(outer_first ? outer : inner);
+        ASSERT_EQ(first.exit_code, 0) << first.err;
+        const auto second = run_tool(outer_first ? inner : outer);
+        ASSERT_EQ(second.exit_code, 0) << second.err;
+        EXPECT_NE(second.out.find(outer_first ? "note: inside " + pod.path() + ", enforced with profile outer: this "
+                                                "profile wins"
+                                              : "note: above " + container.path() +
+                                                    ", enforced with profile inner: that profile stays"),
+                  std::string::npos)
+            << second.out;
+
+        const auto in_container = container.start_client(KT_ENFORCE_CLIENT, port);
+        const auto in_pod = pod.start_client(KT_ENFORCE_CLIENT, port);
+        ASSERT_GT(in_container.first, 0);
+        ASSERT_GT(in_pod.first, 0);
+        EXPECT_EQ(upstream_values(in_container.first), values(true, 41, 7, 5, 12345));
+        EXPECT_EQ(upstream_values(in_pod.first), values(true, 60, 20, 3, 9000));
+        EXPECT_EQ(listed(container.path())["inside"], pod.path());
+        EXPECT_TRUE(listed(pod.path())["inside"].is_null());
+        for (int i = 0; i < 2; ++i) close(accept_one(l));
+    }
+    // Both removed (the cgroups' destructors): no pin is left, the shared marks included.
+    if (!pins_before) {
+        EXPECT_NE(stat("/sys/fs/bpf/keepalive-tune", &st), 0) << "the pin root is left";
     }
     close(l);
 }

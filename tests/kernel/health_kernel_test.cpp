@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -42,6 +43,14 @@ const nlohmann::json* connection_from_port(const nlohmann::json& doc, std::uint1
     return nullptr;
 }
 
+const nlohmann::json* connection_of_inode(const nlohmann::json& doc, int fd) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0) return nullptr;
+    for (const auto& c : doc["connections"])
+        if (c["inode"] == st.st_ino) return &c;
+    return nullptr;
+}
+
 // Waits up to `ms` for fd to become readable or fail; true if it did.
 bool wait_readable(int fd, int ms) {
     pollfd p{fd, POLLIN, 0};
@@ -75,11 +84,14 @@ TEST(HealthKernelTest, AConnectionIdlePastTheNatTimeoutIsLikelyDroppedAndItsNext
     std::vector<std::int64_t> idle;
     for (const auto& engine : engines()) {
         SCOPED_TRACE(engine);
-        const auto doc = health_json({"--netns", lab.client.name(), "--path", "lab-nat=3s", "--engine", engine}, 1);
+        // Only the iterator sees the peer's keepalive probes; without them the verdict is unverified.
+        const bool sees_probes = engine == "bpf";
+        const auto doc =
+            health_json({"--netns", lab.client.name(), "--path", "lab-nat=3s", "--engine", engine}, sees_probes ? 1 : 0);
         EXPECT_EQ(doc["engine"], engine);
         const auto* dropped = connection_from_port(doc, local_port(plain));
         ASSERT_NE(dropped, nullptr) << doc.dump(1);
-        EXPECT_EQ((*dropped)["verdict"], "likely-dropped");
+        EXPECT_EQ((*dropped)["verdict"], sees_probes ? "likely-dropped" : "unverified");
         EXPECT_EQ((*dropped)["middlebox"]["name"], "lab-nat");
         EXPECT_GT((*dropped)["idle_ms"], 3000);
         idle.push_back((*dropped)["idle_ms"].get<std::int64_t>());
@@ -106,6 +118,90 @@ TEST(HealthKernelTest, AConnectionIdlePastTheNatTimeoutIsLikelyDroppedAndItsNext
     EXPECT_EQ(recv(server_kept, &c, 1, 0), 1);
     EXPECT_EQ(c, 'y');
     for (int fd : {l, plain, kept, server_plain, server_kept}) close(fd);
+}
+
+// The accepted side of a connection whose client probes every second: tcp_info's receive times
+// stand still (the kernel drops each probe as out of window), yet the NAT keeps the flow. It is
+// never likely-dropped nor reaped as such; the silent connection beside it is, where the probes
+// can be seen (the BPF iterator), and is unverified where they cannot.
+TEST(HealthKernelTest, AConnectionThePeerKeepsAliveIsNotLikelyDroppedOnEitherSide) {
+    KT_REQUIRE_KERNEL_TESTS();
+    KT_REQUIRE_NFT();
+    ForgetfulNatLab lab(3, ForgetfulNatLab::Forget::drop);
+    ASSERT_EQ(lab.error(), "");
+    const int l = lab.listen_in_server();
+    const int silent = lab.connect_from_client(local_port(l));
+    const int probing = lab.connect_from_client(local_port(l));
+    ASSERT_GE(silent, 0);
+    ASSERT_GE(probing, 0);
+    set_keepalive(probing, 1, 1, 3);
+    ASSERT_EQ(send(silent, "S", 1, 0), 1);
+    ASSERT_EQ(send(probing, "K", 1, 0), 1);
+    int server_silent = -1, server_probing = -1;
+    for (int i = 0; i < 2; ++i) {
+        const int a = accept_one(l);
+        char c = 0;
+        ASSERT_EQ(recv(a, &c, 1, 0), 1);
+        (c == 'S' ? server_silent : server_probing) = a;
+    }
+    sleep(5);  // past the NAT's 3 s; the prober has sent about four probes
+
+    for (const auto& engine : engines()) {
+        SCOPED_TRACE(engine);
+        const bool sees_probes = engine == "bpf";
+        const auto server = health_json({"--netns", lab.server.name(), "--path", "lab-nat=3s", "--engine", engine},
+                                        sees_probes ? 1 : 0);
+        const auto* kept = connection_of_inode(server, server_probing);
+        if (sees_probes) {
+            EXPECT_EQ(kept, nullptr) << "ok, so not listed: " << server.dump(1);
+            const auto* dropped = connection_of_inode(server, server_silent);
+            ASSERT_NE(dropped, nullptr) << server.dump(1);
+            EXPECT_EQ((*dropped)["verdict"], "likely-dropped");
+            EXPECT_EQ((*dropped)["tcp_info"]["peer_probes_visible"], true);
+        } else {
+            ASSERT_NE(kept, nullptr) << server.dump(1);
+            EXPECT_EQ((*kept)["verdict"], "unverified");
+            EXPECT_EQ((*kept)["tcp_info"]["peer_probes_visible"], false);
+        }
+        // The client's side: its own probes are answered.
+        const auto client = health_json({"--netns", lab.client.name(), "--path", "lab-nat=3s", "--engine", engine},
+                                        sees_probes ? 1 : 0);
+        EXPECT_EQ(connection_from_port(client, local_port(probing)), nullptr) << client.dump(1);
+
+        // reap by that verdict leaves the kept connection alone.
+        const auto reap = run_tool({"--json", "reap", "--netns", lab.server.name(), "--path", "lab-nat=3s", "--engine",
+                                    engine, "--verdict", "likely-dropped", "--dry-run"});
+        ASSERT_EQ(reap.exit_code, 0) << reap.out << reap.err;
+        const auto picked = nlohmann::json::parse(reap.out);
+        EXPECT_EQ(connection_of_inode(picked, server_probing), nullptr) << picked.dump(1);
+        EXPECT_EQ(picked["connections"].size(), sees_probes ? 1u : 0u) << picked.dump(1);
+    }
+    // The prediction holds: the probed connection still carries data both ways.
+    ASSERT_EQ(send(probing, "y", 1, 0), 1);
+    ASSERT_TRUE(wait_readable(server_probing, 3000));
+    char c = 0;
+    EXPECT_EQ(recv(server_probing, &c, 1, 0), 1);
+    for (int fd : {l, silent, probing, server_silent, server_probing}) close(fd);
+}
+
+// health --prometheus writes the accepted connections per listening port, as check does.
+TEST(HealthKernelTest, PrometheusOutputHasTheAcceptedConnectionsPerListeningPort) {
+    KT_REQUIRE_KERNEL_TESTS();
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    int l = -1, c1 = -1, c2 = -1;
+    ns.run_inside([&] {
+        l = listen_on("127.0.0.1");
+        c1 = connect_to("127.0.0.1", local_port(l));
+        c2 = connect_to("127.0.0.1", local_port(l));
+    });
+    const int a1 = accept_one(l), a2 = accept_one(l);
+    const auto r = run_tool({"health", "--netns", ns.name(), "--prometheus"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const std::string sample = "keepalive_tune_port_connections{netns=\"" + ns.name() + "\",port=\"" +
+                               std::to_string(local_port(l)) + "\",state=\"established\"} 2\n";
+    EXPECT_NE(r.out.find(sample), std::string::npos) << r.out;
+    for (int fd : {l, c1, c2, a1, a2}) close(fd);
 }
 
 // No --path given: a namespace whose own conntrack tracks flows has it on every path, with
@@ -275,6 +371,31 @@ void expect_reap_closes_exactly_the_peer_closed(const std::string& method) {
         for (const auto& c : o["connections"])
             EXPECT_NE(c["error"].get<std::string>().find("no process holds it"), std::string::npos) << c;
     }
+    // A selection of every live connection in the namespace (7: the pool's 5 and the server's 2
+    // kept; its 3 orphans are closing) is refused unless --all says so; --limit caps what is closed.
+    for (const auto& all : std::vector<std::vector<std::string>>{{"--idle-over", "0"}, {"--port", "1-65535"}}) {
+        std::vector<std::string> args{"reap", "--netns", ns.name(), "--dry-run"};
+        args.insert(args.end(), all.begin(), all.end());
+        const auto refused = run_tool(args);
+        EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+        EXPECT_EQ(refused.out, "");
+        EXPECT_NE(refused.err.find("the selection matches every connection of the namespace (7 "), std::string::npos)
+            << refused.err;
+        args.push_back("--all");
+        const auto allowed = run_tool(args);
+        EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+        // 7, and the 3 orphans where the selector takes closing states too (--port)
+        EXPECT_TRUE(allowed.out.find("7 connection(s) would be closed") != std::string::npos ||
+                    allowed.out.find("10 connection(s) would be closed") != std::string::npos)
+            << allowed.out;
+    }
+    const auto capped = run_tool({"--json", "reap", "--netns", ns.name(), "--verdict", "peer-closed", "--limit", "2", "--dry-run"});
+    ASSERT_EQ(capped.exit_code, 0) << capped.err;
+    const auto cap = nlohmann::json::parse(capped.out);
+    EXPECT_EQ(cap["connections"].size(), 2u);
+    EXPECT_EQ(cap["summary"]["selected"], 3);
+    EXPECT_EQ(cap["summary"]["left_by_limit"], 1);
+
     const auto dry = run_tool({"reap", "--netns", ns.name(), "--verdict", "peer-closed", "--method", method, "--dry-run"});
     EXPECT_EQ(dry.exit_code, 0) << dry.err;
     EXPECT_NE(dry.out.find("3 connection(s) would be closed (dry run, nothing closed)"), std::string::npos) << dry.out;

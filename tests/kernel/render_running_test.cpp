@@ -90,9 +90,8 @@ TEST(RenderRunningTest, HaproxyRunningTheRenderedSectionsGivesBothSidesTheValues
     ASSERT_FALSE(snippets.empty());
     std::string cfg = replace(snippets[0].text, "bind :8080 ", "bind 127.0.0.1:18120 ");
     cfg = replace(cfg, "server app1 127.0.0.1:8081 ", "server app1 127.0.0.1:18121 ");
-    // The snippet leaves the mode and timeouts to the user's own defaults.
-    cfg = replace(cfg, "\ndefaults\n", "\ndefaults\n    mode tcp\n    timeout client 1m\n    timeout server 1m\n"
-                                       "    timeout connect 5s\n");
+    // The test's own sockets speak no HTTP.
+    cfg = replace(cfg, "\n    mode http\n", "\n    mode tcp\n");
     const auto file = dir.write("haproxy.cfg", cfg);
     const auto checked = run_program({"/usr/sbin/haproxy", "-c", "-f", file});
     ASSERT_EQ(checked.exit_code, 0) << checked.err << cfg;

@@ -45,9 +45,11 @@ DurationField duration_field(const YamlNode* n, std::string_view default_text) {
     return d;
 }
 
+enum class FilterKind { hcm, tcp_proxy, other };
+
 struct Filter {
     const YamlNode* config = nullptr;  // typed_config
-    bool hcm = false;
+    FilterKind kind = FilterKind::other;
 };
 
 std::vector<Filter> network_filters(const YamlNode& listener) {
@@ -65,9 +67,11 @@ std::vector<Filter> network_filters(const YamlNode& listener) {
             const auto name = name_of(f);
             const auto type = type_url(*config);
             if (name.find("http_connection_manager") != std::string::npos || type.ends_with(".HttpConnectionManager"))
-                out.push_back({config, true});
+                out.push_back({config, FilterKind::hcm});
             else if (name.find("tcp_proxy") != std::string::npos || type.ends_with(".TcpProxy"))
-                out.push_back({config, false});
+                out.push_back({config, FilterKind::tcp_proxy});
+            else
+                out.push_back({config, FilterKind::other});  // redis_proxy, mongo_proxy, thrift, ...
         }
     }
     return out;
@@ -82,6 +86,12 @@ struct EnvoyAudit {
     const AuditContext& context;
     AuditReport report;
     std::set<std::string> tcp_proxy_clusters, http_route_clusters;
+    // Clusters other network filters (redis_proxy, ...) and listener filters (udp_proxy) use:
+    // not HTTP. And whether some HTTP connection manager takes its routes from RDS, which this
+    // file does not hold, so that any other cluster may be one it routes to.
+    std::set<std::string> other_filter_clusters;
+    bool routes_unseen = false;
+    bool has_listeners = false;
 
     bool typed_keepalive_works() const {
         return !context.envoy_version || *context.envoy_version >= k_typed_keepalive_since;
@@ -152,8 +162,19 @@ struct EnvoyAudit {
         std::optional<std::uint64_t> idle_close;
         std::string idle_setting;
         bool first = true;
+        std::vector<const YamlNode*> listener_filter_clusters;
+        if (const auto* lf = l.get("listener_filters")) find_all(*lf, "cluster", listener_filter_clusters);
+        for (const auto* n : listener_filter_clusters)
+            if (n->is_scalar()) other_filter_clusters.insert(n->scalar);
         for (const auto& f : network_filters(l)) {
-            if (f.hcm) {
+            if (f.kind == FilterKind::other) {
+                std::vector<const YamlNode*> used;
+                find_all(*f.config, "cluster", used);
+                for (const auto* n : used)
+                    if (n->is_scalar()) other_filter_clusters.insert(n->scalar);
+                continue;
+            }
+            if (f.kind == FilterKind::hcm) {
                 const auto idle = duration_field(f.config->path({"common_http_protocol_options", "idle_timeout"}), "1h");
                 const auto stream = duration_field(f.config->get("stream_idle_timeout"), "5m");
                 o.settings.push_back({"http idle_timeout", idle.shown});
@@ -259,6 +280,7 @@ struct EnvoyAudit {
     }
 
     void collect_route_clusters(const YamlNode& hcm) {
+        if (!hcm.get("route_config")) routes_unseen = true;  // rds or scoped routes
         std::vector<const YamlNode*> found;
         find_all(hcm, "cluster", found);
         for (const auto* n : found)
@@ -285,22 +307,29 @@ struct EnvoyAudit {
         const YamlNode* idle_node = http_options ? http_options->path({"common_http_protocol_options", "idle_timeout"})
                                                  : nullptr;
         if (!idle_node) idle_node = c.path({"common_http_protocol_options", "idle_timeout"});
+        // A17 is for clusters an HTTP connection manager uses: known when the cluster speaks HTTP,
+        // a route here names it, or a connection manager takes its routes from RDS and no other
+        // filter uses the cluster; possible (and said so, at low severity) when no listener in this
+        // file shows how it is used; not for tcp_proxy, redis_proxy, udp_proxy and the like.
+        const bool elsewhere = tcp_proxy_clusters.count(o.name) || other_filter_clusters.count(o.name);
         const bool http = http_options || c.get("http2_protocol_options") || c.get("common_http_protocol_options") ||
                           c.get("http_protocol_options") || http_route_clusters.count(o.name) ||
-                          !tcp_proxy_clusters.count(o.name);
-        if (http) {
+                          (routes_unseen && !elsewhere);
+        const bool maybe_http = !http && !elsewhere && !has_listeners;
+        if (http || maybe_http) {
             const auto idle = duration_field(idle_node, "1h");
             o.settings.push_back({"http idle_timeout", idle.shown});
-            check_upstream_idle(o, idle);
+            check_upstream_idle(o, idle, maybe_http);
             check_h2_pings(c, "cluster " + o.name, fix, o);
         } else {
-            o.settings.push_back({"http idle_timeout", "n/a (used by tcp_proxy only)"});
+            o.settings.push_back({"http idle_timeout", elsewhere ? "n/a (used by tcp_proxy or another network filter)"
+                                                                 : "n/a (no HTTP connection manager routes to it)"});
         }
         report.objects.push_back(std::move(o));
     }
 
     // A17: the upstream HTTP idle timeout against the backends' keep-alive.
-    void check_upstream_idle(const AuditedObject& o, const DurationField& idle) {
+    void check_upstream_idle(const AuditedObject& o, const DurationField& idle, bool use_unseen) {
         const auto backend = context.backend_idle_ms;
         const std::uint64_t proposed = backend ? std::max<std::uint64_t>(*backend / 1000, 2) - 1 : 4;
         const std::string fix =
@@ -310,11 +339,17 @@ struct EnvoyAudit {
             (backend ? "  # below the backends' keep-alive (--backend-idle)\n"
                      : "  # below your backends' keep-alive timeout (Node.js before v25: 5 s)\n") +
             "      explicit_http_config:  # or keep your protocol choice\n        http_protocol_options: {}\n";
+        // Where this file does not show an HTTP connection manager using the cluster, the finding
+        // is conditional, and low.
+        const Severity severity = use_unseen ? Severity::low : Severity::high;
+        const std::string condition =
+            use_unseen ? " (if an HTTP connection manager routes to it: no listener in this file shows one that does)"
+                       : "";
         const std::string risk =
-            ": Envoy can send a request on a connection the backend is closing, a 503 with flag UC (envoy#14981, "
+            condition + ": Envoy can send a request on a connection the backend is closing, a 503 with flag UC (envoy#14981, "
             "#28105; Envoy ignores the backend's Keep-Alive: timeout= header)";
         if (!idle.node)
-            add("A17", Severity::high, o.at,
+            add("A17", severity, o.at,
                 "cluster " + o.name +
                     " has no upstream HTTP idle_timeout, so idle connections are kept 1 h (the default), longer than "
                     "most backends keep them (" +
@@ -323,18 +358,19 @@ struct EnvoyAudit {
                     ")" + risk,
                 fix);
         else if (idle.ms == 0u)
-            add("A17", Severity::high, idle.node->at,
+            add("A17", severity, idle.node->at,
                 "cluster " + o.name + " has upstream idle_timeout 0s, which disables it: Envoy never closes idle "
                                       "connections, so the backend always closes first" + risk,
                 fix);
         else if (idle.ms && backend && *idle.ms >= *backend)
-            add("A17", Severity::high, idle.node->at,
+            add("A17", severity, idle.node->at,
                 "cluster " + o.name + " upstream idle_timeout " + idle.shown + " is not below the backends' keep-alive " +
                     format_duration_ms(*backend) + " (--backend-idle)" + risk,
                 fix);
     }
 
     void run(const EnvoyConfig& config) {
+        has_listeners = !config.listeners.empty();
         for (const auto* l : config.listeners) audit_listener(*l);
         for (const auto* c : config.clusters) audit_cluster(*c);
     }
@@ -343,7 +379,7 @@ struct EnvoyAudit {
 }  // namespace
 
 AuditReport audit_envoy(const EnvoyConfig& config, const AuditContext& context) {
-    EnvoyAudit a{context, {}, {}, {}};
+    EnvoyAudit a{context, {}, {}, {}, {}, false, false};
     a.report.type = ConfigType::envoy;
     a.report.files = config.files;
     a.report.netns = context.netns;

@@ -297,63 +297,83 @@ struct NginxAudit {
         return "server";
     }
 
-    // An http or stream server's object: what it is, where, and the TCP keepalive of its first
-    // listen (the one a fix edits); every listen is checked. Returns that first listen.
-    const NginxDirective* server_object(AuditedObject& o, const char* kind, const NginxDirective& server) {
-        o.kind = kind;
-        o.name = server_name(server);
-        o.at = server.at;
-        const NginxDirective* first_listen = nullptr;
+    // A server's listen lines, each checked. Each listen is its own socket with its own
+    // keepalive (dual-stack `listen 80; listen [::]:80;` is two), so each is its own object.
+    std::vector<const NginxDirective*> server_listens(const NginxDirective& server) {
+        std::vector<const NginxDirective*> listens;
         for (const auto& d : server.block)
             if (d.name == "listen") {
                 check_listen(d);
-                if (!first_listen) first_listen = &d;
+                listens.push_back(&d);
             }
-        o.tcp = first_listen ? listen_keepalive(*first_listen) : EffectiveKeepalive{false, 0, 0, 0, {}, "off"};
-        return first_listen;
+        return listens;
     }
 
-    // The server's idle timeout (`directive`) against the path in front of it.
-    void check_server_path(AuditedObject& o, std::optional<std::uint64_t> idle_ms, const std::string& directive,
-                           const NginxDirective* first_listen, const char* default_port) {
-        if (!idle_ms || context.path.empty()) return;
-        const std::string listen_line = first_listen ? so_keepalive_fix(*first_listen, fix_values())
-                                                     : "listen " + std::string(default_port) + " so_keepalive=60:10:6;\n";
-        audit_detail::check_path(
-            o, idle_ms, directive, context.path, "nginx",
-            [&](std::uint64_t s) { return directive + " " + std::to_string(s) + "s;\n"; }, listen_line, report.findings);
+    // The server's objects, one per listen (named after it where there are several), each
+    // judged with its idle timeout (`directive`) against the path in front of it.
+    void add_server_objects(AuditedObject base, const NginxDirective& server, std::optional<std::uint64_t> idle_ms,
+                            const std::string& directive, const char* default_port) {
+        const auto listens = server_listens(server);
+        const auto* named = find_in(server.block, "server_name");
+        const std::string host = named && !named->args.empty() ? named->args[0] + " " : "";
+        auto judge = [&](AuditedObject o, const NginxDirective* listen) {
+            if (idle_ms && !context.path.empty()) {
+                const std::string listen_line = listen ? so_keepalive_fix(*listen, fix_values())
+                                                       : "listen " + std::string(default_port) + " so_keepalive=60:10:6;\n";
+                audit_detail::check_path(
+                    o, idle_ms, directive, context.path, "nginx",
+                    [&](std::uint64_t sec) { return directive + " " + std::to_string(sec) + "s;\n"; }, listen_line,
+                    report.findings);
+            }
+            report.objects.push_back(std::move(o));
+        };
+        base.name = server_name(server);
+        base.at = server.at;
+        if (listens.empty()) {
+            base.tcp = EffectiveKeepalive{false, 0, 0, 0, {}, "off"};
+            judge(std::move(base), nullptr);
+            return;
+        }
+        for (const auto* l : listens) {
+            AuditedObject o = base;
+            if (listens.size() > 1) {
+                o.name = host + "listen " + (l->args.empty() ? std::string("*:80") : l->args[0]);
+                o.at = l->at;
+            }
+            o.tcp = listen_keepalive(*l);
+            judge(std::move(o), l);
+        }
     }
 
     void audit_http_server(const Block& http, const NginxDirective& server) {
         Chain chain{&http, &server.block};
         AuditedObject o;
-        const auto* first_listen = server_object(o, "nginx server", server);
+        o.kind = "nginx server";
         const auto* timeout = inherited(chain, "keepalive_timeout");
-        const auto idle_ms = timeout ? parse_nginx_time_ms(first_arg(timeout), false) : std::optional<std::uint64_t>(75000);
+        auto idle_ms = timeout ? parse_nginx_time_ms(first_arg(timeout), false) : std::optional<std::uint64_t>(75000);
         const auto* requests = inherited(chain, "keepalive_requests");
         const auto* time = inherited(chain, "keepalive_time");
         o.settings.push_back({"keepalive_timeout", timeout ? first_arg(timeout) : "75s (default)"});
         o.settings.push_back({"keepalive_requests", requests ? first_arg(requests) : "1000 (default)"});
         o.settings.push_back({"keepalive_time", time ? first_arg(time) : "1h (default)"});
-        check_requests(server.block, "server " + o.name);
+        check_requests(server.block, "server " + server_name(server));
         check_socket_keepalive(server.block);
         // keepalive_timeout 0 turns keepalive off: no connection is left idle to judge.
-        if (idle_ms != 0u) check_server_path(o, idle_ms, "keepalive_timeout", first_listen, "80");
-        report.objects.push_back(std::move(o));
+        if (idle_ms == 0u) idle_ms.reset();
+        add_server_objects(std::move(o), server, idle_ms, "keepalive_timeout", "80");
         walk_locations(chain, server.block);
     }
 
     void audit_stream_server(const NginxDirective& server) {
         AuditedObject o;
-        const auto* first_listen = server_object(o, "nginx stream server", server);
+        o.kind = "nginx stream server";
         const auto* timeout = find_in(server.block, "proxy_timeout");
         const auto idle_ms = timeout ? parse_nginx_time_ms(first_arg(timeout), false) : std::optional<std::uint64_t>(600000);
         o.settings.push_back({"proxy_timeout", timeout ? first_arg(timeout) : "10m (default)"});
         if (const auto* ka = find_in(server.block, "proxy_socket_keepalive"))
             o.settings.push_back({"proxy_socket_keepalive", first_arg(ka)});
         check_socket_keepalive(server.block);
-        check_server_path(o, idle_ms, "proxy_timeout", first_listen, "5432");
-        report.objects.push_back(std::move(o));
+        add_server_objects(std::move(o), server, idle_ms, "proxy_timeout", "5432");
     }
 
     void run(const NginxConfig& config) {

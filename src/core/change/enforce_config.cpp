@@ -22,6 +22,24 @@ std::string fixed_text(const char (&field)[N]) {
 }
 }  // namespace
 
+std::uint32_t cgroup_level(std::string_view absolute_path) {
+    std::uint32_t n = 0;
+    std::size_t at = 0;
+    while (at < absolute_path.size()) {
+        const auto next = absolute_path.find('/', at);
+        const auto part = absolute_path.substr(at, next == std::string_view::npos ? std::string_view::npos : next - at);
+        if (!part.empty() && part != ".") ++n;
+        if (next == std::string_view::npos) break;
+        at = next + 1;
+    }
+    return n;
+}
+
+bool cgroup_inside(std::string_view inner, std::string_view outer) {
+    while (outer.size() > 1 && outer.back() == '/') outer.remove_suffix(1);
+    return inner.size() > outer.size() && inner.starts_with(outer) && inner[outer.size()] == '/';
+}
+
 Result<kt_enforce_config> make_enforce_config(const EnforceRequest& r) {
     kt_enforce_config c{};
     const Profile& p = *r.profile;
@@ -38,6 +56,7 @@ Result<kt_enforce_config> make_enforce_config(const EnforceRequest& r) {
     c.user_timeout_ms = p.user_timeout_ms.value_or(0);
     c.roles = bpf_roles(r.roles);
     c.override_app = r.override_app ? 1 : 0;
+    c.level = cgroup_level(r.cgroup_path);
     c.cgroup_id = r.cgroup_id;
     c.since_unix = r.since_unix;
     std::memcpy(c.profile, p.name.data(), p.name.size());
@@ -55,6 +74,7 @@ EnforcedCgroup read_enforce_config(const kt_enforce_config& c) {
     if (c.roles & KT_ROLE_ACCEPTED) e.roles |= role_bit(SocketRole::accepted);
     if (c.roles & KT_ROLE_UPSTREAM) e.roles |= role_bit(SocketRole::upstream);
     e.override_app = c.override_app != 0;
+    e.level = c.level;
     e.keepalive = c.keepalive != 0;
     e.idle_seconds = c.idle_seconds;
     e.interval_seconds = c.interval_seconds;

@@ -22,6 +22,12 @@ struct EnforceRequest {
     std::uint64_t since_unix = 0;
 };
 
+// The depth of an absolute cgroup directory ("/sys/fs/cgroup/a/b" is 5): of two nested
+// enforced cgroups, the deeper one's profile wins.
+std::uint32_t cgroup_level(std::string_view absolute_path);
+// Whether cgroup directory `inner` lies below `outer` (not the same).
+bool cgroup_inside(std::string_view inner, std::string_view outer);
+
 // The map value; an error when a name does not fit its fixed field.
 Result<kt_enforce_config> make_enforce_config(const EnforceRequest& r);
 
@@ -33,6 +39,7 @@ struct EnforcedCgroup {
     std::uint64_t since_unix = 0;
     std::uint8_t roles = 0;
     bool override_app = false;
+    std::uint32_t level = 0;  // the directory's depth: where cgroups nest, the deeper profile wins
     bool keepalive = false;
     std::uint32_t idle_seconds = 0, interval_seconds = 0, count = 0, user_timeout_ms = 0;
 };

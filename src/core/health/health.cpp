@@ -10,8 +10,8 @@
 namespace kt {
 
 namespace {
-constexpr std::array<std::string_view, k_verdict_count> k_names = {"ok",          "at-risk",        "likely-dropped",
-                                                                   "peer-closed", "retransmitting", "probing"};
+constexpr std::array<std::string_view, k_verdict_count> k_names = {
+    "ok", "at-risk", "likely-dropped", "peer-closed", "retransmitting", "probing", "unverified"};
 
 std::string ms_text(std::uint64_t ms) { return format_duration_ms(ms); }
 
@@ -87,7 +87,7 @@ Result<std::uint8_t> parse_verdict_list(std::string_view list, std::string_view 
         if (it == k_names.end())
             return fail(std::string(flag) + " " + std::string(word),
                         "unknown verdict" + did_you_mean(word, k_names) +
-                            "; one of ok, at-risk, likely-dropped, peer-closed, retransmitting, probing");
+                            "; one of ok, at-risk, likely-dropped, peer-closed, retransmitting, probing, unverified");
         bits = static_cast<std::uint8_t>(bits | (1u << (it - k_names.begin())));
     }
     if (bits == 0) return fail(std::string(flag), "give at least one verdict");
@@ -113,6 +113,39 @@ std::uint64_t retries_timeout_ms(std::uint32_t tcp_retries2) {
     return ((std::uint64_t{2} << linear_after) - 1) * rto_min + (tcp_retries2 - linear_after) * rto_max;
 }
 
+std::uint64_t syn_retries_timeout_ms(std::uint32_t tcp_syn_retries) {
+    constexpr std::uint64_t rto_init = 1000, rto_max = 120'000;
+    constexpr std::uint32_t linear_after = 6;  // ilog2(TCP_RTO_MAX / TCP_TIMEOUT_INIT)
+    if (tcp_syn_retries <= linear_after) return ((std::uint64_t{2} << tcp_syn_retries) - 1) * rto_init;
+    return ((std::uint64_t{2} << linear_after) - 1) * rto_init + (tcp_syn_retries - linear_after) * rto_max;
+}
+
+namespace {
+// A connect() still sending its SYN: tcp_info's times count from nothing (no data was ever
+// sent or received), so its age is what the SYN retransmissions took so far, each RTO double
+// the last from the initial one, and it gives up at tcp_syn_retries (or the user timeout).
+HealthJudgement connecting(const SocketRecord& s, const HealthContext& c) {
+    HealthJudgement j;
+    j.verdict = HealthVerdict::retransmitting;
+    const std::uint64_t rto_ms = std::uint64_t{s.info.rto_us} / 1000;
+    const std::uint64_t first_rto = rto_ms >> std::min<std::uint8_t>(s.info.backoff, 31);
+    std::uint64_t age = 0;
+    for (unsigned i = 0; i < s.info.retransmits; ++i) age += std::min<std::uint64_t>(first_rto << std::min(i, 20u), 120'000);
+    j.idle_ms = age;
+    const bool uto = c.exact && c.exact->user_timeout_ms > 0;
+    j.limit_ms = uto ? c.exact->user_timeout_ms : syn_retries_timeout_ms(c.defaults.tcp_syn_retries);
+    j.limit_is_user_timeout = uto;
+    j.deadline_ms = *j.limit_ms > age ? *j.limit_ms - age : 0;
+    j.reason = "connecting: the SYN was retransmitted " + std::to_string(s.info.retransmits) +
+               " time(s) with no answer, for at least " + ms_text(age) + "; connect() gives up in at most " +
+               ms_text(*j.deadline_ms) + " (" +
+               (uto ? "TCP_USER_TIMEOUT " + ms_text(*j.limit_ms)
+                    : "tcp_syn_retries=" + std::to_string(c.defaults.tcp_syn_retries) + " bound " + ms_text(*j.limit_ms)) +
+               ")";
+    return j;
+}
+}  // namespace
+
 HealthJudgement judge_connection(const SocketRecord& s, const HealthContext& c) {
     const std::uint64_t idle = s.has_info ? s.info.idle_ms() : 0;
     if (s.state == static_cast<std::uint8_t>(TcpState::close_wait)) {
@@ -124,6 +157,11 @@ HealthJudgement judge_connection(const SocketRecord& s, const HealthContext& c) 
         if (auto before = idle_before_peer_close_ms(s)) j.reason += "; it had been idle " + ms_text(*before) + " then";
         return j;
     }
+    if (s.state == static_cast<std::uint8_t>(TcpState::syn_sent)) {
+        if (s.has_info && s.info.retransmits > 0) return connecting(s, c);
+        HealthJudgement j;  // its first SYN is out: nothing to judge yet, and no idle time
+        return j;
+    }
     if (s.has_info && s.info.unacked > 0 && s.info.retransmits > 0) return retransmitting(s, c, idle);
     if ((s.timer == DiagTimer::keepalive && s.retrans > 0) || (s.has_info && s.info.probes > 0 && s.info.unacked == 0))
         return probing(s, c, idle);
@@ -132,9 +170,16 @@ HealthJudgement judge_connection(const SocketRecord& s, const HealthContext& c) 
     j.idle_ms = idle;
     if (!s.has_info || !c.path || s.state != static_cast<std::uint8_t>(TcpState::established)) return j;
     const auto next_probe = next_probe_in_ms(s);
+    const auto& peer_probe = s.info.peer_probe_ms;
     for (const auto& hop : *c.path) {
         const std::uint64_t t = hop.idle_timeout_ms;
-        if (idle > t) {
+        // The peer's keepalive probes refresh a hop that keepalive refreshes, whichever side
+        // sends them; where they cannot be seen, nothing can be said of such a hop.
+        const bool unseen = hop.refreshed_by_keepalive && !peer_probe;
+        const std::uint64_t hop_idle = hop.refreshed_by_keepalive && peer_probe && *peer_probe != k_no_peer_probe
+                                           ? std::min<std::uint64_t>(idle, *peer_probe)
+                                           : idle;
+        if (hop_idle > t && !unseen) {
             if (j.verdict != HealthVerdict::likely_dropped || t < j.hop->idle_timeout_ms) {
                 j.verdict = HealthVerdict::likely_dropped;
                 j.hop = &hop;
@@ -143,16 +188,23 @@ HealthJudgement judge_connection(const SocketRecord& s, const HealthContext& c) 
             continue;
         }
         if (j.verdict == HealthVerdict::likely_dropped) continue;
-        const bool refreshed = hop.refreshed_by_keepalive && next_probe && idle + *next_probe < t;
-        if (!refreshed && idle * 2 > t && (!j.hop || t < j.hop->idle_timeout_ms)) {
-            j.verdict = HealthVerdict::at_risk;
+        const bool refreshed = hop.refreshed_by_keepalive && next_probe && hop_idle + *next_probe < t;
+        if (!refreshed && hop_idle * 2 > t && (!j.hop || t < j.hop->idle_timeout_ms)) {
+            j.verdict = unseen ? HealthVerdict::unverified : HealthVerdict::at_risk;
             j.hop = &hop;
-            j.deadline_ms = t - idle;
+            j.deadline_ms = t >= hop_idle ? std::optional<std::uint64_t>(t - hop_idle) : std::nullopt;
         }
     }
     if (j.verdict == HealthVerdict::likely_dropped) {
         j.reason = "idle " + ms_text(idle) + ", longer than the " + ms_text(j.hop->idle_timeout_ms) + " idle timeout of " +
-                   j.hop->name + ", with nothing received since: the next send will be reset or black-holed";
+                   j.hop->name + ", with nothing received since" +
+                   (j.hop->refreshed_by_keepalive ? " (keepalive probes from the peer included)" : "") +
+                   ": the next send will be reset or black-holed";
+    } else if (j.verdict == HealthVerdict::unverified) {
+        j.reason = "idle " + ms_text(idle) + (idle > j.hop->idle_timeout_ms ? ", longer than the " : " of the ") +
+                   ms_text(j.hop->idle_timeout_ms) + " idle timeout of " + j.hop->name +
+                   " as far as tcp_info tells; keepalive probes from the peer would refresh it and tcp_info does "
+                   "not show them (--engine bpf sees them)";
     } else if (j.verdict == HealthVerdict::at_risk) {
         std::string why;
         if (!j.hop->refreshed_by_keepalive)
@@ -161,6 +213,7 @@ HealthJudgement judge_connection(const SocketRecord& s, const HealthContext& c) 
             why = s.timer == DiagTimer::none ? "keepalive is off" : "no keepalive timer is pending";
         else
             why = "the next keepalive probe is due in " + ms_text(*next_probe) + ", after that";
+        if (j.hop->refreshed_by_keepalive) why += ", and no keepalive probe came from the peer since";
         j.reason = "idle " + ms_text(idle) + " of the " + ms_text(j.hop->idle_timeout_ms) + " idle timeout of " +
                    j.hop->name + "; " + why + ": forgotten in " + ms_text(*j.deadline_ms) + " unless it sends";
     }

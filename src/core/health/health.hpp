@@ -17,8 +17,11 @@
 namespace kt {
 
 // Worst first is not the order: the values are stable names for JSON and flags.
-enum class HealthVerdict : std::uint8_t { ok, at_risk, likely_dropped, peer_closed, retransmitting, probing };
-inline constexpr std::size_t k_verdict_count = 6;
+// unverified: idle past half of (or past) a hop's timeout that keepalive refreshes, where
+// keepalive probes from the peer cannot be seen, so whether the hop still keeps the flow is not
+// known; never likely-dropped or at-risk on that evidence alone.
+enum class HealthVerdict : std::uint8_t { ok, at_risk, likely_dropped, peer_closed, retransmitting, probing, unverified };
+inline constexpr std::size_t k_verdict_count = 7;
 std::string_view verdict_name(HealthVerdict v);  // "ok", "at-risk", "likely-dropped", ...
 inline constexpr std::uint8_t verdict_bit(HealthVerdict v) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(v)); }
 // "peer-closed,likely-dropped" -> bits; every unknown name is an error naming `flag`.
@@ -38,11 +41,16 @@ struct KernelDefaults {
     std::uint32_t keepalive_intvl_s = 75;
     std::uint32_t keepalive_probes = 9;
     std::uint32_t tcp_retries2 = 15;
+    std::uint32_t tcp_syn_retries = 6;
 };
 
 // How long retransmissions go on before the kernel gives up when no TCP_USER_TIMEOUT is set
 // (tcp_model_timeout in net/ipv4/tcp_timer.c, with the 200 ms minimum RTO): 924.6 s for 15.
 std::uint64_t retries_timeout_ms(std::uint32_t tcp_retries2);
+
+// How long a connect() retransmits its SYN before giving up, without TCP_USER_TIMEOUT: the
+// same model from the 1 s initial RTO (TCP_TIMEOUT_INIT), 127 s for the default 6.
+std::uint64_t syn_retries_timeout_ms(std::uint32_t tcp_syn_retries);
 
 struct HealthContext {
     const NetworkPath* path = nullptr;   // the middleboxes this connection crosses
@@ -63,8 +71,9 @@ struct HealthJudgement {
 
 // The verdict for one connected socket with tcp_info (has_info). Order of precedence:
 // peer-closed (CLOSE_WAIT), retransmitting (unacknowledged data being resent), probing
-// (keepalive probes unanswered), likely-dropped (idle past a middlebox's timeout), at-risk
-// (nothing refreshes it before the shortest timeout and it is past half of it), ok.
+// (keepalive probes unanswered), likely-dropped (idle past a middlebox's timeout, the peer's
+// keepalive probes included), at-risk (nothing refreshes it before the shortest timeout and it
+// is past half of it), unverified (either, but the peer's probes cannot be seen), ok.
 HealthJudgement judge_connection(const SocketRecord& s, const HealthContext& c);
 
 // For a CLOSE_WAIT socket: how long the connection had been idle when the peer's FIN came

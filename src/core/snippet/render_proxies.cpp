@@ -1,4 +1,6 @@
 // nginx and HAProxy.
+#include <algorithm>
+
 #include "core/snippet/render_family.hpp"
 
 namespace kt::render_family {
@@ -34,11 +36,14 @@ Rendering nginx(const Profile& p, const RenderOptions& o) {
         "a file in /etc/nginx/conf.d/ (Debian's nginx.conf includes it inside http {}); put the parameter "
         "and the directive in your own server and location blocks";
     s.syntax = "nginx";
-    if (up) s.body += "upstream backend {\n    server 127.0.0.1:8081;\n}\n\n";
+    // The upstream pools its connections (keepalive, HTTP/1.1, an empty Connection header):
+    // without that every request opens a connection and there is no idle one to keep alive.
+    if (up) s.body += "upstream backend {\n    server 127.0.0.1:8081;\n    keepalive 32;\n}\n\n";
     s.body += "server {\n";
     s.body += "    listen 8080" + (down ? " " + so_keepalive(p) : std::string()) + ";\n";
     if (up)
-        s.body += "\n    location / {\n        proxy_pass http://backend;\n        proxy_socket_keepalive " +
+        s.body += "\n    location / {\n        proxy_pass http://backend;\n        proxy_http_version 1.1;\n"
+                  "        proxy_set_header Connection \"\";\n        proxy_socket_keepalive " +
                   std::string(p.keepalive.enabled ? "on" : "off") + ";\n    }\n";
     s.body += "}\n";
 
@@ -72,12 +77,17 @@ Rendering haproxy(const Profile& p, const RenderOptions& o) {
     const auto ut = user_timeout(p);
     Snippet s;
     s.title = down && up ? "client and server side" : down ? "client side (downstream)" : "server side (upstream)";
-    s.where = "haproxy.cfg: the defaults section, and tcp-ut on your own bind and server lines";
+    s.where = "haproxy.cfg: the option lines into your own defaults section (merge them: a second defaults "
+              "section starts anew, without the mode and timeouts of the first), and tcp-ut on your own bind and "
+              "server lines";
     s.syntax = "haproxy";
-    s.body = "defaults\n";
+    // A whole defaults section, so that the snippet is a configuration HAProxy accepts as it is.
+    const std::uint64_t idle_timeout = std::max<std::uint64_t>(300, 2ULL * p.keepalive.idle_seconds);
+    s.body = "defaults\n    mode http\n    timeout connect 5s\n";
     if (p.keepalive.enabled)
-        s.body += "    # keep timeout client and timeout server above " + num(p.keepalive.idle_seconds) +
+        s.body += "    # above the keepalive idle of " + num(p.keepalive.idle_seconds) +
                   "s, or an idle connection is closed before the first probe\n";
+    s.body += "    timeout client " + num(idle_timeout) + "s\n    timeout server " + num(idle_timeout) + "s\n";
     if (down) s.body += haproxy_side(p, "cli");
     if (up) s.body += haproxy_side(p, "srv");
     s.body += "\nfrontend fe_main\n    bind :8080" + (down && ut ? " tcp-ut " + haproxy_delay(*ut) : std::string()) +
@@ -85,6 +95,9 @@ Rendering haproxy(const Profile& p, const RenderOptions& o) {
     s.body += "\nbackend be_app\n    server app1 127.0.0.1:8081" +
               (up && ut ? " tcp-ut " + haproxy_delay(*ut) : std::string()) + "\n";
 
+    s.caveats.push_back({CaveatKind::scope,
+                         "a defaults section replaces the one before it: pasting this block after yours drops your "
+                         "mode and timeouts for what follows; merge the option lines into your own defaults."});
     if (p.keepalive.enabled)
         s.caveats.push_back({CaveatKind::scope,
                              "clitcpka-* and srvtcpka-* do nothing without option clitcpka / srvtcpka (or option "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 
 namespace kt {
 
@@ -200,14 +201,48 @@ std::string container_label(const NetnsIdentity& id, std::string_view host_hostn
     return {};
 }
 
+namespace {
+std::string_view pod_name_part(const NetnsIdentity& id) {
+    const auto slash = id.pod.find('/');
+    return std::string_view(id.pod).substr(slash == std::string::npos ? 0 : slash + 1);
+}
+
+std::map<std::string, int> label_uses(const std::vector<LabelledNetns>& namespaces) {
+    std::map<std::string, int> uses;
+    for (const auto& n : namespaces) ++uses[n.label];
+    return uses;
+}
+}  // namespace
+
 bool pod_matches(const NetnsIdentity& id, std::string_view name) {
     if (name.empty()) return false;
     if (!id.pod.empty()) {
-        if (id.pod == name) return true;
-        const auto slash = id.pod.find('/');
-        return std::string_view(id.pod).substr(slash == std::string::npos ? 0 : slash + 1) == name;
+        if (id.pod == name || pod_name_part(id) == name) return true;
+        // "name/UIDPREFIX": at least 8 digits of the UID, as make_labels_unique writes them.
+        const auto slash = name.rfind('/');
+        if (slash == std::string_view::npos || id.pod_uid.empty()) return false;
+        const auto uid = name.substr(slash + 1);
+        return name.substr(0, slash) == pod_name_part(id) && uid.size() >= 8 && id.pod_uid.starts_with(uid);
     }
     return id.hostname == name;
+}
+
+void make_labels_unique(std::vector<LabelledNetns>& namespaces) {
+    auto uses = label_uses(namespaces);
+    for (auto& n : namespaces) {
+        if (uses[n.label] < 2 || !n.identity) continue;
+        const auto& id = *n.identity;
+        if (n.label.starts_with("pod:") && id.pod.find('/') != std::string::npos)
+            n.label = "pod:" + id.pod;
+        else if (n.label.starts_with("pod:") && !id.pod_uid.empty())
+            n.label += "/" + id.pod_uid.substr(0, 8);
+        else if (n.label.starts_with("container:") && !id.container_id.empty() &&
+                 n.label != "container:" + id.container_id.substr(0, 12))
+            n.label = "container:" + id.container_id.substr(0, 12);
+    }
+    uses = label_uses(namespaces);
+    for (auto& n : namespaces)
+        if (uses[n.label] > 1) n.label += "@" + std::to_string(n.inode);
 }
 
 bool container_matches(const NetnsIdentity& id, std::string_view prefix) {

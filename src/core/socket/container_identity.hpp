@@ -2,6 +2,7 @@
 // Kubernetes pod, parsed from the text the kernel and the kubelet leave behind.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,8 +57,20 @@ struct NetnsIdentity {
 std::string container_label(const NetnsIdentity& id, std::string_view host_hostname);
 
 // Whether `id` is the one `--pod NAME` means: NAME equals the pod's name or "namespace/name",
-// or, with no pod known, its hostname.
+// or "name/UIDPREFIX" (the label of a pod whose name repeats), or, with no pod known, its hostname.
 bool pod_matches(const NetnsIdentity& id, std::string_view name);
+
+// One namespace's label as a metric label and state-file key, and who is in it.
+struct LabelledNetns {
+    std::string label;
+    const NetnsIdentity* identity = nullptr;
+    std::uint64_t inode = 0;
+};
+// Makes every label unique, as Prometheus series and check's state file need: a repeated pod
+// label becomes "pod:NAMESPACE/NAME" where the namespace is known, else "pod:NAME/UID8" (the
+// first 8 digits of the pod UID); a repeated container label takes its container id; whatever
+// still repeats gets "@INODE" of its namespace.
+void make_labels_unique(std::vector<LabelledNetns>& namespaces);
 
 // Whether `--container PREFIX` means `id`: some container in it has an id starting with
 // PREFIX (lowercase hex, as `crictl ps` and `docker ps` print them).

@@ -43,6 +43,7 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
         s.idle_recv_jiffies = r.idle_rcv_jiffies;
         s.idle_send_jiffies = r.idle_snd_jiffies;
         s.idle_ack_jiffies = r.idle_ack_jiffies;
+        s.idle_oow_jiffies = r.idle_oow_jiffies;
         s.unacked = r.packets_out;
         s.probes_out = r.probes_out;
         s.rto_jiffies = r.rto_jiffies;
@@ -161,6 +162,7 @@ TcpInfo tcp_info_of(const KernelSocket& s, std::uint32_t hz) {
     i.last_data_recv_ms = ms(s.idle_recv_jiffies);
     i.last_ack_recv_ms = ms(s.idle_ack_jiffies);
     i.total_retrans = s.total_retrans;
+    i.peer_probe_ms = s.idle_oow_jiffies == k_no_oow_segment ? k_no_peer_probe : ms(s.idle_oow_jiffies);
     return i;
 }
 

@@ -13,6 +13,8 @@
 
 namespace kt {
 
+inline constexpr std::uint32_t k_no_oow_segment = 0xffffffff;
+
 struct KernelSocket {
     std::uint64_t cookie = 0;
     std::uint32_t netns_inode = 0;
@@ -30,6 +32,9 @@ struct KernelSocket {
     std::uint32_t idle_recv_jiffies = 0;
     std::uint32_t idle_send_jiffies = 0;
     std::uint32_t idle_ack_jiffies = 0;
+    // Since the last segment answered as out of window (a peer's keepalive probe);
+    // k_no_oow_segment when there was none.
+    std::uint32_t idle_oow_jiffies = k_no_oow_segment;
     std::uint32_t unacked = 0;
     std::uint32_t probes_out = 0;
     std::uint32_t rto_jiffies = 0;
@@ -43,7 +48,7 @@ struct KernelSocket {
 
 // The bytes one iterator pass wrote: whole fixed-size records, nothing else.
 Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes);
-inline constexpr std::size_t k_kernel_socket_record_size = 104;
+inline constexpr std::size_t k_kernel_socket_record_size = 112;
 // A socket's options alone, from a pass that wrote only those (inspect --exact): a quarter of
 // a KernelSocket, as a pass of 100k sockets is read while the sock_diag dump waits for it.
 // Fields as in KernelSocket.

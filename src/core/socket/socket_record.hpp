@@ -4,12 +4,14 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace kt {
 
 inline constexpr std::uint8_t k_family_inet = 2;    // AF_INET
 inline constexpr std::uint8_t k_family_inet6 = 10;  // AF_INET6
+inline constexpr std::uint32_t k_no_peer_probe = 0xffffffff;
 
 // idiag_timer (net/ipv4/inet_diag.c, inet_sk_diag_fill).
 enum class DiagTimer : std::uint8_t { none = 0, retransmit = 1, keepalive = 2, time_wait = 3, zero_window = 4 };
@@ -45,6 +47,11 @@ struct TcpInfo {
     std::uint32_t last_data_recv_ms = 0;
     std::uint32_t last_ack_recv_ms = 0;  // any ACK, keepalive answers included
     std::uint32_t total_retrans = 0;
+    // Since the last keepalive probe from the peer (k_no_peer_probe: none seen), where it can
+    // be seen: the kernel drops a zero-length probe as out of window before it updates the
+    // receive times above, so tcp_info never shows one; the BPF iterator reads the time the
+    // kernel answered it. Nothing here when the reader cannot tell (sock_diag, getsockopt).
+    std::optional<std::uint32_t> peer_probe_ms;
 
     // Time since anything crossed the path in either direction that tcp_info can see: data
     // each way, and ACKs (keepalive answers) from the peer.

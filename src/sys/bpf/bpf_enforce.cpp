@@ -23,6 +23,9 @@ namespace kt::sys {
 namespace {
 const char* const k_pins[] = {"sockops", "setsockopt", "config", "stats"};
 
+// The socket marks every enforce program shares (kt_socket_mark), pinned beside the cgroups'.
+const std::string k_marks_pin = std::string(k_pin_root) + "/socket-marks";
+
 std::string pin_dir_of(std::uint64_t cgroup_id) { return std::string(k_pin_root) + "/cgroup-" + std::to_string(cgroup_id); }
 
 // bpffs is not mounted on every host (this one has none by default): mount it where systemd
@@ -54,8 +57,20 @@ Result<UniqueFd> pinned(const std::string& path) {
 
 Result<EnforceResult> attach_and_pin(const kt_enforce_config& config, EnforceResult out) {
     quiet_libbpf();
-    kt_enforce_bpf* skel = kt_enforce_bpf__open_and_load();
+    kt_enforce_bpf* skel = kt_enforce_bpf__open();
     if (!skel) return std::unexpected(load_error("the sockops program", errno));
+    // The programs of nested cgroups must see each other's marks: one map for all of them.
+    UniqueFd marks(bpf_obj_get(k_marks_pin.c_str()));
+    if (marks && bpf_map__reuse_fd(skel->maps.socket_marks, marks.get()) != 0) {
+        const int err = errno;
+        kt_enforce_bpf__destroy(skel);
+        return fail(k_marks_pin, errno_text(err) + " (left by another version? remove every enforce and retry)");
+    }
+    if (kt_enforce_bpf__load(skel) != 0) {
+        const int err = errno;
+        kt_enforce_bpf__destroy(skel);
+        return std::unexpected(load_error("the sockops program", err));
+    }
     bpf_link* links[2] = {nullptr, nullptr};
     auto cleanup = [&] {
         for (auto* l : links)
@@ -90,7 +105,8 @@ Result<EnforceResult> attach_and_pin(const kt_enforce_config& config, EnforceRes
     const int pinned_all = bpf_link__pin(links[0], (out.pin_dir + "/sockops").c_str()) == 0 &&
                            bpf_link__pin(links[1], (out.pin_dir + "/setsockopt").c_str()) == 0 &&
                            bpf_map__pin(skel->maps.enforce_config, (out.pin_dir + "/config").c_str()) == 0 &&
-                           bpf_map__pin(skel->maps.enforce_stats, (out.pin_dir + "/stats").c_str()) == 0;
+                           bpf_map__pin(skel->maps.enforce_stats, (out.pin_dir + "/stats").c_str()) == 0 &&
+                           (marks || bpf_map__pin(skel->maps.socket_marks, k_marks_pin.c_str()) == 0);
     const int err = errno;
     cleanup();  // the pins hold what stays attached
     if (!pinned_all) {
@@ -173,7 +189,16 @@ Result<bool> remove_enforced(std::uint64_t cgroup_id) {
     for (const char* name : k_pins)
         if (::unlink((dir + "/" + name).c_str()) != 0 && errno != ENOENT) return fail(dir + "/" + name, errno_text(errno));
     if (::rmdir(dir.c_str()) != 0) return fail(dir, errno_text(errno));
-    ::rmdir(k_pin_root);  // the last cgroup's pins leave nothing behind (fails while others remain)
+    // The last cgroup's pins leave nothing behind: the shared marks go with them.
+    bool others = false;
+    if (DIR* d = ::opendir(k_pin_root)) {
+        while (const dirent* e = ::readdir(d)) others = others || std::string_view(e->d_name).starts_with("cgroup-");
+        ::closedir(d);
+    }
+    if (!others) {
+        ::unlink(k_marks_pin.c_str());
+        ::rmdir(k_pin_root);
+    }
     return true;
 }
 

@@ -76,6 +76,25 @@ TEST(AuditEnvoyTest, A16KeepaliveOptionsAtStateListeningOrWithoutReusePort) {
     EXPECT_EQ(rule_lines(audit_fixture("envoy/a15.yaml"), "A16"), Lines{});
 }
 
+// A17 only where an HTTP connection manager uses the cluster; where no listener in the file
+// shows how a cluster is used, the finding is conditional and low.
+TEST(AuditEnvoyTest, A17OnlyForClustersAnHttpConnectionManagerUses) {
+    const auto r = audit_fixture("envoy/a17-filters.yaml");
+    ASSERT_EQ(rule_lines(r, "A17").size(), 1u) << all_rules(r).size();
+    for (const auto& f : r.findings)
+        if (f.rule == "A17") {
+            EXPECT_NE(f.evidence.find("cluster web "), std::string::npos) << f.evidence;
+            EXPECT_EQ(f.severity, Severity::high);
+        }
+    // Clusters alone: "unset" speaks no declared HTTP and no listener shows its use (low);
+    // "disabled" and "thirty" set HTTP options, so they are HTTP clusters (high).
+    const auto alone = audit_fixture("envoy/a17.yaml");
+    ASSERT_EQ(all_rules(alone), (Lines{"A17@4", "A17@13"}));
+    EXPECT_EQ(alone.findings[0].severity, Severity::low);
+    EXPECT_NE(alone.findings[0].evidence.find("if an HTTP connection manager routes to it"), std::string::npos);
+    EXPECT_EQ(alone.findings[1].severity, Severity::high);
+}
+
 TEST(AuditEnvoyTest, A17UpstreamIdleUnsetDisabledOrNotBelowTheBackend) {
     EXPECT_EQ(all_rules(audit_fixture("envoy/a17.yaml")), (Lines{"A17@4", "A17@13"}));
     AuditContext c;

@@ -36,6 +36,21 @@ TEST(AuditNginxTest, ReportsWhatEachServerAndUpstreamGets) {
     EXPECT_FALSE(r.objects[2].tcp.enabled);
 }
 
+// Each listen is its own socket: one object each, named after it, with its own keepalive, and
+// A9 only where that listen has none.
+TEST(AuditNginxTest, EachListenOfAServerIsItsOwnObject) {
+    const auto r = audit_fixture("nginx/two-listens.conf", audit_path("aws-nlb-tcp"));
+    ASSERT_EQ(r.objects.size(), 2u);
+    EXPECT_EQ(r.objects[0].name, "dual.example listen 127.0.0.1:18080");
+    EXPECT_TRUE(r.objects[0].tcp.enabled);
+    EXPECT_EQ(r.objects[0].tcp.idle_seconds, 30u);
+    EXPECT_EQ(r.objects[0].at.line, 6);
+    EXPECT_EQ(r.objects[1].name, "dual.example listen 127.0.0.1:18081");
+    EXPECT_FALSE(r.objects[1].tcp.enabled);
+    EXPECT_EQ(r.objects[1].at.line, 7);
+    EXPECT_EQ(all_rules(r), Lines{"A9@7"});
+}
+
 TEST(AuditNginxTest, A1SoKeepaliveOutOfKernelRangeOrRefused) {
     EXPECT_EQ(rule_lines(audit_fixture("nginx/a1.conf"), "A1"), (Lines{"A1@4", "A1@5"}));
     const auto refused = audit_fixture("nginx/rejected-a1.conf");

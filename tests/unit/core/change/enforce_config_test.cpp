@@ -42,6 +42,19 @@ TEST(EnforceConfigTest, NamesThatDoNotFitThePinnedMapAreRefused) {
     EXPECT_EQ(back.idle_seconds, 240u);
     EXPECT_EQ(back.user_timeout_ms, 360000u);
     EXPECT_FALSE(make_enforce_config({&p, 7, false, "/" + std::string(300, 'c'), 1, 0}).has_value());
+    EXPECT_EQ(back.level, 4u) << "the depth the deeper profile wins by";
+}
+
+// Nested enforcement: the deeper directory wins, and "inside" is by whole path components.
+TEST(EnforceConfigTest, CgroupDepthAndNestingAreByWholeComponents) {
+    EXPECT_EQ(cgroup_level("/sys/fs/cgroup"), 3u);
+    EXPECT_EQ(cgroup_level("/sys/fs/cgroup/kubepods.slice/pod1/"), 5u);
+    EXPECT_EQ(cgroup_level("/sys/fs/cgroup//a/./b"), 5u);
+    EXPECT_TRUE(cgroup_inside("/sys/fs/cgroup/pod/c1", "/sys/fs/cgroup/pod"));
+    EXPECT_TRUE(cgroup_inside("/sys/fs/cgroup/pod/c1", "/sys/fs/cgroup/pod/"));
+    EXPECT_FALSE(cgroup_inside("/sys/fs/cgroup/pod", "/sys/fs/cgroup/pod"));
+    EXPECT_FALSE(cgroup_inside("/sys/fs/cgroup/pod2/c1", "/sys/fs/cgroup/pod"));
+    EXPECT_FALSE(cgroup_inside("/sys/fs/cgroup/pod", "/sys/fs/cgroup/pod/c1"));
 }
 
 }  // namespace

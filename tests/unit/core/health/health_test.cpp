@@ -24,6 +24,7 @@ SocketRecord established(std::uint32_t idle_ms) {
     s.info.last_data_sent_ms = idle_ms;
     s.info.last_data_recv_ms = idle_ms;
     s.info.last_ack_recv_ms = idle_ms;
+    s.info.peer_probe_ms = k_no_peer_probe;  // as the BPF iterator sees it: no probe from the peer
     return s;
 }
 
@@ -69,6 +70,75 @@ TEST(HealthTest, KeepaliveDoesNotSaveAConnectionThroughAMiddleboxItDoesNotRefres
     const auto j = judge(s, p);
     EXPECT_EQ(j.verdict, HealthVerdict::at_risk);
     EXPECT_NE(j.reason.find("not refreshed by keepalive"), std::string::npos) << j.reason;
+}
+
+// The accepted side of a connection whose client probes: tcp_info's receive times stand still
+// (the kernel drops the probes as out of window), but the hop is refreshed all the same.
+TEST(HealthTest, ProbesFromThePeerKeepAHopThatKeepaliveRefreshes) {
+    const auto p = path_of("aws-nlb-tcp,corp-fw=60s");
+    auto s = established(400'000);
+    s.info.peer_probe_ms = 1'000;
+    EXPECT_EQ(judge(s, p).verdict, HealthVerdict::ok) << judge(s, p).reason;
+    s.info.peer_probe_ms = 50'000;  // the last one 50 s ago: past half of corp-fw's minute
+    EXPECT_EQ(judge(s, p).verdict, HealthVerdict::at_risk);
+    s.info.peer_probe_ms = 70'000;  // none for longer than corp-fw keeps a flow
+    const auto j = judge(s, p);
+    EXPECT_EQ(j.verdict, HealthVerdict::likely_dropped);
+    EXPECT_NE(j.reason.find("keepalive probes from the peer included"), std::string::npos) << j.reason;
+
+    // An L7 load balancer is refreshed by data only: probes do not keep its connection.
+    auto behind_alb = established(70'000);
+    behind_alb.info.peer_probe_ms = 1'000;
+    EXPECT_EQ(judge(behind_alb, path_of("aws-alb")).verdict, HealthVerdict::likely_dropped);
+}
+
+// Where the peer's probes cannot be seen (tcp_info alone), nothing says whether a hop that
+// keepalive refreshes still keeps the flow: unverified, never likely-dropped or at-risk.
+TEST(HealthTest, WithoutSightOfThePeersProbesAnIdleConnectionIsUnverified) {
+    const auto p = path_of("corp-fw=60s");
+    auto s = established(400'000);
+    s.info.peer_probe_ms.reset();
+    auto j = judge(s, p);
+    EXPECT_EQ(j.verdict, HealthVerdict::unverified);
+    ASSERT_NE(j.hop, nullptr);
+    EXPECT_EQ(j.hop->name, "corp-fw");
+    EXPECT_NE(j.reason.find("--engine bpf"), std::string::npos) << j.reason;
+    EXPECT_FALSE(j.deadline_ms);
+    s = established(40'000);
+    s.info.peer_probe_ms.reset();
+    EXPECT_EQ(judge(s, p).verdict, HealthVerdict::unverified) << "past half the timeout";
+    // A hop keepalive does not refresh is judged on tcp_info alone, as before.
+    auto alb = established(70'000);
+    alb.info.peer_probe_ms.reset();
+    EXPECT_EQ(judge(alb, path_of("aws-alb")).verdict, HealthVerdict::likely_dropped);
+    EXPECT_EQ(*parse_verdict_list("unverified", "--verdict"), verdict_bit(HealthVerdict::unverified));
+}
+
+// A connect() to a black hole: tcp_info's times count from nothing, so the age comes from the
+// SYN's backoff, and connect() gives up at tcp_syn_retries, not tcp_retries2.
+TEST(HealthTest, AConnectStuckInSynSentHasItsAgeAndTheSynRetriesBound) {
+    auto s = established(3'113'556);  // what tcp_info says of a socket that never sent data
+    s.state = static_cast<std::uint8_t>(TcpState::syn_sent);
+    s.info.unacked = 1;
+    s.info.retransmits = 3;
+    s.info.backoff = 3;
+    s.info.rto_us = 8'000'000;  // 1 s doubled three times
+    const auto j = judge(s, path_of("aws-nlb-tcp"));
+    EXPECT_EQ(j.verdict, HealthVerdict::retransmitting);
+    EXPECT_EQ(j.idle_ms, 7'000u) << "1 + 2 + 4 s of retransmissions";
+    EXPECT_EQ(j.limit_ms, 127'000u);
+    EXPECT_EQ(j.deadline_ms, 120'000u);
+    EXPECT_FALSE(j.limit_is_user_timeout);
+    EXPECT_NE(j.reason.find("tcp_syn_retries=6 bound 2m7s"), std::string::npos) << j.reason;
+    EXPECT_EQ(syn_retries_timeout_ms(6), 127'000u);
+    EXPECT_EQ(syn_retries_timeout_ms(8), 127'000u + 240'000u);
+    SocketOptions exact;
+    exact.user_timeout_ms = 10'000;
+    EXPECT_EQ(judge(s, path_of("aws-nlb-tcp"), &exact).deadline_ms, 3'000u);
+    // Its first SYN only: nothing to judge yet.
+    s.info.retransmits = 0;
+    EXPECT_EQ(judge(s, path_of("aws-nlb-tcp")).verdict, HealthVerdict::ok);
+    EXPECT_EQ(judge(s, path_of("aws-nlb-tcp")).idle_ms, 0u);
 }
 
 TEST(HealthTest, CloseWaitIsPeerClosedWithHowLongItWasIdleBeforeTheFin) {
@@ -129,7 +199,7 @@ TEST(HealthTest, VerdictListsAndDurationsAreCheckedWithTheNearestName) {
               verdict_bit(HealthVerdict::peer_closed) | verdict_bit(HealthVerdict::likely_dropped));
     EXPECT_EQ(parse_verdict_list("peer-closd", "--verdict").error().line(),
               "--verdict peer-closd: unknown verdict (did you mean \"peer-closed\"?); one of ok, at-risk, likely-dropped, "
-              "peer-closed, retransmitting, probing");
+              "peer-closed, retransmitting, probing, unverified");
     EXPECT_EQ(parse_duration_ms("90s").value(), 90'000u);
     EXPECT_EQ(parse_duration_ms("5m").value(), 300'000u);
     EXPECT_EQ(parse_duration_ms("350").value(), 350'000u);

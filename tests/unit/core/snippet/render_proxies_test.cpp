@@ -41,7 +41,8 @@ TEST(RenderNginxTest, UpstreamIsTheFlagPlusTheSysctlsItsValuesComeFrom) {
 
 TEST(RenderNginxTest, BothSidesInOneServerBlock) {
     const auto body = rendered(nlb_profile(), "nginx").snippets[0].body;
-    EXPECT_TRUE(has(body, "upstream backend {\n    server 127.0.0.1:8081;\n}\n")) << body;
+    EXPECT_TRUE(has(body, "upstream backend {\n    server 127.0.0.1:8081;\n    keepalive 32;\n}\n")) << body;
+    EXPECT_TRUE(has(body, "proxy_http_version 1.1;\n        proxy_set_header Connection \"\";")) << body;
     EXPECT_TRUE(has(body, "listen 8080 so_keepalive=240:30:4;"));
     EXPECT_TRUE(has(body, "proxy_pass http://backend;"));
 }

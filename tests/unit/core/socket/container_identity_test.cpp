@@ -146,5 +146,30 @@ TEST(ContainerIdentityTest, SelectorsMatchPodNamesAndContainerIdPrefixes) {
     EXPECT_FALSE(pod_matches(bare, ""));
 }
 
+// Two pods named web-7d9f (other UIDs, no namespace known, as inside the DaemonSet without
+// /var/log/pods): labels are what Prometheus series and check's state file are keyed by, so
+// each gets what tells it apart, and --pod takes that label back.
+TEST(ContainerIdentityTest, RepeatedLabelsBecomeUniqueAndSelectable) {
+    const NetnsIdentity a{"web-7d9f", "", "", {}, "1a2b3c4d-0000-4000-8000-000000000001", "web-7d9f"};
+    const NetnsIdentity b{"web-7d9f", "", "", {}, "9f8e7d6c-0000-4000-8000-000000000002", "web-7d9f"};
+    const NetnsIdentity c{"redis-0", "", "", {}, "11111111-0000-4000-8000-000000000003", "shop/redis-0"};
+    const NetnsIdentity d{"redis-0", "", "", {}, "22222222-0000-4000-8000-000000000004", "cache/redis-0"};
+    const NetnsIdentity e{"x", std::string(k_id), "", {}, "", ""};
+    std::vector<LabelledNetns> ns = {{"pod:web-7d9f", &a, 11}, {"pod:web-7d9f", &b, 12}, {"pod:redis-0", &c, 13},
+                                     {"pod:redis-0", &d, 14},  {"host", nullptr, 1},     {"container:x", &e, 15},
+                                     {"container:x", &e, 16}};
+    make_labels_unique(ns);
+    EXPECT_EQ(ns[0].label, "pod:web-7d9f/1a2b3c4d");
+    EXPECT_EQ(ns[1].label, "pod:web-7d9f/9f8e7d6c");
+    EXPECT_EQ(ns[2].label, "pod:shop/redis-0");
+    EXPECT_EQ(ns[3].label, "pod:cache/redis-0");
+    EXPECT_EQ(ns[4].label, "host");
+    EXPECT_EQ(ns[5].label, "container:" + std::string(k_id).substr(0, 12) + "@15");
+    EXPECT_EQ(ns[6].label, "container:" + std::string(k_id).substr(0, 12) + "@16");
+    EXPECT_TRUE(pod_matches(a, "web-7d9f/1a2b3c4d"));
+    EXPECT_FALSE(pod_matches(b, "web-7d9f/1a2b3c4d"));
+    EXPECT_FALSE(pod_matches(a, "web-7d9f/1a2b"));  // too few digits to be sure
+}
+
 }  // namespace
 }  // namespace kt

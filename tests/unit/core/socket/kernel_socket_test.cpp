@@ -60,7 +60,7 @@ TEST(KernelSocketTest, APartialRecordOrAnUnknownFamilyIsAnError) {
     bytes.pop_back();
     auto partial = parse_kernel_sockets(bytes);
     ASSERT_FALSE(partial.has_value());
-    EXPECT_NE(partial.error().why.find("not a whole number of 104-byte records"), std::string::npos);
+    EXPECT_NE(partial.error().why.find("not a whole number of 112-byte records"), std::string::npos);
     auto odd = listener_record();
     odd.family = 1;
     EXPECT_FALSE(parse_kernel_sockets(bytes_of({odd})).has_value());
@@ -168,6 +168,7 @@ TEST(KernelSocketTest, TheRecordGivesWhatTcpInfoWouldReport) {
     r.idle_rcv_jiffies = 2500;  // 10 s at HZ 250
     r.idle_snd_jiffies = 750;   // 3 s
     r.idle_ack_jiffies = 1;     // 4 ms
+    r.idle_oow_jiffies = 500;   // the peer's last keepalive probe, 2 s ago
     r.packets_out = 3;
     r.probes_out = 2;
     r.rto_jiffies = 51;  // 204 ms
@@ -187,6 +188,9 @@ TEST(KernelSocketTest, TheRecordGivesWhatTcpInfoWouldReport) {
     EXPECT_EQ(i.retransmits, 4);
     EXPECT_EQ(i.backoff, 3);
     EXPECT_EQ(i.total_retrans, 17u);
+    EXPECT_EQ(i.peer_probe_ms, 2000u);
+    r.idle_oow_jiffies = 0xffffffff;  // none since the socket was made
+    EXPECT_EQ(tcp_info_of(parse_kernel_sockets(bytes_of({r}))->front(), 250).peer_probe_ms, k_no_peer_probe);
     // HZ 1000: jiffies are milliseconds.
     EXPECT_EQ(tcp_info_of(sockets->front(), 1000).last_data_recv_ms, 2500u);
 }
