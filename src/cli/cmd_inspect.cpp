@@ -338,8 +338,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     start_output();
 
     if (owners && owners->unreadable > 0)
-        warnings.push_back({"-p", "the file descriptors of " + std::to_string(owners->unreadable) +
-                                      " process(es) could not be read, so their sockets show no owner" +
+        warnings.push_back({"-p", sys::unreadable_owners_text(*owners) + ", so their sockets show no owner" +
                                       (o.exact ? " and no exact values" : "") +
                                       sys::refusal_hint("reading other users' processes needs CAP_SYS_PTRACE")});
     const auto& exact = sink.exact_report();

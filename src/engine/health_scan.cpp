@@ -318,8 +318,8 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
         // every connection judged.
         if (!owners) owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", {}, ""}));
         if (owners->unreadable > 0)
-            scan.warnings.push_back({"owners", "the file descriptors of " + std::to_string(owners->unreadable) +
-                                                   " process(es) could not be read, so their connections show no owner" +
+            scan.warnings.push_back({"owners", sys::unreadable_owners_text(*owners) +
+                                                   ", so their connections show no owner" +
                                                    sys::refusal_hint("reading other users' processes needs CAP_SYS_PTRACE")});
         add_owners(scan, *owners, every, kept_paths, defaults_of_kept);
     }

@@ -45,6 +45,7 @@ std::string audit_text(const std::vector<AuditReport>& reports, Severity fail_on
         const auto& r = reports[i];
         out += std::string(config_type_name(r.type)) + " configuration " + r.files.front();
         if (r.files.size() > 1) out += " (and " + std::to_string(r.files.size() - 1) + " included files)";
+        for (const auto& n : r.notes) out += "\nnote: " + n;
         out += "\nnetns defaults: idle " + std::to_string(r.netns.idle_seconds) + " s, interval " +
                std::to_string(r.netns.interval_seconds) + " s, " + std::to_string(r.netns.count) + " probes (" +
                r.netns.source + ")\n\n";
@@ -114,6 +115,7 @@ nlohmann::json audit_json(const std::vector<AuditReport>& reports, const Network
         configs.push_back({{"file", r.files.front()},
                            {"type", std::string(config_type_name(r.type))},
                            {"files", r.files},
+                           {"notes", r.notes},
                            {"netns",
                             {{"idle_seconds", r.netns.idle_seconds},
                              {"interval_seconds", r.netns.interval_seconds},

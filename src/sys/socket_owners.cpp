@@ -150,16 +150,19 @@ std::string_view SocketOwnerIndex::comm(std::int32_t pid) const {
 }
 
 OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
-    OwnerScan scan{SocketOwnerIndex(options.pids.empty() ? open_files_on_system(options.proc_root) : 1024), 0, 0, {}, {}};
+    OwnerScan scan{SocketOwnerIndex(options.pids.empty() ? open_files_on_system(options.proc_root) : 1024), 0, 0, {}, {}, {}};
     const bool selecting = !options.pids.empty() || !options.comm.empty();
     auto visit = [&](std::int32_t pid) -> int {
         if (!options.comm.empty() && read_comm(options.proc_root, pid) != options.comm) return 0;
         if (selecting) scan.selected.push_back(pid);
         const int err = scan_process(options.proc_root, pid, scan.index, !options.pids.empty());
-        if (err == 0)
+        if (err == 0) {
             ++scan.processes;
-        else
+        } else {
             ++scan.unreadable;
+            if (scan.unreadable_processes.size() < 5)
+                scan.unreadable_processes.emplace_back(pid, read_comm(options.proc_root, pid));
+        }
         return err;
     };
     if (!options.pids.empty()) {
@@ -197,7 +200,7 @@ OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
 namespace kt::sys {
 
 OwnerScan owner_scan_of(const std::vector<SocketFile>& files) {
-    OwnerScan scan{SocketOwnerIndex(files.size() + 1024), 0, 0, {}, {}};
+    OwnerScan scan{SocketOwnerIndex(files.size() + 1024), 0, 0, {}, {}, {}};
     std::int32_t last_pid = 0;
     // The iterator goes through processes in pid order and each one's fds in order, as the
     // /proc scan does: the first owner of a shared socket is the same.
@@ -210,6 +213,15 @@ OwnerScan owner_scan_of(const std::vector<SocketFile>& files) {
         scan.index.insert(f.inode, {f.pid, f.fd});
     }
     return scan;
+}
+
+std::string unreadable_owners_text(const OwnerScan& scan) {
+    std::string named;
+    for (const auto& [pid, comm] : scan.unreadable_processes)
+        named += (named.empty() ? "" : ", ") + std::string("pid ") + std::to_string(pid) + (comm.empty() ? "" : " " + comm);
+    if (scan.unreadable > scan.unreadable_processes.size())
+        named += " and " + std::to_string(scan.unreadable - scan.unreadable_processes.size()) + " more";
+    return "the file descriptors of " + std::to_string(scan.unreadable) + " process(es) could not be read (" + named + ")";
 }
 
 }  // namespace kt::sys

@@ -51,9 +51,14 @@ struct OwnerScan {
     std::size_t unreadable = 0;  // processes whose fd directory could not be read
     std::vector<std::int32_t> selected;  // with --pid or --comm: the processes they chose
     Errors problems;  // a named --pid that does not exist or cannot be read; a --comm nobody has
+    std::vector<std::pair<std::int32_t, std::string>> unreadable_processes;  // pid and comm, the first few
 };
 
 OwnerScan scan_socket_owners(const OwnerScanOptions& options);
+
+// "the file descriptors of 1 process(es) could not be read (pid 1 process_api)": which
+// processes hide their sockets' owners, for the warnings of inspect -p, health and reap.
+std::string unreadable_owners_text(const OwnerScan& scan);
 
 // The same index from the socket files a BPF task-file iterator listed (every process).
 OwnerScan owner_scan_of(const std::vector<SocketFile>& files);

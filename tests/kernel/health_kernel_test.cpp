@@ -216,13 +216,18 @@ TEST(HealthKernelTest, TheNamespacesOwnConntrackIsOnEveryPath) {
                       " && echo ok"),
               "ok\n");
     ns.exec("sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=2");
-    int l = -1, c = -1;
+    int l = -1, c = -1, live = -1;
     ns.run_inside([&] {
         l = listen_on("127.0.0.1");
         c = connect_to("127.0.0.1", local_port(l));
+        live = connect_to("127.0.0.1", local_port(l));
     });
-    const int a = accept_one(l);
+    const int a = accept_one(l), a_live = accept_one(l);
     sleep(3);
+    // conntrack is seen on the path while it counts a flow: `live` refreshes its entry now, as
+    // the idle one's expires (nf_conntrack_count is read at one instant).
+    ASSERT_EQ(send(live, "x", 1, 0), 1);
+    usleep(100 * 1000);
     // The default engine: the BPF iterator where it is built (it sees that the peer sends no
     // probes), else tcp_info alone, which cannot tell (unverified, exit 0).
     const bool sees_probes = KT_BPF_BUILT;
@@ -235,7 +240,7 @@ TEST(HealthKernelTest, TheNamespacesOwnConntrackIsOnEveryPath) {
     ASSERT_NE(d, nullptr) << doc.dump(1);
     EXPECT_EQ((*d)["verdict"], sees_probes ? "likely-dropped" : "unverified");
     EXPECT_EQ((*d)["middlebox"]["name"], "host-conntrack");
-    for (int fd : {l, c, a}) close(fd);
+    for (int fd : {l, c, a, live, a_live}) close(fd);
 }
 
 // A client process holding five connections, which reads nothing until told to and then

@@ -36,6 +36,18 @@ TEST(SocketOwnersTest, IndexesEverySocketFdByInodeWithTheFirstOwnerWinning) {
     EXPECT_EQ(scan.index.comm(100), "nginx");
 }
 
+// A process whose fd directory cannot be read hides its sockets' owners: the warning names it.
+TEST(SocketOwnersTest, UnreadableProcessesAreNamedWithTheirComm) {
+    test::TempDir root;
+    fake_process(root, 100, "nginx", {{3, "socket:[5001]"}});
+    root.write("1/comm", "process_api\n");
+    root.write("1/fd", "not a directory: opendir fails as a refused read does\n");
+    root.write("sys/fs/file-nr", "4096\t0\t100000\n");
+    auto scan = scan_socket_owners({root.path(), {}, ""});
+    EXPECT_EQ(scan.unreadable, 1u);
+    EXPECT_EQ(unreadable_owners_text(scan), "the file descriptors of 1 process(es) could not be read (pid 1 process_api)");
+}
+
 TEST(SocketOwnersTest, NamedPidsAreTheOnlyOnesScanned) {
     test::TempDir root;
     fake_process(root, 100, "a", {{3, "socket:[1]"}});

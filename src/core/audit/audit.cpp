@@ -106,7 +106,9 @@ std::optional<ConfigType> guess_yaml_type(std::string_view text) {
         if (key == "apiVersion") api_version = true;
         if (key == "kind") kind = true;
         if (top && (key == "gatewayProxies" || key == "meshConfig")) helm_values = true;
-        if (key == "static_resources" || key == "dynamic_resources") envoy_root = true;
+        if (key == "static_resources" || key == "dynamic_resources" || key == "staticResources" ||
+            key == "dynamicResources")
+            envoy_root = true;
         if (top && (key == "listeners" || key == "clusters")) envoy_lists = true;
         if (key == "@type") type_url = true;
         if (key == "configs") configs = true;
@@ -114,7 +116,7 @@ std::optional<ConfigType> guess_yaml_type(std::string_view text) {
     }
     api_version = api_version || has_quoted_key(text, "apiVersion");
     kind = kind || has_quoted_key(text, "kind");
-    envoy_root = envoy_root || has_quoted_key(text, "static_resources");
+    envoy_root = envoy_root || has_quoted_key(text, "static_resources") || has_quoted_key(text, "staticResources");
     type_url = type_url || has_quoted_key(text, "@type");
     configs = configs || has_quoted_key(text, "configs");
     resources = resources || has_quoted_key(text, "resources");

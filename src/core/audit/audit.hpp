@@ -109,6 +109,7 @@ struct AuditReport {
     NetnsKeepalive netns;
     std::vector<AuditedObject> objects;
     std::vector<AuditFinding> findings;
+    std::vector<std::string> notes;  // what was assumed to read it (a fragment's context)
 };
 
 AuditReport audit_nginx(const NginxConfig& config, const AuditContext& context);

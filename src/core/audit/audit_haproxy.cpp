@@ -23,6 +23,14 @@ const std::vector<std::string> k_tracked = {
     "srvtcpka-cnt",   "timeout client",  "timeout server",       "timeout tunnel",       "timeout http-keep-alive",
     "timeout http-request", "http-reuse", "mode"};
 
+// "timeout connect", "client", "server" for contimeout, clitimeout, srvtimeout; else null.
+const char* legacy_timeout(std::string_view keyword) {
+    if (keyword == "contimeout") return "connect";
+    if (keyword == "clitimeout") return "client";
+    if (keyword == "srvtimeout") return "server";
+    return nullptr;
+}
+
 void apply_line(Settings& s, const HaproxyLine& l) {
     const auto& w = l.words;
     const bool negated = w[0] == "no";
@@ -38,6 +46,11 @@ void apply_line(Settings& s, const HaproxyLine& l) {
     if (negated) return;
     if (w[0] == "timeout" && w.size() >= 3) {
         s["timeout " + w[1]] = {w[2], l.at};
+        return;
+    }
+    // The spellings before HAProxy 2.1 (which refuses them), read for what they meant.
+    if (const auto* modern = legacy_timeout(w[0]); modern && w.size() >= 2) {
+        s[std::string("timeout ") + modern] = {w[1], l.at};
         return;
     }
     for (const auto& k : k_tracked)
@@ -261,6 +274,18 @@ struct HaproxyAudit {
     void run(const HaproxyConfig& config) {
         std::map<std::string, Settings> named;
         Settings last;
+        for (const auto& sec : config.sections)
+            for (const auto& l : sec.lines)
+                if (const auto* modern = legacy_timeout(l.words[0]))
+                    add("A13", Severity::info, l.at,
+                        l.words[0] + " is the spelling of timeout " + modern +
+                            " before HAProxy 2.1, read as it here; HAProxy 2.1 and later refuse the file",
+                        "timeout " + std::string(modern) + (l.words.size() >= 2 ? " " + l.words[1] : "") + "\n");
+        if (!config.conditionals.empty())
+            add("A13", Severity::info, config.conditionals.front(),
+                "conditional blocks (.if/.elif/.else) are read as if every branch applied: their conditions are "
+                "not evaluated here, so where branches set the same keyword the last one counts",
+                "# check the branch your HAProxy takes with haproxy -c\n");
         for (const auto& sec : config.sections) {
             if (sec.kind == "defaults") {
                 Settings s = sec.from.empty() ? Settings{} : named[sec.from];

@@ -414,6 +414,28 @@ AuditReport audit_nginx(const NginxConfig& config, const AuditContext& context) 
     a.report.type = ConfigType::nginx;
     a.report.files = config.files;
     a.report.netns = context.netns;
+    // A conf.d or sites-enabled file holds what Debian's nginx.conf includes inside http {}: a
+    // top-level server, upstream or map, and no main-context block of its own.
+    bool main_context = false, http_directives = false;
+    for (const auto& d : config.top) {
+        if (d.name == "http" || d.name == "events" || d.name == "stream" || d.name == "mail") main_context = true;
+        if (d.name == "server" || d.name == "upstream" || d.name == "map" || d.name.starts_with("keepalive_"))
+            http_directives = true;
+    }
+    if (!main_context && http_directives) {
+        NginxConfig wrapped;
+        wrapped.files = config.files;
+        NginxDirective http;
+        http.name = "http";
+        http.has_block = true;
+        http.at = config.top.front().at;
+        http.block = config.top;
+        wrapped.top.push_back(std::move(http));
+        a.report.notes.push_back("read as the http {} context it is included in (a conf.d or sites-enabled "
+                                 "fragment: server, upstream or map at its top level)");
+        a.run(wrapped);
+        return a.report;
+    }
     a.run(config);
     return a.report;
 }

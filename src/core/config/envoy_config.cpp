@@ -22,6 +22,40 @@ void add_wrapped(const YamlNode* list, std::initializer_list<std::string_view> p
         if (const auto* inner = item.path(path); inner && inner->is_mapping()) out.push_back(inner);
 }
 
+// A proto3 JSON field name ("socketOptions", "keepaliveTime"): lowercase first, letters and
+// digits, some uppercase. Keys with dots or underscores (extension names, "@type") are left.
+bool proto3_json_name(std::string_view key) {
+    if (key.empty() || key[0] < 'a' || key[0] > 'z') return false;
+    bool upper = false;
+    for (char ch : key) {
+        if (ch >= 'A' && ch <= 'Z')
+            upper = true;
+        else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+            return false;
+    }
+    return upper;
+}
+
+// Envoy reads proto3 JSON names and the protos' own names alike, and Envoy Gateway and
+// xDS dumps write the former: every key is read as the latter.
+void to_proto_names(YamlNode& n) {
+    if (n.is_mapping())
+        for (auto& key : n.keys) {
+            if (!proto3_json_name(key)) continue;
+            std::string snake;
+            for (char ch : key) {
+                if (ch >= 'A' && ch <= 'Z') {
+                    snake += '_';
+                    snake += static_cast<char>(ch - 'A' + 'a');
+                } else {
+                    snake += ch;
+                }
+            }
+            key = std::move(snake);
+        }
+    for (auto& item : n.items) to_proto_names(item);
+}
+
 void collect(const YamlNode& doc, EnvoyConfig& c) {
     if (!doc.is_mapping()) return;
     if (const auto* s = doc.get("static_resources")) {
@@ -65,6 +99,7 @@ Result<EnvoyConfig> parse_envoy_config(std::string_view text, std::string_view f
     EnvoyConfig c;
     c.files.emplace_back(file);
     c.documents = std::move(*docs);
+    for (auto& d : c.documents) to_proto_names(d);
     for (const auto& d : c.documents) collect(d, c);
     if (c.listeners.empty() && c.clusters.empty())
         return fail(std::string(file),

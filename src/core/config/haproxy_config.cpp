@@ -75,6 +75,7 @@ Result<std::vector<Word>> split_line(std::string_view line, std::string_view fil
 Result<HaproxyConfig> parse_haproxy_config(std::string_view text, std::string_view file) {
     HaproxyConfig config;
     std::uint32_t line_no = 0;
+    std::uint32_t open_blocks = 0;
     std::size_t pos = 0;
     while (pos <= text.size()) {
         const auto eol = text.find('\n', pos);
@@ -86,6 +87,21 @@ Result<HaproxyConfig> parse_haproxy_config(std::string_view text, std::string_vi
         if (words->empty()) continue;
         const SourcePosition at{std::string(file), line_no, (*words)[0].column};
         const auto& first = (*words)[0].text;
+        // Conditional blocks and messages (HAProxy 2.4): the directives themselves hold no setting.
+        if (first.starts_with('.')) {
+            if (first == ".if" || first == ".elif") config.conditionals.push_back(at);
+            if (first == ".if") ++open_blocks;
+            if (first == ".endif") {
+                if (open_blocks == 0) return fail(at.file_line_column(), "'.endif' without '.if'");
+                --open_blocks;
+            }
+            if (first != ".if" && first != ".elif" && first != ".else" && first != ".endif" && first != ".diag" &&
+                first != ".notice" && first != ".warning" && first != ".alert")
+                return fail(at.file_line_column(), "unknown directive '" + first + "'");
+            if ((first == ".elif" || first == ".else") && open_blocks == 0)
+                return fail(at.file_line_column(), "'" + first + "' without '.if'");
+            continue;
+        }
         if (is_section_keyword(first)) {
             HaproxySection s;
             s.kind = first;
@@ -109,6 +125,7 @@ Result<HaproxyConfig> parse_haproxy_config(std::string_view text, std::string_vi
         for (auto& w : *words) l.words.push_back(std::move(w.text));
         config.sections.back().lines.push_back(std::move(l));
     }
+    if (open_blocks > 0) return fail(std::string(file), "'.if' without '.endif' at the end of the file");
     return config;
 }
 

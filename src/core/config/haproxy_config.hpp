@@ -27,6 +27,9 @@ struct HaproxySection {
 
 struct HaproxyConfig {
     std::vector<HaproxySection> sections;
+    // Where .if/.elif/.else blocks (HAProxy 2.4) are: their lines are kept, every branch's,
+    // since conditions (environment variables, versions) are not evaluated here.
+    std::vector<SourcePosition> conditionals;
 };
 
 // Sections and their lines; an error (file:line:column) for an unmatched quote, a keyword before

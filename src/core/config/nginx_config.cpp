@@ -7,6 +7,22 @@ namespace kt {
 
 namespace {
 
+// Common directives that never take a block, so that `NAME ... {` is the missing ";" nginx
+// refuses (ngx_conf_handler). Directives not listed (modules' own, *_by_lua_block) are left
+// to nginx.
+bool takes_no_block(std::string_view name) {
+    static constexpr std::string_view k_plain[] = {
+        "listen", "server_name", "root", "alias", "index", "return", "rewrite", "try_files", "proxy_pass",
+        "proxy_http_version", "proxy_set_header", "proxy_timeout", "proxy_connect_timeout", "proxy_read_timeout",
+        "proxy_send_timeout", "proxy_socket_keepalive", "keepalive", "keepalive_timeout", "keepalive_requests",
+        "keepalive_time", "send_timeout", "client_max_body_size", "access_log", "error_log", "add_header",
+        "ssl_certificate", "ssl_certificate_key", "worker_processes", "worker_connections", "resolver",
+        "grpc_pass", "fastcgi_pass", "uwsgi_pass", "default_type", "sendfile", "tcp_nodelay"};
+    for (auto n : k_plain)
+        if (n == name) return true;
+    return false;
+}
+
 enum class TokenKind { word, semicolon, open_block, close_block, end };
 
 struct Token {
@@ -204,6 +220,11 @@ struct Parser {
                 }
                 if (arg->kind == TokenKind::semicolon) break;
                 if (arg->kind == TokenKind::open_block) {
+                    // A directive that takes no block, its ";" missing before the next block
+                    // (`listen 8080` then `location / {`): nginx -t refuses it here.
+                    if (takes_no_block(d.name))
+                        return fail(arg->at.file_line_column(),
+                                    "directive \"" + d.name + "\" is not terminated by \";\"");
                     d.has_block = true;
                     auto inner = block(t, depth + 1, include_depth, &d.at);
                     if (!inner) return std::unexpected(inner.error());

@@ -78,6 +78,23 @@ TEST(AuditEnvoyTest, A16KeepaliveOptionsAtStateListeningOrWithoutReusePort) {
 
 // A17 only where an HTTP connection manager uses the cluster; where no listener in the file
 // shows how a cluster is used, the finding is conditional and low.
+// Envoy reads proto3 JSON names (socketOptions, tcpKeepalive, ...) as well as the protos' own,
+// and Envoy Gateway and xDS dumps write them: the same values are read from either.
+TEST(AuditEnvoyTest, Proto3JsonNamesAreReadAsTheProtosOwn) {
+    const auto r = audit_fixture("envoy/proto3-json.json");
+    ASSERT_EQ(r.objects.size(), 2u);
+    EXPECT_EQ(r.objects[0].kind, "envoy listener");
+    EXPECT_TRUE(r.objects[0].tcp.enabled);
+    EXPECT_EQ(r.objects[0].tcp.idle_seconds, 45u);
+    EXPECT_EQ(r.objects[0].tcp.interval_seconds, 15u);
+    EXPECT_EQ(r.objects[0].tcp.count, 3u);
+    EXPECT_EQ(r.objects[1].kind, "envoy cluster");
+    EXPECT_TRUE(r.objects[1].tcp.enabled);
+    EXPECT_EQ(r.objects[1].tcp.idle_seconds, 60u);
+    EXPECT_EQ(all_rules(r), Lines{"A17@42"}) << "the cluster's idleTimeout 0s is read as disabled";
+    EXPECT_EQ(guess_config_type("{\"staticResources\": {\"clusters\": []}}"), ConfigType::envoy);
+}
+
 TEST(AuditEnvoyTest, A17OnlyForClustersAnHttpConnectionManagerUses) {
     const auto r = audit_fixture("envoy/a17-filters.yaml");
     ASSERT_EQ(rule_lines(r, "A17").size(), 1u) << all_rules(r).size();

@@ -95,5 +95,36 @@ TEST(AuditHaproxyTest, A9NoKeepaliveAndNoTimeoutBehindAnNlb) {
     EXPECT_EQ(a9->fix, "option clitcpka\nclitcpka-idle 60s\nclitcpka-intvl 10s\nclitcpka-cnt 6\n");
 }
 
+// HAProxy 2.4's conditional blocks parse, every branch read (with a note that conditions are not
+// evaluated); misplaced directives are errors at their line.
+TEST(AuditHaproxyTest, ConditionalBlocksParseWithEveryBranchRead) {
+    const auto r = audit_fixture("haproxy/conditional.cfg");
+    ASSERT_EQ(r.findings.size(), 1u) << all_rules(r).size();
+    EXPECT_EQ(r.findings[0].severity, Severity::info);
+    EXPECT_EQ(r.findings[0].at.line, 4);
+    EXPECT_NE(r.findings[0].evidence.find("read as if every branch applied"), std::string::npos);
+    EXPECT_FALSE(parse_haproxy_config("global\n.endif\n", "h.cfg").has_value());
+    EXPECT_FALSE(parse_haproxy_config("global\n.if defined(X)\n", "h.cfg").has_value());
+    const auto bad = parse_haproxy_config("global\n.ifdef X\n", "h.cfg");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().line(), "h.cfg:2:1: unknown directive '.ifdef'");
+}
+
+// contimeout, clitimeout and srvtimeout (refused since 2.1) are the timeouts they meant, with a
+// note, not missing timeouts.
+TEST(AuditHaproxyTest, PreTwoOneTimeoutsAreReadWithANote) {
+    const auto config = parse_haproxy_config(
+        "defaults\n    mode http\n    contimeout 5s\n    clitimeout 300s\n    srvtimeout 300s\n"
+        "frontend fe\n    bind :8080\n    default_backend be\nbackend be\n    server s1 127.0.0.1:8081\n",
+        "old.cfg");
+    ASSERT_TRUE(config.has_value()) << config.error().line();
+    const auto r = audit_haproxy(*config, "old.cfg", {});
+    for (const auto& f : r.findings) {
+        EXPECT_EQ(f.severity, Severity::info) << f.evidence;
+        EXPECT_NE(f.evidence.find("before HAProxy 2.1"), std::string::npos) << f.evidence;
+    }
+    EXPECT_EQ(r.findings.size(), 3u);
+}
+
 }  // namespace
 }  // namespace kt

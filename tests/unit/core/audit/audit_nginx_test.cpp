@@ -51,6 +51,21 @@ TEST(AuditNginxTest, EachListenOfAServerIsItsOwnObject) {
     EXPECT_EQ(all_rules(r), Lines{"A9@7"});
 }
 
+// A conf.d or sites-enabled fragment is audited as the http {} context it is included in, and
+// the report says so.
+TEST(AuditNginxTest, AFragmentIsAuditedAsTheHttpContextItIsIncludedIn) {
+    const auto r = audit_fixture("nginx-fragments/sites-enabled-app.conf", audit_path("aws-nlb-tcp"));
+    ASSERT_EQ(r.notes.size(), 1u);
+    EXPECT_NE(r.notes[0].find("read as the http {} context"), std::string::npos);
+    ASSERT_EQ(r.objects.size(), 2u);
+    EXPECT_EQ(r.objects[0].kind, "nginx upstream");
+    EXPECT_EQ(r.objects[1].name, "app.example");
+    // An upstream without keepalive (A5), a location without HTTP/1.1 (A5), a listener without
+    // keepalive behind the NLB (A9): what the same lines inside http {} get.
+    EXPECT_EQ(rule_lines(r, "A5").size(), 2u) << all_rules(r).size();
+    EXPECT_EQ(rule_lines(r, "A9"), Lines{"A9@6"});
+}
+
 TEST(AuditNginxTest, A1SoKeepaliveOutOfKernelRangeOrRefused) {
     EXPECT_EQ(rule_lines(audit_fixture("nginx/a1.conf"), "A1"), (Lines{"A1@4", "A1@5"}));
     const auto refused = audit_fixture("nginx/rejected-a1.conf");

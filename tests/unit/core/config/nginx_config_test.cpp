@@ -33,6 +33,14 @@ TEST(NginxConfigTest, SplitsDirectivesAndBlocksWithPositions) {
     EXPECT_EQ(listen.at.file_line_column(), "t.conf:4:9");
 }
 
+// `listen 8080` with its ";" missing before `location / {`: the error nginx -t gives, at the "{".
+TEST(NginxConfigTest, ADirectiveThatTakesNoBlockBeforeABlockIsTheMissingSemicolon) {
+    EXPECT_EQ(error_of("http {\n    server {\n        listen 8080\n        location / {\n        }\n    }\n}\n"),
+              "t.conf:4:20: directive \"listen\" is not terminated by \";\"");
+    // A module's own block directive is nginx's to judge.
+    parse_ok("http {\n    server {\n        content_by_lua_block {\n        }\n    }\n}\n");
+}
+
 TEST(NginxConfigTest, UnquotesAndUnescapesAsNginxDoes) {
     const auto top = parse_ok(R"(a "x y" 'it\'s' "q\"uote" 'tab\t' back\\slash keep\d "semi;{}";)");
     ASSERT_EQ(top.size(), 1u);
