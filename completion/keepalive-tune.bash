@@ -14,17 +14,17 @@ declare -gA _keepalive_tune_options=(
     [_]='--help --version --json --profile-dir:dir'
     [inspect]='--help --state:state --sport:text --dport:text --port:text --peer:text --local:text
         --ipv4 --ipv6 --role:role --keepalive:keepalive --processes --pid:pid --comm:comm --idle
-        --idle-over:text --idle-under:text --exact --netns:netns --netns-of:pid --all-netns --pod:text --container:text --summary
+        --idle-over:text --idle-under:text --exact --netns:netns --netns-of:pid --all-netns --pod:pod --container:text --summary
         --dump-raw:file --replay:file --engine:engine'
     [health]='--help --path:middlebox --profile:profile --paths:file --top:text --netns:netns
-        --netns-of:pid --all-netns --pod:text --container:text --state:state --sport:text --dport:text --port:text --peer:text
+        --netns-of:pid --all-netns --pod:pod --container:text --state:health-state --sport:text --dport:text --port:text --peer:text
         --local:text --ipv4 --ipv6 --role:connection-role --keepalive:keepalive --idle-over:text
         --idle-under:text --pid:pid --comm:comm --prometheus --engine:engine'
-    [reap]='--help --path:middlebox --profile:profile --paths:file --top:text --netns:netns
-        --netns-of:pid --all-netns --pod:text --container:text --state:state --sport:text --dport:text --port:text --peer:text
+    [reap]='--help --path:middlebox --profile:profile --paths:file --netns:netns
+        --netns-of:pid --all-netns --pod:pod --container:text --state:health-state --sport:text --dport:text --port:text --peer:text
         --local:text --ipv4 --ipv6 --role:connection-role --keepalive:keepalive --idle-over:text
         --idle-under:text --pid:pid --comm:comm --verdict:verdict --method:method --dry-run --all --limit:text --engine:engine'
-    [probe]='--help --max:text --connections:text --from:text --netns:netns --netns-of:pid --pod:text
+    [probe]='--help --max:text --connections:text --from:text --netns:netns --netns-of:pid --pod:pod
         --container:text'
     [profile]='--help'
     ['profile list']='--help'
@@ -34,14 +34,14 @@ declare -gA _keepalive_tune_options=(
     ['profile middleboxes']='--help --host'
     ['profile render']='--help --for:render-target --side:render-side --envoy-version:text --go-version:text --list'
     [apply]='--help --pid:pid --comm:comm --cgroup:cgroup --role:role --port:text --peer:text
-        --dry-run --undo-file:file --watch:text --sysctl --netns:netns --netns-of:pid --all-netns --pod:text --container:text
+        --dry-run --undo-file:file --watch:text --sysctl --netns:netns --netns-of:pid --all-netns --pod:pod --container:text
         --engine:engine'
-    [verify]='--help --pid:pid --comm:comm --cgroup:cgroup --pod:text --container:text --role:role
+    [verify]='--help --pid:pid --comm:comm --cgroup:cgroup --pod:pod --container:text --role:role
         --port:text --peer:text --engine:engine'
     [exec]='--help --role:preload-role --enforce --strict'
     [undo]='--help --engine:engine'
-    [enforce]='--help --cgroup:cgroup --pod:text --container:text --role:role --override-app --list --remove'
-    [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:text --container:text
+    [enforce]='--help --cgroup:cgroup --pod:pod --container:text --role:role --override-app --list --remove'
+    [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:pod --container:text
         --prometheus'
     [audit]='--help --type:audit-type --path:middlebox --fail-on:severity --pid:pid --comm:comm --engine:engine
         --envoy-version:text --backend-idle:text --kubernetes-version:text'
@@ -49,7 +49,7 @@ declare -gA _keepalive_tune_options=(
         --buckets-warn:text --buckets-crit:text --dropped-warn:text --dropped-crit:text
         --peer-closed-warn:text --peer-closed-crit:text --retransmitting-warn:text
         --retransmitting-crit:text --config:file --format:check-format --output:file
-        --state-file:file --top:text --netns:netns --netns-of:pid --all-netns --pod:text --container:text --profile:profile
+        --state-file:file --top:text --netns:netns --netns-of:pid --all-netns --pod:pod --container:text --profile:profile
         --path:middlebox --paths:file --pid:pid --comm:comm --cgroup:cgroup --role:role
         --port:text --peer:text --engine:engine'
 )
@@ -79,6 +79,7 @@ declare -gA _keepalive_tune_positionals=(
 declare -gA _keepalive_tune_words=(
     [state]='established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait closed close-wait last-ack
         listening closing all connected synchronized bucket big'
+    [health-state]='established syn-sent fin-wait-1 fin-wait-2 close-wait last-ack closing connected'
     [role]='listener accepted upstream'
     [connection-role]='accepted upstream'
     [preload-role]='listener upstream'
@@ -97,7 +98,10 @@ declare -gA _keepalive_tune_words=(
 )
 
 # Kinds whose values are comma-separated lists: the word after the last comma is completed.
-_keepalive_tune_lists=' state role connection-role preload-role verdict middlebox '
+_keepalive_tune_lists=' state health-state role connection-role preload-role verdict middlebox '
+
+# Where the kubelet keeps a directory per pod (NAMESPACE_NAME_UID): --pod's values.
+_keepalive_tune_pods_dir=/var/log/pods
 
 # What each binary's --help lists, by "BINARY|COMMAND"; "?" when it gave no help.
 declare -gA _keepalive_tune_help_cache=()
@@ -250,16 +254,36 @@ _keepalive_tune_values() {
             fi
             ;;
         cgroup)
-            # Relative to the cgroup2 mount, as systemd names them ("system.slice/nginx.service").
-            root=/sys/fs/cgroup
-            while read -r _ dir item _; do
-                [[ $item == cgroup2 ]] && root=$dir && break
-            done </proc/self/mounts
-            [[ $cur == /* ]] && lead=/
-            for dir in "$root/${cur#/}"*/; do
-                [[ -d $dir ]] && candidates+=("$lead${dir#"$root/"}")
+            # enforce --remove: the cgroups enforce --list shows, also those already gone.
+            if [[ ${removing-} == 1 ]]; then
+                while read -r item _; do
+                    [[ $item == /* && $item == "$cur"* ]] && candidates+=("$item")
+                done < <("$bin" enforce --list 2>/dev/null)
+            else
+                # Relative to the cgroup2 mount, as systemd names them ("system.slice/nginx.service").
+                root=/sys/fs/cgroup
+                while read -r _ dir item _; do
+                    [[ $item == cgroup2 ]] && root=$dir && break
+                done </proc/self/mounts
+                [[ $cur == /* ]] && lead=/
+                for dir in "$root/${cur#/}"*/; do
+                    [[ -d $dir ]] && candidates+=("$lead${dir#"$root/"}")
+                done
+                nospace=1
+            fi
+            ;;
+        pod)
+            # NAMESPACE/NAME from the kubelet's NAMESPACE_NAME_UID directories.
+            for dir in "$_keepalive_tune_pods_dir"/*_*_*/; do
+                [[ -d $dir ]] || continue
+                item=${dir%/}
+                item=${item##*/}
+                item=${item%_*}
+                item=${item/_//}
+                [[ $item == "$cur"* && -z ${seen[$item]+set} ]] || continue
+                seen[$item]=1
+                candidates+=("$item")
             done
-            nospace=1
             ;;
         file) _keepalive_tune_files "$cur" ;;
         dir)
@@ -277,6 +301,8 @@ _keepalive_tune_values() {
     [[ -n $nospace ]] && compopt -o nospace 2>/dev/null
     COMPREPLY=()
     for item in "${candidates[@]}"; do
+        # A list does not take the same value twice ("peer-closed,<TAB>" offers the others).
+        [[ -n $head && ",$head" == *",$item,"* ]] && continue
         COMPREPLY+=("$prefix$head$item")
     done
     return 0
@@ -292,7 +318,7 @@ _keepalive_tune_match_reply() {
 # COMP_WORDS and COMP_CWORD in, COMPREPLY out.
 _keepalive_tune() {
     local IFS=$' \t\n' bin=${COMP_WORDS[0]} cur=${COMP_WORDS[COMP_CWORD]} key=_ word kind option='' prefix=''
-    local i=1 positional=0 separator=0 prev=${COMP_WORDS[COMP_CWORD-1]-} before=${COMP_WORDS[COMP_CWORD-2]-}
+    local i=1 positional=0 separator=0 removing=0 prev=${COMP_WORDS[COMP_CWORD-1]-} before=${COMP_WORDS[COMP_CWORD-2]-}
     local -a profile_dirs=() offered=() kinds=()
     # shellcheck disable=SC2088  # a literal "~/" typed before the command
     [[ $bin == '~/'* ]] && bin=$HOME/${bin#'~/'}
@@ -304,6 +330,8 @@ _keepalive_tune() {
         if [[ $word == -- ]]; then
             separator=$i
             break
+        elif [[ $word == --remove ]]; then
+            removing=1
         elif [[ $word == --*=* ]]; then
             [[ ${word%%=*} == --profile-dir ]] && profile_dirs+=("${word#*=}")
         elif [[ $word == -?* ]]; then

@@ -6,6 +6,7 @@
 #include "cli/cmd_apply_sysctl.hpp"
 #include "cli/command.hpp"
 #include "cli/number_option.hpp"
+#include "sys/files.hpp"
 #include "sys/output.hpp"
 #include "sys/profile_store.hpp"
 
@@ -44,8 +45,12 @@ CommandResult run_apply(const GlobalOptions& g, ApplyOptions& o) {
     }
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
-    if (o.sockets.dry_run && !o.sockets.undo_file.empty())
-        write_warning("--undo-file " + o.sockets.undo_file + ": not written in a dry run (nothing changes)");
+    if (o.sockets.dry_run && !o.sockets.undo_file.empty()) {
+        // A dry run answers whether the real run would go through, the undo file included.
+        if (auto w = sys::check_file_writable(o.sockets.undo_file); !w)
+            return std::unexpected(Errors{{"--undo-file " + o.sockets.undo_file, w.error().why}});
+        write_warning("--undo-file " + o.sockets.undo_file + ": can be written; not written in a dry run (nothing changes)");
+    }
     return o.sysctl ? run_apply_sysctl(g, *p, o.ns) : run_apply_sockets(g, *p, o.sockets);
 }
 }  // namespace

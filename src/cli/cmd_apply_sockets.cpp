@@ -29,19 +29,22 @@ void add_to_undo(UndoRecord& undo, const std::vector<engine::PreparedSocket>& so
     }
 }
 
-std::vector<std::string> apply_notes(const engine::Preparation& prep, const Profile& p, bool bpf) {
+std::vector<std::string> apply_notes(const engine::Preparation& prep, const Profile& p, bool bpf, std::uint8_t roles) {
     const auto& sockets = prep.sockets;
     std::vector<std::string> notes;
     bool listener = false;
     for (const auto& s : sockets) listener = listener || s.report.item.socket.role == SocketRole::listener;
-    if (listener && bpf)
-        notes.emplace_back("listeners: connections accepted from now on inherit the profile when their handshake "
-                           "completes; connections waiting in their accept queues (" +
-                           std::to_string(prep.queued) + " found) are targets too, with --role accepted");
+    const bool accepted_too = (roles & role_bit(SocketRole::accepted)) != 0;
+    const std::string inherit = "listeners: connections accepted from now on inherit the profile when their handshake completes; ";
+    if (listener && accepted_too)
+        notes.emplace_back(inherit + "connections already accepted" +
+                           (bpf ? " and those waiting in the accept queues (" + std::to_string(prep.queued) +
+                                      " found) are in this plan as accepted"
+                                : " are in this plan as accepted; those still waiting in an accept queue have no file "
+                                  "descriptor yet, so only the BPF engine reaches them"));
     else if (listener)
-        notes.emplace_back("listeners: connections accepted from now on inherit the profile when their handshake "
-                           "completes; connections already established (and those waiting in the accept queue) keep "
-                           "their values: apply with --role accepted for them");
+        notes.emplace_back(inherit + "connections already established (and those waiting in the accept queue) keep "
+                           "their values: --role accepted (or no --role) includes them");
     notes.insert(notes.end(), prep.notes.begin(), prep.notes.end());
     for (const auto& hole : profile_holes(p)) notes.push_back("profile " + p.name + ": " + hole);
     return notes;
@@ -197,7 +200,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     if (auto r = lock_owners(locks, *found); !r) return std::unexpected(Errors{r.error()});
     auto prep = engine->prepare(*found, p, targets->queue_listeners, *selection);
     if (!prep) return std::unexpected(prep.error());
-    const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf");
+    const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf", selection->roles);
 
     engine::ChangeCounts counts;
     if (!o.dry_run) {

@@ -53,7 +53,9 @@ Result<AuditReport> audit_file(const std::string& file, const std::optional<Conf
     if (!text) return std::unexpected(text.error());
     auto type = given ? given : guess_config_type(*text);
     if (!type)
-        return fail(file, "cannot tell which kind of configuration this is; give --type nginx|haproxy|envoy|kubernetes");
+        return fail(file, "cannot tell which kind of configuration this is (YAML without apiVersion and kind, Envoy "
+                          "listeners or clusters, such as a Helm values file, is not audited as any of them); give "
+                          "--type nginx|haproxy|envoy|kubernetes");
     if (*type == ConfigType::envoy) {
         auto config = parse_envoy_config(*text, file);
         if (!config) return std::unexpected(config.error());
@@ -115,6 +117,8 @@ CommandResult run_audit(const GlobalOptions& g, const AuditOptions& o) {
             problems.insert(problems.end(), p.error().begin(), p.error().end());
     }
     const bool live = !o.processes.pids.empty() || !o.processes.comms.empty();
+    for (const auto& f : o.files)
+        if (f.empty()) problems.push_back({"audit", "an empty file name was given; give a configuration file's path"});
     if (o.files.empty() && !live) problems.push_back({"audit", "give at least one configuration file, --pid or --comm"});
     if (live && o.files.empty() && !o.type.empty())
         problems.push_back({"--type", "applies to FILE arguments; a process's type is what it runs"});

@@ -37,10 +37,11 @@ std::string utc_text(std::uint64_t unix_seconds) {
     return buf;
 }
 
-std::string roles_text(std::uint8_t roles) {
+std::string roles_text(std::uint8_t roles) { return role_list_text(roles); }
+
+std::string join_changes(const std::vector<std::string>& changes) {
     std::string out;
-    for (auto r : {SocketRole::listener, SocketRole::accepted, SocketRole::upstream})
-        if (roles & role_bit(r)) out += (out.empty() ? "" : ",") + std::string(role_name(r));
+    for (const auto& c : changes) out += (out.empty() ? "" : "; ") + c;
     return out;
 }
 
@@ -90,12 +91,14 @@ CommandResult run_list(const GlobalOptions& g) {
         write_out("nothing enforced (no pins under " + std::string(sys::k_pin_root) + ")\n");
         return k_exit_ok;
     }
-    render::Table t({"CGROUP", "PROFILE", "ROLES", "SINCE", "APPLIED", "FAILED", "CGROUP EXISTS", "INSIDE"});
+    render::Table t(
+        {"CGROUP", "PROFILE", "ROLES", "SINCE", "APPLIED", "FAILED", "APP VALUES REPLACED", "CGROUP EXISTS", "INSIDE"});
     for (const auto& p : *pins) {
         const auto* above = enforced_above(*pins, p.config.cgroup_path);
         t.add({p.config.cgroup_path, p.config.profile + (p.config.override_app ? " (override-app)" : ""),
                roles_text(p.config.roles), utc_text(p.config.since_unix), std::to_string(p.applied),
-               std::to_string(p.failed), p.cgroup_exists ? "yes" : "NO: remove with enforce --remove",
+               std::to_string(p.failed), p.config.override_app ? std::to_string(p.rewritten) : "- (kept)",
+               p.cgroup_exists ? "yes" : "NO: remove with enforce --remove",
                above ? above->config.cgroup_path + " (" + above->config.profile + "; this one wins)" : "-"});
     }
     write_out(t.str());
@@ -201,12 +204,22 @@ CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
                     {"roles", roles_text(roles)},
                     {"override_app", o.override_app},
                     {"result", result},
+                    {"changes", done->previous ? nlohmann::json(enforce_changes(*done->previous,
+                                                                                read_enforce_config(*config)))
+                                               : nlohmann::json::array()},
                     {"mounted_bpffs", done->mounted_bpffs},
                     {"pin_dir", done->pin_dir},
                     {"nesting", nesting_json}});
         return k_exit_ok;
     }
     if (done->mounted_bpffs) write_out(std::string("mounted bpffs at ") + sys::k_bpffs + "\n");
+    if (done->previous) {
+        const auto now = read_enforce_config(*config);
+        const auto changes = enforce_changes(*done->previous, now);
+        write_out(changes.empty() ? "unchanged: the cgroup already had these values\n"
+                                  : "changed: " + join_changes(changes) + " (enforced since " +
+                                        utc_text(done->previous->since_unix) + ")\n");
+    }
     write_out(std::string(result) + ": profile " + p->name + " (" + render::keepalive_triplet(p->keepalive) + ") on new " +
               roles_text(roles) + " connections of " + dir->path + (o.override_app ? ", replacing the application's own values" : "") +
               "\n");

@@ -31,7 +31,7 @@ struct InspectOptions {
     const CLI::App* command = nullptr;
     bool processes = false;
     std::vector<std::int32_t> pids;
-    std::string comm;
+    std::vector<std::string> comms;
     bool exact = false;
     std::string engine = "auto";
     bool idle = false;
@@ -96,7 +96,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     if (!query) return std::unexpected(Errors{query.error()});
     if (!o.replay.empty() && (!o.netns.empty() || o.netns_of || o.all_netns || !o.pod.empty() || !o.container.empty()))
         return std::unexpected(Errors{{"--replay", "reads a saved dump; it cannot be combined with --netns options"}});
-    if (!o.replay.empty() && (o.processes || !o.pids.empty() || !o.comm.empty() || o.exact))
+    if (!o.replay.empty() && (o.processes || !o.pids.empty() || !o.comms.empty() || o.exact))
         return std::unexpected(Errors{{"--replay", "cannot be combined with -p, --pid, --comm or --exact, which read the live system"}});
     if (!o.replay.empty() && !o.dump_raw.empty())
         return std::unexpected(Errors{{"--replay and --dump-raw", "give at most one of them"}});
@@ -134,7 +134,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         fall_back = !iterator;
         return {};
     };
-    const bool owners_asked = o.processes || !o.pids.empty() || !o.comm.empty();
+    const bool owners_asked = o.processes || !o.pids.empty() || !o.comms.empty();
     if (owners_asked)
         if (auto r = resolve_engine(); !r) return std::unexpected(Errors{r.error()});
     if (fall_back) {
@@ -149,7 +149,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     if (need_owners) {
         // Every process's sockets (-p) in one BPF task-file pass where BPF loads; --pid and
         // --comm read only their processes' fds, which is cheap either way.
-        if (o.processes && o.pids.empty() && o.comm.empty()) {
+        if (o.processes && o.pids.empty() && o.comms.empty()) {
             if (!iterator)
                 if (auto loaded = sys::SocketIterator::load(sys::SocketIterator::owners))
                     iterator_for_owners = std::move(*loaded);
@@ -157,7 +157,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
             if (it)
                 if (auto files = it->socket_files()) owners = std::make_unique<sys::OwnerScan>(sys::owner_scan_of(*files));
         }
-        if (!owners) owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comm}));
+        if (!owners) owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comms}));
         if (!owners->problems.empty()) return std::unexpected(owners->problems);
     }
 
@@ -190,7 +190,7 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
     const engine::InspectOutput mode = o.summary ? engine::InspectOutput::summary : g.json ? engine::InspectOutput::json : engine::InspectOutput::table;
     render::SocketTable table(out, {elsewhere || o.all_netns || !o.netns.empty() || o.netns_of != 0, need_owners, o.exact,
                                     o.idle});
-    engine::InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comm.empty(),
+    engine::InspectSinkConfig config{&*query, mode, owners ? &owners->index : nullptr, !o.pids.empty() || !o.comms.empty(),
                              need_owners, o.exact, o.idle, !o.replay.empty(), &out, &table};
     engine::InspectSink sink(config);
     ExactValues kernel_exact;
@@ -341,6 +341,12 @@ CommandResult run_inspect(const GlobalOptions& g, InspectOptions& o) {
         warnings.push_back({"-p", sys::unreadable_owners_text(*owners) + ", so their sockets show no owner" +
                                       (o.exact ? " and no exact values" : "") +
                                       sys::refusal_hint("reading other users' processes needs CAP_SYS_PTRACE")});
+    else if (owners && sink.unowned() > 0)
+        // Every visible process was read: the holder is outside this pid namespace (a container
+        // runtime, the host) or the socket's file is held only by the kernel.
+        warnings.push_back({"-p", std::to_string(sink.unowned()) +
+                                      " socket(s) shown with owner '-' are held by no process this pid namespace shows "
+                                      "(a process in another pid namespace, such as the host or a container runtime)"});
     const auto& exact = sink.exact_report();
     if (exact.failed > 0)
         warnings.push_back({"--exact", "could not read the options of " + std::to_string(exact.failed) + " socket(s), " +
@@ -395,7 +401,7 @@ void setup_inspect(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatc
                                                "(hidden by a retransmit or zero-window timer)");
     cmd.add_flag("-p,--processes", o->processes, "show the owning pid, fd and command name");
     as_pid(cmd.add_option("--pid", o->pids, "only sockets of this process (repeatable); scans only these"));
-    cmd.add_option("--comm", o->comm, "only sockets of processes with this command name");
+    cmd.add_option("--comm", o->comms, "only sockets of processes with this command name (repeatable)");
     cmd.add_flag("--idle", o->idle, "add idle times (since data received, data sent, ACK received), unacknowledged and "
                                     "retransmitted segments, from tcp_info (a costlier dump)");
     cmd.add_option("--idle-over", f.idle_over, "only connections idle longer than DURATION (90s, 5m, 350)");

@@ -186,7 +186,7 @@ CommandResult run_probe(const GlobalOptions& g, const ProbeOptions& o) {
     std::sort(all.begin(), all.end(), [](const ProbeResult& a, const ProbeResult& b) { return a.idle_s < b.idle_s; });
     const auto findings = probe_findings(all);
     const auto profiles = sys::list_profiles(sys::default_profile_dirs(g.profile_dirs)).profiles;
-    const auto c = conclude_probe(findings, max_s, middlebox_catalogue(), profiles);
+    const auto c = conclude_probe(findings, max_s, middlebox_catalogue(), profiles, interrupted);
     if (interrupted) write_warning("probe: interrupted; every connection it opened is closed");
 
     auto opt = [](const std::optional<std::uint32_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
@@ -198,7 +198,9 @@ CommandResult run_probe(const GlobalOptions& g, const ProbeOptions& o) {
                     {"rounds", rounds},
                     {"interrupted", interrupted},
                     {"measured", c.measured},
+                    {"limited_by", probe_limit_name(c.limit)},
                     {"bracket", c.bracket},
+                    {"headline", c.headline},
                     {"survived_seconds", opt(findings.survived_s)},
                     {"forgotten_seconds", opt(findings.failed_s)},
                     {"drop", findings.drop ? nlohmann::json(probe_fate_name(*findings.drop)) : nlohmann::json()},
@@ -209,8 +211,8 @@ CommandResult run_probe(const GlobalOptions& g, const ProbeOptions& o) {
                     {"connections", results_json(all)},
                     {"closed_early", skipped}});
     } else {
-        write_out("path to " + endpoint_string(*to) + (ns.label == "host" ? "" : " from netns " + ns.label) + ": idle timeout " +
-                  c.bracket + "\n");
+        write_out("path to " + endpoint_string(*to) + (ns.label == "host" ? "" : " from netns " + ns.label) + ": " +
+                  c.headline + "\n");
         for (const auto& r : all)
             write_out("  idle " + format_duration_s(r.idle_s) + ": " + probe_fate_name(r.fate) + " after " +
                       format_duration_ms(r.at_ms) + "\n");
@@ -222,11 +224,7 @@ CommandResult run_probe(const GlobalOptions& g, const ProbeOptions& o) {
             for (const auto& m : c.matching_middleboxes) ids += (ids.empty() ? "" : ", ") + m;
             write_out("matches: " + ids + "\n");
         }
-        if (c.measured) {
-            std::string names;
-            for (const auto& p : c.profiles_that_beat) names += (names.empty() ? "" : ", ") + p;
-            write_out("profiles whose first probe comes in time: " + (names.empty() ? std::string("none") : names) + "\n");
-        }
+        if (!c.profiles_line.empty()) write_out(c.profiles_line + "\n");
     }
     return c.measured && !interrupted ? k_exit_ok : k_exit_negative;
 }

@@ -45,7 +45,7 @@ bool has_selector(const ReapOptions& o) {
     const auto& f = o.health.flags;
     return !o.verdicts.empty() || !f.states.empty() || !f.sports.empty() || !f.dports.empty() || !f.ports.empty() ||
            !f.peers.empty() || !f.locals.empty() || f.ipv4_only || f.ipv6_only || !f.roles.empty() || !f.keepalive.empty() ||
-           !f.idle_over.empty() || !f.idle_under.empty() || !o.health.pids.empty() || !o.health.comm.empty();
+           !f.idle_over.empty() || !f.idle_under.empty() || !o.health.pids.empty() || !o.health.comms.empty();
 }
 
 Outcome shut_down(const JudgedConnection& c) {
@@ -204,6 +204,7 @@ CommandResult run_reap(const GlobalOptions& g, ReapOptions& o) {
 void setup_reap(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
     auto o = std::make_shared<ReapOptions>();
     add_health_options(cmd, o->health, true);
+    cmd.remove_option(cmd.get_option("--top"));  // reap prints no roll-ups
     cmd.add_option("--verdict", o->verdicts,
                    "close only connections with these verdicts (ok, at-risk, likely-dropped, peer-closed, retransmitting, "
                    "probing, unverified), comma-separated");

@@ -54,6 +54,9 @@ struct CommandSpec {
 
 inline constexpr int k_exit_nagios_unknown = 3;
 
+// What a command's exit status means, for its --help (empty: the command says so itself).
+std::string_view exit_status_of(std::string_view command);
+
 std::span<const CommandSpec> command_table();
 
 // Each command's setup lives in its own cmd_*.cpp.

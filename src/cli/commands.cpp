@@ -34,4 +34,28 @@ std::span<const CommandSpec> command_table() {
     return table;
 }
 
+std::string_view exit_status_of(std::string_view command) {
+    static const std::array<std::pair<std::string_view, std::string_view>, 12> statuses = {{
+        {"inspect", "0 listed (also when nothing matched), 2 usage, input or system error."},
+        {"health", "0 nothing likely-dropped, retransmitting or peer-closed; 1 some connection is one of them;\n"
+                   "2 usage, input or system error."},
+        {"reap", "0 every selected connection closed (or none selected, or --dry-run); 1 some could not be\n"
+                 "closed; 2 usage, input or system error, or a selector matching every connection without --all."},
+        {"probe", "0 measured; 1 not measured (nothing forgot the flow, the far end closed, or interrupted);\n"
+                  "2 usage, input or system error."},
+        {"profile", "0 success; 1 check: the profile loses against a middlebox on its path; 2 usage or input error."},
+        {"apply", "0 applied (or a dry run); 1 some sockets or sysctls could not be changed (each is all or\n"
+                  "nothing, and the undo file records what was); 2 usage, input or system error."},
+        {"verify", "0 compliant; 1 drift; 2 usage, input or system error."},
+        {"enforce", "0 attached, updated, listed or removed; 2 usage, input or system error."},
+        {"undo", "0 everything restored; 1 some could not be; 2 usage, input or system error."},
+        {"timewait", "0 reported; 2 usage, input or system error."},
+        {"check", "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as a Nagios plugin (bad input is UNKNOWN too)."},
+        {"exec", "the command's own status (127 not found, 126 not executable); 2 usage or input error."},
+    }};
+    for (const auto& [name, text] : statuses)
+        if (name == command) return text;
+    return {};
+}
+
 }  // namespace kt::cli

@@ -36,7 +36,7 @@ void add_health_options(CLI::App& cmd, engine::HealthOptions& o, bool with_selec
     cmd.add_option("--idle-over", f.idle_over, "only connections idle longer than DURATION (90s, 5m, 350)");
     cmd.add_option("--idle-under", f.idle_under, "only connections idle less than DURATION");
     as_pid(cmd.add_option("--pid", o.pids, "only connections of this process (repeatable)"));
-    cmd.add_option("--comm", o.comm, "only connections of processes with this command name");
+    cmd.add_option("--comm", o.comms, "only connections of processes with this command name (repeatable)");
     add_engine_option(cmd, o.engine,
                       "auto (BPF where it loads, else pidfd), bpf (idle times and each connection's own keepalive "
                       "values from a BPF socket iterator) or pidfd (idle times from tcp_info; values through "

@@ -52,6 +52,14 @@ constexpr const char* k_footer =
     "See keepalive-tune(8).";
 }  // namespace
 
+// A repeatable option takes one value per occurrence (lists take commas), so that
+// `audit --path aws-nlb-tcp nginx.conf` leaves the file to the command.
+static void one_value_per_occurrence(CLI::App& app) {
+    for (CLI::Option* o : app.get_options())
+        if (!o->get_positional() && o->get_items_expected_max() > 1) o->allow_extra_args(false);
+    for (CLI::App* sub : app.get_subcommands({})) one_value_per_occurrence(*sub);
+}
+
 int main(int argc, char** argv) {
     using namespace kt::cli;
     CLI::App app("keepalive-tune: make TCP keepalive work on running services, and catch TIME_WAIT "
@@ -72,7 +80,10 @@ int main(int argc, char** argv) {
     for (const auto& spec : command_table()) {
         auto* sub = app.add_subcommand(std::string(spec.name), std::string(spec.summary));
         spec.setup(*sub, global, dispatch);
+        if (const auto status = exit_status_of(spec.name); !status.empty())
+            sub->footer("\nExit status: " + std::string(status) + "\nSee keepalive-tune(8).");
     }
+    one_value_per_occurrence(app);
 
     try {
         auto args = global_options_first(argc, argv);

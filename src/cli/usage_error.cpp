@@ -73,7 +73,7 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
     if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) && !name.empty()) {
         if (message.find("missing") != std::string::npos) return {name, "needs a value" + help};
         if (message.starts_with("At Most"))
-            return {name, "given more than once; give it once (a list takes commas: a,b)" + help};
+            return {name, "given more than once; it takes one value" + help};
     }
     // CLI11 says "Could not convert: --top = abc"; name the flag and the kind of value it takes.
     if (const std::string prefix = "Could not convert: "; what.starts_with(prefix)) {

@@ -117,6 +117,13 @@ public:
 
     void on_socket(const SocketRecord& dumped) override {
         if (!judged_state(dumped.state)) return;
+        if (is_orphan(dumped)) {
+            // Not judged, but still an accepted connection in its TCP state on its port.
+            ++m_ns.orphans;
+            if (m.request.count_ports && dumped.state < 16 && m_listeners.role_of(dumped) == SocketRole::accepted)
+                ++m_ports[dumped.local.port][dumped.state];
+            return;
+        }
         SocketRecord filled;
         const SocketRecord* record = &dumped;
         std::optional<SocketOptions> exact;
@@ -138,7 +145,9 @@ public:
         const PathRule* rule = m.rules.empty() ? nullptr : match_path(m.rules, s.peer.address);
         const NetworkPath& path = m_paths[rule ? static_cast<std::size_t>(rule - m.rules.data()) + 1 : 0];
         HealthJudgement j = judge_connection(s, {&path, exact ? &*exact : nullptr, m_facts.defaults});
-        m.scan.report.rollup.count(destination_of(s, role), j.verdict);
+        const Destination destination = destination_of(s, role);
+        m.scan.report.rollup.count(destination, j.verdict);
+        m_ns.destinations.count(destination, j.verdict);
         ++m_ns.counts[j.verdict];
         m.every.emplace_back(s.inode, j.verdict);
         if (m.request.count_ports && role == SocketRole::accepted && s.state < 16) ++m_ports[s.local.port][s.state];
@@ -272,8 +281,8 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     scan.report.path = v->path;
     scan.report.top = o.top;
     std::unique_ptr<sys::OwnerScan> owners;
-    if (!o.pids.empty() || !o.comm.empty()) {
-        owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comm}));
+    if (!o.pids.empty() || !o.comms.empty()) {
+        owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", o.pids, o.comms}));
         if (!owners->problems.empty()) return std::unexpected(owners->problems);
     }
     std::vector<sys::NetnsTarget> targets;
@@ -294,7 +303,7 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     const HealthSink::Shared shared{v->query, owners ? &owners->index : nullptr, v->rules, request, scan, every, kept_paths};
     bool entered_any = false;
     for (const auto& t : targets) {
-        NetnsHealth ns{t.label, t.inode, {}, {}, {}, {}, t.identity};
+        NetnsHealth ns{t.label, t.inode, {}, {}, {}, {}, t.identity, 0, {}};
         sys::NetnsHealthFacts facts;
         auto r = scan_netns(*v, shared, t, ns, paths, facts, iterator.get());
         if (!r) {
@@ -316,7 +325,7 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     if (need_owners) {
         // With --pid or --comm the selection's scan read only the chosen processes, which own
         // every connection judged.
-        if (!owners) owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", {}, ""}));
+        if (!owners) owners = std::make_unique<sys::OwnerScan>(sys::scan_socket_owners({"/proc", {}, {}}));
         if (owners->unreadable > 0)
             scan.warnings.push_back({"owners", sys::unreadable_owners_text(*owners) +
                                                    ", so their connections show no owner" +

@@ -26,7 +26,7 @@ struct HealthOptions {
     InspectFlags flags;                     // every filter of inspect, and --idle-over/-under
     std::function<bool()> states_given;     // whether --state was on the command line
     std::vector<std::int32_t> pids;         // --pid: only these processes' connections
-    std::string comm;                       // --comm
+    std::vector<std::string> comms;         // --comm, repeatable
     std::vector<std::string> path_lists;    // --path, repeatable, comma-separated
     std::string profile;                    // --profile: its path
     std::string paths_file;                 // --paths FILE: per-destination paths

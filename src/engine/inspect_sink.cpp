@@ -65,6 +65,7 @@ void InspectSink::on_socket(const SocketRecord& s) {
     }
 
     ++m_rows;
+    if (m_config.owners && !owner && s.inode != 0) ++m_unowned;
     if (m_config.output == InspectOutput::summary) {
         m_summary.add(s, role, observed);
         return;

@@ -61,6 +61,8 @@ public:
     void reset_summary() { m_summary = {}; }
     const ExactReport& exact_report() const { return m_exact; }
     std::uint64_t rows() const { return m_rows; }
+    // Rows with a file (an inode) that no scanned process holds: their owner is hidden.
+    std::uint64_t unowned() const { return m_unowned; }
 
 private:
     InspectSinkConfig m_config;
@@ -70,6 +72,7 @@ private:
     InspectSummary m_summary;
     ExactReport m_exact;
     std::uint64_t m_rows = 0;
+    std::uint64_t m_unowned = 0;
 };
 
 // Feeds only listeners to an index (the listener pass).

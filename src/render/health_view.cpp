@@ -105,6 +105,7 @@ std::string health_text(const HealthReport& r) {
         }
         out += counts_text(n.counts);
         if (n.conntrack) out += "; its conntrack is on every path (" + hop_text(*n.conntrack) + ")";
+        if (n.orphans) out += "; " + std::to_string(n.orphans) + " closed by their owner and finishing (not counted)";
         out += "\n";
     }
     if (!r.connections.empty()) {
@@ -149,6 +150,7 @@ nlohmann::json health_json(const HealthReport& r) {
                            {"inode", n.inode},
                            {"counts", counts_json(n.counts)},
                            {"conntrack", n.conntrack ? hop_json(*n.conntrack) : nlohmann::json()},
+                           {"orphans", n.orphans},
                            {"error", n.error.empty() ? nlohmann::json() : nlohmann::json(n.error)}};
         add_identity_json(one, n.identity);
         netns.push_back(std::move(one));
@@ -196,11 +198,14 @@ std::string health_prometheus(const HealthReport& r) {
         for (const auto v : k_all)
             out += "keepalive_tune_connections{netns=\"" + prometheus_label(n.label) + "\",verdict=\"" +
                    std::string(verdict_name(v)) + "\"} " + std::to_string(n.counts[v]) + "\n";
-    header("destination_connections", "Connected sockets by health verdict, per destination (top N and other).");
-    for (const auto& g : r.rollup.destinations(r.top))
-        for (const auto v : k_all)
-            out += "keepalive_tune_destination_connections{destination=\"" + prometheus_label(g.label) + "\",verdict=\"" +
-                   std::string(verdict_name(v)) + "\"} " + std::to_string(g.counts[v]) + "\n";
+    header("destination_connections",
+           "Connected sockets by health verdict, per network namespace and destination (top N and other).");
+    for (const auto& n : r.netns)
+        for (const auto& g : n.destinations.destinations(r.top))
+            for (const auto v : k_all)
+                out += "keepalive_tune_destination_connections{netns=\"" + prometheus_label(n.label) +
+                       "\",destination=\"" + prometheus_label(g.label) + "\",verdict=\"" +
+                       std::string(verdict_name(v)) + "\"} " + std::to_string(g.counts[v]) + "\n";
     header("port_connections", "Accepted connections by TCP state, per listening port (top N by count, and other).");
     for (const auto& n : r.netns) {
         auto ports = n.ports;

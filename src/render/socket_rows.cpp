@@ -10,7 +10,7 @@ namespace kt::render {
 
 namespace {
 constexpr std::size_t k_w_netns = 16, k_w_state = 11, k_w_role = 8, k_w_endpoint = 23, k_w_keepalive = 14,
-                      k_w_next = 8, k_w_probes = 7, k_w_pid = 7, k_w_fd = 5, k_w_comm = 15, k_w_num = 6;
+                      k_w_next = 9, k_w_probes = 7, k_w_pid = 7, k_w_fd = 5, k_w_comm = 15, k_w_num = 6;
 
 std::string_view uint_text(char* buf, std::uint64_t v) {
     return {buf, static_cast<std::size_t>(std::to_chars(buf, buf + 24, v).ptr - buf)};
@@ -37,6 +37,8 @@ void SocketTable::row(const SocketRow& r) {
 
 void SocketTable::finish() {
     if (!m_settled) settle();
+    if (m_showed_inherited)
+        m_out.put("* not set on the socket: the network namespace's net.ipv4.tcp_keepalive_* applies\n");
 }
 
 void SocketTable::settle() {
@@ -112,9 +114,15 @@ void SocketTable::write_row(const SocketRow& r) {
             m_out.cell(uint_text(buf, static_cast<std::uint64_t>(r.owner->fd)), k_w_fd);
             m_out.cell(r.owner->comm, k_w_comm);
         } else {
+            // No file holds it: waiting in a listener's accept queue, or closed by its owner
+            // and finishing on its own (an orphan); otherwise a process this scan cannot see.
+            const bool fileless = s.inode == 0;
+            const bool queued = fileless && r.role == SocketRole::accepted &&
+                                (s.state == static_cast<std::uint8_t>(TcpState::established) ||
+                                 s.state == static_cast<std::uint8_t>(TcpState::close_wait));
             m_out.cell("-", k_w_pid);
             m_out.cell("-", k_w_fd);
-            m_out.cell("-", k_w_comm);
+            m_out.cell(!fileless ? "-" : queued ? "(queued)" : "(orphan)", k_w_comm);
         }
     }
     if (m_columns.idle) {
@@ -138,6 +146,7 @@ void SocketTable::write_row(const SocketRow& r) {
             auto value = [&](std::uint64_t v, std::uint8_t bit) {
                 auto text = uint_text(buf, v);
                 if (!(r.inherited & bit)) return text;
+                m_showed_inherited = true;
                 buf[text.size()] = '*';
                 return std::string_view(buf, text.size() + 1);
             };

@@ -49,7 +49,8 @@ struct TableColumns {
 
 // The table is streamed, but its first k_settle_rows rows are held back so the LOCAL and PEER
 // columns can be as wide as the widest address among them (IPv6 and v4-mapped addresses are
-// wider than the IPv4 default); later rows keep those widths. finish() releases what is held.
+// wider than the IPv4 default); later rows keep those widths. finish() releases what is held,
+// and explains the '*' of inherited values when a row showed one.
 class SocketTable {
 public:
     static constexpr std::size_t k_settle_rows = 4096;
@@ -85,6 +86,7 @@ private:
     std::size_t m_local_width = 23;  // fits IPv4 "255.255.255.255:65535"
     std::size_t m_peer_width = 23;
     std::vector<HeldRow> m_held;
+    bool m_showed_inherited = false;  // a '*' was written: finish() explains it
 };
 
 // One socket object of the "sockets" array (no separator; the caller writes commas).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ Result<CgroupDir> resolve_cgroup(const std::string& path);
 
 struct EnforceResult {
     bool updated = false;          // the cgroup already had pins: only the profile changed
+    std::optional<EnforcedCgroup> previous;  // when updated: what it had (its since is kept)
     bool mounted_bpffs = false;    // /sys/fs/bpf was not a bpffs and was mounted
     std::string pin_dir;
 };

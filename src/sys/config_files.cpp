@@ -1,6 +1,8 @@
 #include "sys/config_files.hpp"
 
 #include <glob.h>
+#include <limits.h>
+#include <stdlib.h>
 
 #include <algorithm>
 
@@ -15,11 +17,28 @@ std::string directory_of(const std::string& path) {
     return path.substr(0, slash);
 }
 
+namespace {
+
+std::string real_directory(const std::string& dir) {
+    char buf[PATH_MAX];
+    if (::realpath(dir.c_str(), buf) == nullptr) return dir;
+    std::string out(buf);
+    if (out != "/") out += '/';
+    return out;
+}
+
+}  // namespace
+
 IncludeResolver include_resolver(std::string base_dir, std::string root) {
-    return [base = std::move(base_dir), root = std::move(root)](std::string_view pattern,
-                                        std::string_view) -> Result<std::vector<ConfigFile>> {
+    // An absolute include is read from this host; with a process's root it is that process's
+    // own file, and otherwise it is the audited configuration's only when it lies under the
+    // audited file's directory.
+    std::string real_base = root.empty() ? real_directory(base_dir) : std::string();
+    return [base = std::move(base_dir), root = std::move(root), real_base = std::move(real_base)](
+               std::string_view pattern, std::string_view) -> Result<std::vector<ConfigFile>> {
         std::string full(pattern);
         if (full.empty()) return fail("include", "an empty path");
+        const bool absolute = full[0] == '/';
         if (full[0] != '/' && base != ".") full = base + "/" + full;
         std::vector<std::string> paths;
         if (full.find_first_of("*?[") == std::string::npos) {
@@ -40,7 +59,8 @@ IncludeResolver include_resolver(std::string base_dir, std::string root) {
             if (!is_regular_file(root + p) && full.find_first_of("*?[") != std::string::npos) continue;
             auto text = read_text_file(root + p);
             if (!text) return std::unexpected(text.error());
-            out.push_back({p, std::move(*text)});
+            const bool from_host = absolute && root.empty() && !p.starts_with(real_base);
+            out.push_back({p, std::move(*text), from_host});
         }
         return out;
     };

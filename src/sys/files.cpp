@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -81,8 +82,48 @@ Result<void> write_file_atomically(const std::string& path, std::string_view tex
     return {};
 }
 
+Result<void> check_file_writable(const std::string& path) {
+    if (path.empty()) return fail(path, "no file named");
+    struct stat st{};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return fail(path, "is a directory");
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    if (::stat(dir.c_str(), &st) != 0) return fail(path, "cannot create it in " + dir + ": " + errno_text(errno));
+    if (!S_ISDIR(st.st_mode)) return fail(path, dir + " is not a directory");
+    // The file is written as a temporary in the directory and renamed over the path.
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) return fail(path, "cannot create a file in " + dir + ": " + errno_text(errno));
+    return {};
+}
+
+namespace {
+// The capability a hint names ("... needs CAP_SYS_ADMIN"), as its bit number, or -1.
+int capability_named_in(std::string_view needs) {
+    static constexpr std::pair<std::string_view, int> k_caps[] = {
+        {"CAP_DAC_OVERRIDE", 1}, {"CAP_NET_ADMIN", 12}, {"CAP_SYS_PTRACE", 19},
+        {"CAP_SYS_ADMIN", 21},   {"CAP_PERFMON", 38},   {"CAP_BPF", 39}};
+    for (auto [name, bit] : k_caps)
+        if (needs.find(name) != std::string_view::npos) return bit;
+    return -1;
+}
+
+// Whether this process's effective set holds capability `bit` (/proc/self/status CapEff).
+bool has_effective_capability(int bit) {
+    auto status = read_text_file("/proc/self/status", 1 << 16);
+    if (!status) return true;  // cannot tell: do not blame the capability set
+    const auto at = status->find("CapEff:");
+    if (at == std::string::npos) return true;
+    const auto mask = std::strtoull(status->c_str() + at + 7, nullptr, 16);
+    return (mask >> bit) & 1U;
+}
+}  // namespace
+
 std::string refusal_hint(std::string_view needs) {
     if (::geteuid() != 0) return "; " + std::string(needs) + " (run as root)";
+    // Root without the capability: the caller's own set was reduced (capsh --drop, a container's
+    // securityContext), which no property of the target explains.
+    if (const int bit = capability_named_in(needs); bit >= 0 && !has_effective_capability(bit))
+        return "; " + std::string(needs) + ", which this process lacks although it runs as root (its capability set "
+               "was reduced: capsh --drop, or a container without it in securityContext.capabilities.add)";
     return "; the kernel refused although this runs as root: the target holds capabilities this process lacks "
            "(a reduced capability set or a container), or an LSM (SELinux, AppArmor), Yama or seccomp policy refused";
 }

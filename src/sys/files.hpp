@@ -22,6 +22,10 @@ bool is_regular_file(const std::string& path);
 // rename, fsync of the directory. Readers see the old file or the new one, never half.
 Result<void> write_file_atomically(const std::string& path, std::string_view text, unsigned mode = 0644);
 
+// Whether write_file_atomically(path) would get through: the directory exists and takes new
+// files, and the path is not a directory. Writes nothing (for dry runs).
+Result<void> check_file_writable(const std::string& path);
+
 // /proc/PID/comm under `proc_root` without its newline, or empty if the process is gone.
 std::string read_comm(const std::string& proc_root, std::int32_t pid);
 

@@ -151,9 +151,15 @@ std::string_view SocketOwnerIndex::comm(std::int32_t pid) const {
 
 OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
     OwnerScan scan{SocketOwnerIndex(options.pids.empty() ? open_files_on_system(options.proc_root) : 1024), 0, 0, {}, {}, {}};
-    const bool selecting = !options.pids.empty() || !options.comm.empty();
+    const bool selecting = !options.pids.empty() || !options.comms.empty();
+    std::vector<bool> comm_seen(options.comms.size(), false);
     auto visit = [&](std::int32_t pid) -> int {
-        if (!options.comm.empty() && read_comm(options.proc_root, pid) != options.comm) return 0;
+        if (!options.comms.empty()) {
+            const auto comm = read_comm(options.proc_root, pid);
+            const auto it = std::find(options.comms.begin(), options.comms.end(), comm);
+            if (it == options.comms.end()) return 0;
+            comm_seen[static_cast<std::size_t>(it - options.comms.begin())] = true;
+        }
         if (selecting) scan.selected.push_back(pid);
         const int err = scan_process(options.proc_root, pid, scan.index, !options.pids.empty());
         if (err == 0) {
@@ -188,10 +194,12 @@ OwnerScan scan_socket_owners(const OwnerScanOptions& options) {
         ::closedir(d);
     }
     // As apply and verify say it: an empty table would read as "this process has no sockets".
-    if (!options.comm.empty() && scan.selected.empty() && scan.problems.empty())
-        scan.problems.push_back(Error{"--comm " + options.comm,
-                                      "no process has this name" + std::string(options.pids.empty() ? "" : " among the --pid processes") +
-                                          " (see /proc/PID/comm, at most 15 characters)"});
+    for (std::size_t i = 0; i < options.comms.size(); ++i)
+        if (!comm_seen[i] && scan.problems.empty())
+            scan.problems.push_back(Error{"--comm " + options.comms[i],
+                                          "no process has this name" +
+                                              std::string(options.pids.empty() ? "" : " among the --pid processes") +
+                                              " (see /proc/PID/comm, at most 15 characters)"});
     return scan;
 }
 

@@ -42,7 +42,7 @@ private:
 struct OwnerScanOptions {
     std::string proc_root = "/proc";
     std::vector<std::int32_t> pids;  // only these (--pid); empty = every process
-    std::string comm;                // only processes with this name (--comm)
+    std::vector<std::string> comms;  // only processes with one of these names (--comm)
 };
 
 struct OwnerScan {

@@ -1,6 +1,7 @@
 #include "sys/target_processes.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,6 +54,37 @@ std::string cgroup2_mount(const std::string& mounts) {
     return "/sys/fs/cgroup";
 }
 
+Result<std::string> cgroup_dir_of(const std::string& given, const std::string& root) {
+    if (given.starts_with(root + "/") || given == root) return given;
+    if (!given.starts_with('/')) return root + "/" + given;
+    const std::string below = root + given;
+    struct stat st{};
+    if (::stat(below.c_str(), &st) == 0) return below;
+    // "/sys/fs/cgroup/system.slice/x" on a hybrid host, or a directory that is no cgroup at all.
+    std::string relative;
+    for (std::string_view prefix : {"/sys/fs/cgroup/unified/", "/sys/fs/cgroup/systemd/", "/sys/fs/cgroup/"})
+        if (given.starts_with(prefix)) {
+            relative = given.substr(prefix.size());
+            break;
+        }
+    if (relative.empty() && ::stat(given.c_str(), &st) != 0) return below;  // let the caller say it is missing
+    std::string why = "is not under the cgroup2 mount (" + root + ")";
+    if (!relative.empty()) {
+        const auto slash = relative.find('/');
+        // Drop a v1 controller directory (memory/, cpu,cpuacct/) before the hierarchy's path.
+        const std::string candidate = root + "/" + relative;
+        const std::string without_controller =
+            slash == std::string::npos ? std::string() : root + "/" + relative.substr(slash + 1);
+        if (::stat(candidate.c_str(), &st) == 0) why += "; give the path below it: " + relative;
+        else if (!without_controller.empty() && ::stat(without_controller.c_str(), &st) == 0)
+            why += "; give the path below it: " + relative.substr(slash + 1);
+        else why += "; give the path below it, as /proc/PID/cgroup shows its 0:: line";
+    } else {
+        why += "; give the path below it, as /proc/PID/cgroup shows its 0:: line (system.slice/nginx.service)";
+    }
+    return fail("--cgroup " + given, why);
+}
+
 bool process_exists(std::int32_t pid, const std::string& proc_root) {
     if (pid <= 0) return false;
     auto stat = read_text_file(proc_root + "/" + std::to_string(pid) + "/stat", 4096);
@@ -93,7 +125,12 @@ std::expected<std::vector<std::int32_t>, Errors> resolve_targets(const TargetSpe
     for (const auto& cg : spec.cgroups) {
         // A full path under the mount as given; otherwise relative to the mount, as
         // systemd and /proc/PID/cgroup write them ("/system.slice/nginx.service").
-        const std::string dir = cg.starts_with(root + "/") ? cg : cg.starts_with('/') ? root + cg : root + "/" + cg;
+        const auto resolved = cgroup_dir_of(cg, root);
+        if (!resolved) {
+            errors.push_back(resolved.error());
+            continue;
+        }
+        const std::string& dir = *resolved;
         std::vector<std::int32_t> in;
         if (auto r = cgroup_pids(dir, in); !r)
             errors.push_back({"--cgroup " + cg, r.error().why + " (a cgroup v2 directory such as system.slice/nginx.service)"});

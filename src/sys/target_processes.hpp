@@ -20,6 +20,12 @@ struct TargetSpec {
 // Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).
 std::string cgroup2_mount(const std::string& mounts = "/proc/self/mounts");
 
+// The directory of a --cgroup as the user gave it: a full path under the cgroup2 mount, or a
+// path below it ("system.slice/nginx.service", "/system.slice/nginx.service" as /proc/PID/cgroup
+// writes it). An absolute filesystem path outside the mount (a cgroup v1 hierarchy's
+// /sys/fs/cgroup/..., /etc) is an error that names the mount and the relative form.
+Result<std::string> cgroup_dir_of(const std::string& given, const std::string& root);
+
 // True while process PID runs: /proc/PID exists and it is not a zombie (an exited child its
 // parent has not reaped yet holds no sockets).
 bool process_exists(std::int32_t pid, const std::string& proc_root = "/proc");

@@ -48,7 +48,7 @@ std::expected<std::vector<FoundSocket>, Errors> find_target_sockets(const std::v
                                                                     const SocketOwnerIndex* owners) {
     OwnerScan scan;
     if (!owners) {
-        scan = scan_socket_owners({proc_root, pids, ""});
+        scan = scan_socket_owners({proc_root, pids, {}});
         if (!scan.problems.empty()) return std::unexpected(scan.problems);
         owners = &scan.index;
     }

@@ -90,6 +90,25 @@ TEST(AuditCommandTest, FollowsIncludesRelativeToTheConfigurationsDirectory) {
     EXPECT_EQ(server["tcp_keepalive"]["idle_seconds"], 60);
 }
 
+TEST(AuditCommandTest, AnAbsoluteIncludeFromOutsideTheConfigurationIsNamed) {
+    TempDir host;
+    TempDir copied;
+    const auto outside = host.write("mime.types", "types { text/html html; }\n");
+    const auto beside = copied.write("upstreams.conf", "upstream be { server 127.0.0.1:8080; keepalive 8; }\n");
+    const auto main = copied.write("nginx.conf", "events {}\nhttp {\n    include " + outside + ";\n    include " +
+                                                     beside + ";\n    server { listen 8080; }\n}\n");
+    const auto r = run_tool({"audit", main, "--json"});
+    ASSERT_NE(r.exit_code, 2) << r.err;
+    const auto doc = json_of(r);
+    const auto& notes = doc["configs"].at(0)["notes"];
+    ASSERT_EQ(notes.size(), 1u) << notes.dump();
+    const auto note = notes.at(0).get<std::string>();
+    EXPECT_NE(note.find(outside + " (include at " + main + ":3) was read from this host"), std::string::npos) << note;
+    EXPECT_EQ(note.find(beside), std::string::npos) << note;
+    const auto text = run_tool({"audit", main});
+    EXPECT_NE(text.out.find("note: " + outside), std::string::npos) << text.out;
+}
+
 TEST(AuditCommandTest, ASyntaxErrorSaysFileLineAndColumnAndExitsTwo) {
     TempDir d;
     const auto nginx = d.write("broken.conf", "events {}\nhttp {\n    server {\n        listen 80\n    }\n}\n");

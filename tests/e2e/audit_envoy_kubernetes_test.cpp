@@ -63,6 +63,24 @@ TEST(AuditEnvoyKubernetesCommandTest, EveryFixtureIsGuessedAndGivesItsRule) {
     EXPECT_GE(checked, 14);
 }
 
+// Envoy Gateway prints listeners and clusters as a bare list; a Helm values file is YAML that
+// audit does not read, and says so rather than failing to parse it as nginx.
+TEST(AuditEnvoyKubernetesCommandTest, AListOfResourcesIsEnvoyAndHelmValuesAskForAType) {
+    const auto list = run_tool({"audit", fixture("envoy/gateway-list.yaml"), "--json", "--fail-on", "high"});
+    const auto doc = json_of(list);
+    ASSERT_EQ(doc["configs"].size(), 1u) << list.out << list.err;
+    EXPECT_EQ(doc["configs"][0]["type"], "envoy");
+    EXPECT_NE(list.out.find("default/eg/http"), std::string::npos) << "the listener is read";
+    EXPECT_NE(list.out.find("httproute/default/backend/rule/0"), std::string::npos) << "the cluster is read";
+
+    const auto values = run_tool({"audit", fixture("unknown/ingress-nginx-values.yaml")});
+    EXPECT_EQ(values.exit_code, 2) << values.out << values.err;
+    EXPECT_EQ(values.err.find("unexpected"), std::string::npos) << values.err;
+    EXPECT_NE(values.err.find("cannot tell which kind of configuration this is"), std::string::npos) << values.err;
+    EXPECT_NE(values.err.find("give --type"), std::string::npos) << values.err;
+    EXPECT_EQ(std::count(values.err.begin(), values.err.end(), '\n'), 1) << values.err;
+}
+
 TEST(AuditEnvoyKubernetesCommandTest, ConfigDumpJsonReportsStringNumbersAsValues) {
     const auto r = run_tool({"audit", fixture("envoy/config-dump.json"), "--json"});
     EXPECT_EQ(r.exit_code, 1) << r.err;

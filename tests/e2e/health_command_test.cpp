@@ -15,7 +15,7 @@ TEST(HealthCommandTest, BadInputIsOneLineAndExit2) {
     const auto broken = d.write("broken.json", R"({"paths": [{"cidr": "10.0.0.0/8", "path": ["aws-nlb-tcp"]},]})");
     const auto unknown = d.write("unknown.json", R"({"paths": [{"cidr": "10.0.0.0/8", "path": ["nlb"]}]})");
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"health", "--idle-over", "5x"}, "--idle-over: \"5x\" is not a duration (90s, 5m, 1h, 500ms, or seconds)"},
+        {{"health", "--idle-over", "5x"}, "--idle-over: \"5x\" is not a duration (90s, 5m30s, 1h, 1.5s, 500ms, or seconds)"},
         {{"health", "--idle-under", "-1"}, "--idle-under: \"-1\" is not a duration"},
         {{"health", "--path", "nope"}, "--path nope: unknown middlebox"},
         {{"health", "--path", "aws-nlb"}, "--path aws-nlb: unknown middlebox (did you mean \"aws-nlb-tcp\"?)"},

@@ -138,6 +138,12 @@ TEST(BpfEngineTest, BothEnginesReadTheSameValuesAndOnlyBpfTellsWhichAreInherited
     auto t = run_tool({"inspect", "--exact", "--engine", "bpf", "--pid", std::to_string(target.pid())});
     EXPECT_NE(t.out.find("7200*"), std::string::npos) << t.out;
     EXPECT_NE(t.out.find(" 100 "), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("\n* not set on the socket: the network namespace's net.ipv4.tcp_keepalive_* applies\n"),
+              std::string::npos)
+        << t.out;
+    // pidfd cannot tell, marks nothing and so explains nothing.
+    auto p = run_tool({"inspect", "--exact", "--engine", "pidfd", "--pid", std::to_string(target.pid())});
+    EXPECT_EQ(p.out.find("* not set on the socket"), std::string::npos) << p.out;
 }
 
 // Keepalive times are jiffies in the kernel. Where libbpf finds no kernel config, it reports

@@ -189,9 +189,13 @@ TEST(EnforceTest, GoOverwritesTheProfileUnlessOverrideAppReplacesItsValues) {
     // Go 1.19's net.Dial sets idle and interval to its own 15 s after connect.
     EXPECT_EQ(upstream_values(plain.first), values(true, 15, 15, 5, 12345));
 
+    const auto since = listed(cg.path())["since"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // SINCE is in whole seconds
     auto again = run_tool({"--json", "enforce", profile, "--cgroup", cg.path(), "--role", "upstream", "--override-app"});
     ASSERT_EQ(again.exit_code, 0) << again.err;
     EXPECT_EQ(nlohmann::json::parse(again.out)["result"], "updated");
+    EXPECT_EQ(nlohmann::json::parse(again.out)["changes"], nlohmann::json::array({"override-app off -> on"}));
+    EXPECT_EQ(listed(cg.path())["since"], since) << "updating keeps the time it was first enforced";
     const auto overridden = cg.start_client(KT_ENFORCE_GO_CLIENT, port);
     ASSERT_GT(overridden.first, 0);
     EXPECT_EQ(upstream_values(overridden.first), values(true, 41, 7, 5, 12345));

@@ -1,5 +1,6 @@
 // probe on a path built for it: a NAT that forgets idle flows after a few seconds (black hole
 // or reset), a server that closes idle connections itself, and no middlebox at all.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -15,6 +17,7 @@
 #include "support/netns.hpp"
 #include "support/run_binary.hpp"
 #include "support/sockets.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kt::test {
 namespace {
@@ -125,11 +128,17 @@ TEST(ProbeKernelTest, AServerThatClosesIdleConnectionsFirstIsReportedWithWhen) {
     bool noted = false;
     for (const auto& n : some.doc["notes"]) noted = noted || n.get<std::string>().find("closed by the far end") != std::string::npos;
     EXPECT_TRUE(noted) << some.doc["notes"].dump();
+    EXPECT_EQ(some.doc["limited_by"], "far-end") << some.doc.dump(1);
+    EXPECT_TRUE(some.doc["profiles_that_beat_it"].empty()) << "keepalive cannot beat the server's own close";
+    EXPECT_EQ(some.doc["headline"].get<std::string>().find("every connection's flow was still known"), std::string::npos)
+        << some.doc["headline"];
     // Idles of 2 s and more: every connection is closed before its first probe.
     const auto none = probe(t.lab, t.port(), "8s", 4);
     EXPECT_EQ(none.exit_code, 1) << none.doc.dump(1);
     EXPECT_FALSE(none.doc["measured"]);
-    EXPECT_EQ(none.doc["bracket"], "not measured: the far end closed every connection before its first keepalive probe");
+    EXPECT_EQ(none.doc["bracket"], "not measured");
+    EXPECT_EQ(none.doc["limited_by"], "far-end");
+    EXPECT_EQ(none.doc["headline"], "idle timeout not measured: the far end closed every connection before its first keepalive probe");
 }
 
 TEST(ProbeKernelTest, WithoutAMiddleboxNoTimeoutIsFoundUpToTheMaximum) {
@@ -141,7 +150,9 @@ TEST(ProbeKernelTest, WithoutAMiddleboxNoTimeoutIsFoundUpToTheMaximum) {
     EXPECT_EQ(p.exit_code, 0) << p.doc.dump(1) << p.err;
     EXPECT_EQ(p.doc["survived_seconds"], 4);
     EXPECT_TRUE(p.doc["forgotten_seconds"].is_null());
-    EXPECT_EQ(p.doc["bracket"].get<std::string>().rfind("no idle timeout up to 4s", 0), 0u) << p.doc["bracket"];
+    EXPECT_EQ(p.doc["bracket"], "none up to 4s");
+    EXPECT_EQ(p.doc["limited_by"], "none");
+    EXPECT_EQ(p.doc["headline"], "no idle timeout up to 4s: every connection's flow was still known after its idle (--max 4s)");
 }
 
 TEST(ProbeKernelTest, SigtermClosesEveryConnectionItOpened) {
@@ -152,8 +163,12 @@ TEST(ProbeKernelTest, SigtermClosesEveryConnectionItOpened) {
     const auto& lab = t.lab;
     const std::string to = std::string(ForgetfulNatLab::k_server) + ":" + std::to_string(t.port());
     const std::string ns = lab.client.name();
+    TempDir dir;
+    const std::string report = dir.path() + "/probe.json";
     ChildProcess run([&](int) {
-        execl(tool_path().c_str(), "keepalive-tune", "probe", to.c_str(), "--netns", ns.c_str(), "--max", "30s",
+        const int fd = ::open(report.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || ::dup2(fd, 1) < 0) _exit(126);
+        execl(tool_path().c_str(), "keepalive-tune", "--json", "probe", to.c_str(), "--netns", ns.c_str(), "--max", "30s",
               "--connections", "6", static_cast<char*>(nullptr));
         _exit(127);
     });
@@ -169,6 +184,12 @@ TEST(ProbeKernelTest, SigtermClosesEveryConnectionItOpened) {
     EXPECT_TRUE(WIFEXITED(status)) << status;
     EXPECT_EQ(WEXITSTATUS(status), 1);
     EXPECT_EQ(lab.client.exec("ss -tanH state established | wc -l"), "0\n");
+    std::ifstream in(report);
+    const auto doc = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded()) << "the report of an interrupted run is still one JSON document";
+    EXPECT_EQ(doc["interrupted"], true);
+    EXPECT_EQ(doc["limited_by"], "interrupted");
+    EXPECT_EQ(doc["headline"], "idle timeout not measured: interrupted before any connection's first keepalive probe");
 }
 
 TEST(ProbeKernelTest, BadInputAndARefusingDestinationAreOneLineAndExit2) {

@@ -25,7 +25,7 @@ TEST(SocketOwnersTest, IndexesEverySocketFdByInodeWithTheFirstOwnerWinning) {
     fake_process(root, 100, "nginx", {{3, "socket:[5001]"}, {4, "/dev/null"}, {7, "socket:[5002]"}});
     fake_process(root, 200, "worker", {{5, "socket:[5002]"}, {6, "pipe:[77]"}});
     root.write("sys/fs/file-nr", "4096\t0\t100000\n");
-    auto scan = scan_socket_owners({root.path(), {}, ""});
+    auto scan = scan_socket_owners({root.path(), {}, {}});
     EXPECT_EQ(scan.processes, 2u);
     EXPECT_EQ(scan.index.size(), 2u);
     ASSERT_NE(scan.index.find(5001), nullptr);
@@ -43,7 +43,7 @@ TEST(SocketOwnersTest, UnreadableProcessesAreNamedWithTheirComm) {
     root.write("1/comm", "process_api\n");
     root.write("1/fd", "not a directory: opendir fails as a refused read does\n");
     root.write("sys/fs/file-nr", "4096\t0\t100000\n");
-    auto scan = scan_socket_owners({root.path(), {}, ""});
+    auto scan = scan_socket_owners({root.path(), {}, {}});
     EXPECT_EQ(scan.unreadable, 1u);
     EXPECT_EQ(unreadable_owners_text(scan), "the file descriptors of 1 process(es) could not be read (pid 1 process_api)");
 }
@@ -52,7 +52,7 @@ TEST(SocketOwnersTest, NamedPidsAreTheOnlyOnesScanned) {
     test::TempDir root;
     fake_process(root, 100, "a", {{3, "socket:[1]"}});
     fake_process(root, 200, "b", {{3, "socket:[2]"}});
-    auto scan = scan_socket_owners({root.path(), {200}, ""});
+    auto scan = scan_socket_owners({root.path(), {200}, {}});
     EXPECT_EQ(scan.index.find(1), nullptr);
     ASSERT_NE(scan.index.find(2), nullptr);
 }
@@ -61,14 +61,14 @@ TEST(SocketOwnersTest, CommFilterKeepsOnlyMatchingProcesses) {
     test::TempDir root;
     fake_process(root, 100, "envoy", {{3, "socket:[1]"}});
     fake_process(root, 200, "nginx", {{3, "socket:[2]"}});
-    auto scan = scan_socket_owners({root.path(), {}, "nginx"});
+    auto scan = scan_socket_owners({root.path(), {}, {"nginx"}});
     EXPECT_EQ(scan.index.find(1), nullptr);
     EXPECT_NE(scan.index.find(2), nullptr);
 }
 
 TEST(SocketOwnersTest, MissingPidIsAProblemNamingIt) {
     test::TempDir root;
-    auto scan = scan_socket_owners({root.path(), {4242}, ""});
+    auto scan = scan_socket_owners({root.path(), {4242}, {}});
     ASSERT_EQ(scan.problems.size(), 1u);
     EXPECT_EQ(scan.problems[0].line(), "--pid 4242: no such process");
 }

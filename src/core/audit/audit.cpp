@@ -1,6 +1,7 @@
 #include "core/audit/audit.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "core/snippet/render_family.hpp"
 #include "core/text/duration.hpp"
@@ -89,7 +90,8 @@ bool has_quoted_key(std::string_view text, std::string_view key) {
 // list dash, and quotes), with whether it was unindented.
 std::optional<ConfigType> guess_yaml_type(std::string_view text) {
     bool api_version = false, kind = false, helm_values = false, envoy_root = false, envoy_lists = false,
-         type_url = false, configs = false, resources = false;
+         type_url = false, configs = false, resources = false, filter_chains = false, address = false,
+         cluster_keys = false;
     for (std::string_view line : lines_of(text)) {
         const auto first = line.find_first_not_of(" \t\r{,[-");
         if (first == std::string_view::npos) continue;
@@ -113,6 +115,10 @@ std::optional<ConfigType> guess_yaml_type(std::string_view text) {
         if (key == "@type") type_url = true;
         if (key == "configs") configs = true;
         if (key == "resources") resources = true;
+        if (key == "filter_chains" || key == "filterChains") filter_chains = true;
+        if (key == "address") address = true;
+        if (key == "load_assignment" || key == "loadAssignment" || key == "connect_timeout" || key == "connectTimeout")
+            cluster_keys = true;
     }
     api_version = api_version || has_quoted_key(text, "apiVersion");
     kind = kind || has_quoted_key(text, "kind");
@@ -123,13 +129,38 @@ std::optional<ConfigType> guess_yaml_type(std::string_view text) {
     // Kubernetes first: an EnvoyFilter carries Envoy's keys, and pod specs have `resources`.
     if ((api_version && kind) || helm_values) return ConfigType::kubernetes;
     if (envoy_root || envoy_lists || (type_url && (configs || resources))) return ConfigType::envoy;
+    // A bare listener or cluster, or a list of them (Envoy Gateway and xDS tools print those).
+    if ((filter_chains && address) || cluster_keys) return ConfigType::envoy;
     return std::nullopt;
+}
+
+// Lines shaped as YAML keys ("key:", "- key: value") against lines shaped as nginx directives
+// (ending in ';', '{' or '}'): a Helm values file has a few "{}" but far more keys.
+bool reads_as_yaml(std::string_view text) {
+    int keys = 0, directives = 0;
+    for (std::string_view line : lines_of(text)) {
+        auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string_view::npos || line[first] == '#') continue;
+        line = line.substr(first);
+        const auto last = line.find_last_not_of(" \t\r");
+        if (const char end = line[last]; end == ';' || end == '{' || end == '}') ++directives;
+        if (line.starts_with("- ")) line.remove_prefix(2);
+        std::size_t i = 0;
+        while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_' || line[i] == '-' ||
+                                   line[i] == '.' || line[i] == '"' || line[i] == '\''))
+            ++i;
+        if (i > 0 && i < line.size() && line[i] == ':' && (i + 1 == line.size() || line[i + 1] == ' ' || line[i + 1] == '\r'))
+            ++keys;
+    }
+    return keys > directives;
 }
 
 }  // namespace
 
 std::optional<ConfigType> guess_config_type(std::string_view text) {
     if (auto yaml = guess_yaml_type(text)) return yaml;
+    // YAML that is neither Kubernetes nor Envoy (a Helm values file) is not nginx either.
+    if (reads_as_yaml(text)) return std::nullopt;
     int haproxy = 0, nginx = 0;
     for (std::string_view line : lines_of(text)) {
         const auto first = line.find_first_not_of(" \t\r");

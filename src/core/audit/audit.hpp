@@ -35,8 +35,9 @@ std::string_view config_type_name(ConfigType t);
 Result<ConfigType> parse_config_type(std::string_view text);
 // The type the text looks like: YAML or JSON keys of Kubernetes objects (apiVersion and kind,
 // or Helm values of Gloo and Istio) or of Envoy (static_resources, a config_dump's configs,
-// listeners and clusters, xDS resources); else HAProxy's section keywords at the start of
-// lines, or nginx's braces and semicolons. Nothing when none fits.
+// listeners and clusters, xDS resources, a bare listener or cluster or a list of them); YAML
+// that is none of these (a Helm values file) is not guessed; else HAProxy's section keywords
+// at the start of lines, or nginx's braces and semicolons. Nothing when none fits.
 std::optional<ConfigType> guess_config_type(std::string_view text);
 
 // A Kubernetes minor release, for which pod sysctls are safe.

@@ -134,7 +134,7 @@ struct HaproxyAudit {
             static_cast<std::uint32_t>(std::min<std::uint64_t>(intvl.value_or(ns.interval_seconds), UINT32_MAX));
         k.count = static_cast<std::uint32_t>(std::min<std::uint64_t>(cnt.value_or(ns.count), UINT32_MAX));
         const int own = int{idle.has_value()} + int{intvl.has_value()} + int{cnt.has_value()};
-        k.source = own == 3 ? "explicit" : own == 0 ? "netns (" + ns.source + ")" : "explicit + netns";
+        k.source = own == 3 ? "explicit" : own == 0 ? "netns, " + ns.source : "explicit + netns";
         return k;
     }
 
@@ -175,17 +175,18 @@ struct HaproxyAudit {
                 "# in " + p.kind + " " + p.name + " (or its defaults section)\n" + timeout + " 1m\n");
         } else if (t && k.enabled && *t < std::uint64_t{k.idle_seconds} * 1000) {
             add("A13", Severity::medium, s.at(timeout).at,
-                timeout + " " + s.at(timeout).text + " is shorter than the " + std::to_string(k.idle_seconds) +
-                    " s keepalive idle (" + k.source + "): HAProxy closes an idle connection before the first probe",
-                prefix + "-idle " + std::to_string(std::max<std::uint64_t>(*t / 2000, 1)) + "s\n");
+                p.kind + " " + p.name + ": " + timeout + " " + s.at(timeout).text + " is shorter than the " +
+                    std::to_string(k.idle_seconds) + " s keepalive idle (" + k.source +
+                    "): HAProxy closes an idle connection before the first probe",
+                "# in " + p.kind + " " + p.name + "\n" + prefix + "-idle " + std::to_string(std::max<std::uint64_t>(*t / 2000, 1)) + "s\n");
         }
         if (const auto tunnel = timeout_ms(s, "timeout tunnel");
             tunnel && k.enabled && *tunnel < std::uint64_t{k.idle_seconds} * 1000)
             add("A13", Severity::medium, s.at("timeout tunnel").at,
-                "timeout tunnel " + s.at("timeout tunnel").text + " is shorter than the " +
-                    std::to_string(k.idle_seconds) +
+                p.kind + " " + p.name + ": timeout tunnel " + s.at("timeout tunnel").text +
+                    " is shorter than the " + std::to_string(k.idle_seconds) +
                     " s keepalive idle: idle tunnels (WebSocket, CONNECT) close before the first probe",
-                prefix + "-idle " + std::to_string(std::max<std::uint64_t>(*tunnel / 2000, 1)) + "s\n");
+                "# in " + p.kind + " " + p.name + "\n" + prefix + "-idle " + std::to_string(std::max<std::uint64_t>(*tunnel / 2000, 1)) + "s\n");
     }
 
     // A11: keywords in a section without the capability, and option tcpka covering one side.

@@ -52,6 +52,18 @@ struct KubernetesAudit {
                 replace(ns, "  namespace: " + o.namespace_name + "\n");
         if (const auto* host = o.node->path({"spec", "host"}); host && host->is_scalar())
             replace("host: backend.default.svc.cluster.local", "host: " + host->scalar);
+        // The fix of a resource keeps the apiVersion it was written with (v1beta1, v1), which
+        // the cluster is known to serve.
+        if (const auto slash = o.api_version.find('/'); slash != std::string::npos) {
+            const auto group = o.api_version.substr(0, slash + 1);
+            const auto head = "kind: " + o.kind + "\n";
+            for (auto at = text.find("apiVersion: " + group); at != std::string::npos;
+                 at = text.find("apiVersion: " + group, at + 1)) {
+                const auto eol = text.find('\n', at);
+                if (eol == std::string::npos || text.compare(eol + 1, head.size(), head) != 0) continue;
+                text.replace(at, eol - at, "apiVersion: " + o.api_version);
+            }
+        }
         return text;
     }
     void add(std::string rule, Severity s, const SourcePosition& at, std::string evidence, std::string fix_text) {

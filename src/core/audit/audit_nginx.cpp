@@ -109,7 +109,7 @@ struct NginxAudit {
             k.count = static_cast<std::uint32_t>(parsed->count.value_or(ns.count));
             const int own = int{parsed->idle_seconds.has_value()} + int{parsed->interval_seconds.has_value()} +
                             int{parsed->count.has_value()};
-            k.source = own == 3 ? "explicit" : own == 0 ? "netns (" + ns.source + ")" : "explicit + netns";
+            k.source = own == 3 ? "explicit" : own == 0 ? "netns, " + ns.source : "explicit + netns";
         }
         return k;
     }
@@ -414,6 +414,10 @@ AuditReport audit_nginx(const NginxConfig& config, const AuditContext& context) 
     a.report.type = ConfigType::nginx;
     a.report.files = config.files;
     a.report.netns = context.netns;
+    for (const auto& h : config.host_includes)
+        a.report.notes.push_back(h.file + " (include at " + h.included_at.file_line() +
+                                 ") was read from this host: an absolute path outside the audited file's "
+                                 "directory, so it is this machine's file, not necessarily the configuration's own");
     // A conf.d or sites-enabled file holds what Debian's nginx.conf includes inside http {}: a
     // top-level server, upstream or map, and no main-context block of its own.
     bool main_context = false, http_directives = false;

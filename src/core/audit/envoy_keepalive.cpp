@@ -11,7 +11,7 @@ std::uint32_t clamp_u32(std::int64_t v) {
 }  // namespace
 
 std::string source_text(int own_fields, const NetnsKeepalive& netns) {
-    return own_fields >= 3 ? "explicit" : own_fields == 0 ? "netns (" + netns.source + ")" : "explicit + netns";
+    return own_fields >= 3 ? "explicit" : own_fields == 0 ? "netns, " + netns.source : "explicit + netns";
 }
 
 EffectiveKeepalive keepalive_from_socket_options(const std::vector<SocketOption>& options, const NetnsKeepalive& netns) {

@@ -93,6 +93,30 @@ std::string unified_cgroup_path(std::string_view text) {
     return {};
 }
 
+namespace {
+
+std::string values_text(const EnforcedCgroup& c) {
+    if (!c.keepalive) return "keepalive off";
+    std::string out = std::to_string(c.idle_seconds) + "/" + std::to_string(c.interval_seconds) + "/" +
+                      std::to_string(c.count);
+    if (c.user_timeout_ms) out += " user-timeout " + std::to_string(c.user_timeout_ms) + "ms";
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> enforce_changes(const EnforcedCgroup& before, const EnforcedCgroup& after) {
+    std::vector<std::string> out;
+    if (before.profile != after.profile) out.push_back("profile " + before.profile + " -> " + after.profile);
+    if (values_text(before) != values_text(after))
+        out.push_back("values " + values_text(before) + " -> " + values_text(after));
+    if (before.roles != after.roles)
+        out.push_back("roles " + role_list_text(before.roles) + " -> " + role_list_text(after.roles));
+    if (before.override_app != after.override_app)
+        out.push_back(std::string("override-app ") + (before.override_app ? "on -> off" : "off -> on"));
+    return out;
+}
+
 std::string pod_cgroup(const std::vector<std::string>& process_cgroups, std::string_view pod_uid) {
     if (process_cgroups.empty()) return {};
     if (!pod_uid.empty()) {

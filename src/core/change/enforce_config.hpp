@@ -45,6 +45,11 @@ struct EnforcedCgroup {
 };
 EnforcedCgroup read_enforce_config(const kt_enforce_config& c);
 
+// What enforcing `after` on a cgroup that had `before` changes, one phrase each ("profile a ->
+// b", "values 60/10/6 -> 300/30/3", "roles accepted -> listener,accepted,upstream",
+// "override-app on -> off"); empty when nothing does.
+std::vector<std::string> enforce_changes(const EnforcedCgroup& before, const EnforcedCgroup& after);
+
 // The cgroup v2 directory ("/kubepods.slice/.../cri-containerd-<id>.scope") in the text of
 // /proc/PID/cgroup: its "0::" line; empty on a host without one.
 std::string unified_cgroup_path(std::string_view proc_pid_cgroup);

@@ -27,6 +27,9 @@ struct SourcePosition {
 struct ConfigFile {
     std::string path;
     std::string text;
+    // Named by an absolute include outside the audited file's directory and read from this
+    // host's filesystem: for a configuration copied from elsewhere, not necessarily its own.
+    bool from_this_host = false;
 };
 
 // The files an `include PATTERN` written in `including_file` names, in the order the proxy reads

@@ -142,12 +142,16 @@ std::optional<std::uint32_t> haproxy_ms(std::string_view text) {
 // The client side of a proxy as its lines (after its defaults) leave it.
 struct ClientSide {
     std::optional<bool> option;  // option clitcpka / tcpka, or `no option ...`
+    std::string option_name;     // the one that decided, as written
     std::map<std::string, std::string> values;  // clitcpka-idle, -intvl, -cnt
     void apply(const HaproxyLine& l) {
         const auto& w = l.words;
         const bool no = w[0] == "no";
         const std::size_t o = no ? 1 : 0;
-        if (w.size() >= o + 2 && w[o] == "option" && (w[o + 1] == "clitcpka" || w[o + 1] == "tcpka")) option = !no;
+        if (w.size() >= o + 2 && w[o] == "option" && (w[o + 1] == "clitcpka" || w[o + 1] == "tcpka")) {
+            option = !no;
+            option_name = w[o + 1];
+        }
         if (!no && w.size() >= 2 && w[0].starts_with("clitcpka-")) values[w[0]] = w[1];
     }
 };
@@ -235,7 +239,7 @@ std::vector<DeclaredListener> haproxy_declared_listeners(const HaproxyConfig& co
         // HAProxy sets clitcpka-* on accepted connections only when the option is on (session.c).
         if (s.option && *s.option) {
             accept.keepalive = true;
-            text = "option clitcpka";
+            text = "option " + s.option_name;
             const std::pair<const char*, std::optional<std::uint32_t>*> fields[] = {
                 {"clitcpka-idle", &accept.idle_seconds},
                 {"clitcpka-intvl", &accept.interval_seconds},

@@ -57,6 +57,12 @@ void to_proto_names(YamlNode& n) {
 }
 
 void collect(const YamlNode& doc, EnvoyConfig& c) {
+    // A list of listeners or clusters, as Envoy Gateway and xDS tools print them.
+    if (doc.is_sequence()) {
+        for (const auto& item : doc.items)
+            if (item.is_mapping()) collect(item, c);
+        return;
+    }
     if (!doc.is_mapping()) return;
     if (const auto* s = doc.get("static_resources")) {
         add_each(s->get("listeners"), c.listeners);

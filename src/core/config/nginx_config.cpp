@@ -186,6 +186,7 @@ constexpr int k_max_include_depth = 32;
 struct Parser {
     const IncludeResolver* resolve = nullptr;
     std::vector<std::string>* files = nullptr;
+    std::vector<NginxHostInclude>* host_includes = nullptr;
 
     // Directives up to the end of the file (depth 0) or the '}' closing the block at `depth` > 0.
     Result<std::vector<NginxDirective>> block(Tokenizer& t, int depth, int include_depth,
@@ -257,6 +258,7 @@ struct Parser {
         std::vector<NginxDirective> out;
         for (const auto& f : *found) {
             if (files) files->push_back(f.path);
+            if (host_includes && f.from_this_host) host_includes->push_back({f.path, d.at});
             Tokenizer inner(f.text, f.path);
             auto parsed = block(inner, 0, include_depth + 1, nullptr);
             if (!parsed) return std::unexpected(parsed.error());
@@ -271,7 +273,7 @@ struct Parser {
 Result<NginxConfig> parse_nginx_config(std::string_view text, std::string_view file, const IncludeResolver& resolve) {
     NginxConfig config;
     config.files.emplace_back(file);
-    Parser p{&resolve, &config.files};
+    Parser p{&resolve, &config.files, &config.host_includes};
     Tokenizer t(text, file);
     auto top = p.block(t, 0, 0, nullptr);
     if (!top) return std::unexpected(top.error());

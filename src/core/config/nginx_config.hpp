@@ -21,9 +21,16 @@ struct NginxDirective {
     std::vector<NginxDirective> block;
 };
 
+// A file an absolute include took from this host rather than from beside the audited file.
+struct NginxHostInclude {
+    std::string file;
+    SourcePosition included_at;
+};
+
 struct NginxConfig {
     std::vector<NginxDirective> top;  // the main context
     std::vector<std::string> files;   // every file read, the main one first
+    std::vector<NginxHostInclude> host_includes;
 };
 
 // Parses `text` read from `file`; `include` goes through `resolve` (nullptr: include is an error).

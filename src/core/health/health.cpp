@@ -105,6 +105,17 @@ bool judged_state(std::uint8_t state) {
     }
 }
 
+bool is_orphan(const SocketRecord& s) {
+    if (s.inode != 0) return false;
+    switch (static_cast<TcpState>(s.state)) {
+        case TcpState::fin_wait1:
+        case TcpState::fin_wait2:
+        case TcpState::closing:
+        case TcpState::last_ack: return true;
+        default: return false;
+    }
+}
+
 std::uint64_t retries_timeout_ms(std::uint32_t tcp_retries2) {
     // tcp_model_timeout(): exponential backoff from TCP_RTO_MIN up to TCP_RTO_MAX, then linear.
     constexpr std::uint64_t rto_min = 200, rto_max = 120'000;

@@ -35,6 +35,9 @@ inline constexpr std::uint8_t k_failing_verdicts = verdict_bit(HealthVerdict::li
 // True for the states health judges: connected ones (not listening, time-wait or SYN_RECV).
 bool judged_state(std::uint8_t state);
 
+// Closed by its owner and finishing on its own (FIN-WAIT-1/2, CLOSING, LAST-ACK with no file).
+bool is_orphan(const SocketRecord& s);
+
 // What the kernel of the socket's namespace does when nothing else says.
 struct KernelDefaults {
     std::uint32_t keepalive_time_s = 7200;

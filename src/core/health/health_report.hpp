@@ -38,6 +38,12 @@ struct NetnsHealth {
     // Accepted connections by TCP state (index = state) per listening port, by port.
     std::vector<std::pair<std::uint16_t, std::array<std::uint64_t, 16>>> ports;
     NetnsIdentity identity = {};  // who lives in it
+    // Connections their owner has closed, finishing FIN-WAIT/CLOSING/LAST-ACK with no file:
+    // no application holds them, so they are counted here and not judged.
+    std::uint64_t orphans = 0;
+    // This namespace's connections by destination: "clients of :8080" of two pods are two
+    // services, and a Prometheus series per namespace keeps them apart.
+    HealthRollup destinations;
 };
 
 struct HealthReport {

@@ -88,8 +88,18 @@ std::vector<std::uint32_t> narrowing_round(const ProbeFindings& f, std::uint32_t
     return idles;
 }
 
+const char* probe_limit_name(ProbeLimit l) {
+    switch (l) {
+        case ProbeLimit::middlebox: return "middlebox";
+        case ProbeLimit::far_end: return "far-end";
+        case ProbeLimit::none: return "none";
+        case ProbeLimit::interrupted: return "interrupted";
+    }
+    return "none";
+}
+
 ProbeConclusion conclude_probe(const ProbeFindings& f, std::uint32_t max_s, std::span<const Middlebox> catalogue,
-                               std::span<const Profile> profiles) {
+                               std::span<const Profile> profiles, bool interrupted) {
     ProbeConclusion c;
     const std::string max_text = format_duration_s(max_s);
     if (f.far_end_close_ms)
@@ -98,28 +108,52 @@ ProbeConclusion conclude_probe(const ProbeFindings& f, std::uint32_t max_s, std:
                           " without traffic: the server (or an L7 load balancer in front of it) closes idle "
                           "connections then, whatever keepalive does; only application traffic keeps them open");
     if (!f.survived_s && !f.failed_s) {
-        c.bracket = "not measured: the far end closed every connection before its first keepalive probe";
+        c.bracket = "not measured";
+        c.limit = interrupted || !f.far_end_close_ms ? ProbeLimit::interrupted : ProbeLimit::far_end;
+        c.headline = c.limit == ProbeLimit::interrupted
+                         ? "idle timeout not measured: interrupted before any connection's first keepalive probe"
+                         : "idle timeout not measured: the far end closed every connection before its first keepalive probe";
         return c;
     }
     c.measured = true;
     // The timeout T satisfies lo < T <= hi (a flow idle lo was still known; one idle hi was not).
     const std::uint32_t lo = f.survived_s.value_or(0);
-    if (!f.failed_s) {
-        c.bracket = "no idle timeout up to " + format_duration_s(lo) + " (every flow was still known after its idle, up to --max " +
-                    max_text + ")";
-    } else {
+    const std::string lo_text = format_duration_s(lo);
+    if (f.failed_s) {
         const std::uint32_t hi = *f.failed_s;
-        c.bracket = lo == 0 ? "at most " + format_duration_s(hi) : "between " + format_duration_s(lo) + " and " + format_duration_s(hi);
+        c.limit = ProbeLimit::middlebox;
+        c.bracket = lo == 0 ? "at most " + format_duration_s(hi) : "between " + lo_text + " and " + format_duration_s(hi);
+        c.headline = "idle timeout " + c.bracket;
         c.notes.push_back(*f.drop == ProbeFate::reset
                               ? "forgotten flows are answered with a reset: the next send fails at once (ECONNRESET)"
                               : "forgotten flows are black-holed: the next send is retransmitted until the kernel gives up");
         for (const auto& m : catalogue)
             if (m.idle_timeout_seconds > lo && m.idle_timeout_seconds <= hi) c.matching_middleboxes.push_back(m.id);
+        // A profile beats the path when its first probe comes before the shortest timeout: at
+        // an idle the measurement showed to be still known.
+        for (const auto& p : profiles)
+            if (p.keepalive.enabled && p.keepalive.idle_seconds <= lo) c.profiles_that_beat.push_back(p.name);
+        std::string names;
+        for (const auto& n : c.profiles_that_beat) names += (names.empty() ? "" : ", ") + n;
+        c.profiles_line = names.empty() ? "no installed profile probes within " + lo_text +
+                                              " (the longest idle seen still known); a profile needs its first probe by then"
+                                        : "profiles whose first probe comes in time: " + names;
+        return c;
     }
-    // A profile beats the path when its first probe comes before the shortest timeout: at an
-    // idle the measurement showed to be still known.
-    for (const auto& p : profiles)
-        if (p.keepalive.enabled && p.keepalive.idle_seconds <= lo) c.profiles_that_beat.push_back(p.name);
+    c.bracket = "none up to " + lo_text;
+    if (f.far_end_close_ms) {
+        c.limit = ProbeLimit::far_end;
+        c.headline = "no idle timeout up to " + lo_text + ": the flows probed up to then were still known; the far end "
+                     "closed the " + std::to_string(f.closed) + " connection(s) with longer idles after about " +
+                     format_duration_ms(*f.far_end_close_ms) + ", so longer idles were not measured";
+        c.profiles_line = "profiles: keepalive cannot keep these connections open; the far end closes them itself "
+                          "after about " + format_duration_ms(*f.far_end_close_ms) + " idle";
+        return c;
+    }
+    c.limit = interrupted ? ProbeLimit::interrupted : ProbeLimit::none;
+    c.headline = "no idle timeout up to " + lo_text + ": every connection's flow was still known after its idle" +
+                 (interrupted ? " (interrupted before --max " + max_text + ")" : " (--max " + max_text + ")");
+    c.profiles_line = "profiles: nothing forgot a flow up to " + lo_text + ", so no profile is needed on this path up to then";
     return c;
 }
 

@@ -67,15 +67,29 @@ ProbeFindings probe_findings(std::span<const ProbeResult> results);
 // than a second apart; nothing when the bracket is already as narrow as keepalive allows.
 std::vector<std::uint32_t> narrowing_round(const ProbeFindings& f, std::uint32_t max_s, std::uint32_t n);
 
+// What limited the measurement.
+enum class ProbeLimit {
+    middlebox,    // a flow was forgotten: the bracket is the path's idle timeout
+    far_end,      // the far end closed idle connections before anything forgot them
+    none,         // nothing forgot a flow up to --max
+    interrupted,  // stopped before anything was decided
+};
+const char* probe_limit_name(ProbeLimit l);
+
 struct ProbeConclusion {
-    bool measured = false;  // false: the far end closed every connection before it could probe
-    std::string bracket;    // "between 340 s and 360 s", "no idle timeout up to 900 s"
+    bool measured = false;  // false: nothing decided (the far end closed every connection, or interrupted)
+    ProbeLimit limit = ProbeLimit::none;
+    std::string bracket;    // "between 5m40s and 6m", "at most 6m", "none up to 15m", "not measured"
+    std::string headline;   // the sentence after "path to D: "
     std::vector<std::string> matching_middleboxes;  // catalogue ids whose timeout fits the bracket
-    std::vector<std::string> profiles_that_beat;    // profiles whose first probe comes in time
+    // Profiles whose first probe comes before the path forgets a flow; empty unless a
+    // middlebox limits the path (keepalive cannot beat the far end's own close).
+    std::vector<std::string> profiles_that_beat;
+    std::string profiles_line;                      // what the profiles mean here, for the text output
     std::vector<std::string> notes;                 // how the drop shows, a closing far end
 };
 
 ProbeConclusion conclude_probe(const ProbeFindings& f, std::uint32_t max_s, std::span<const Middlebox> catalogue,
-                               std::span<const Profile> profiles);
+                               std::span<const Profile> profiles, bool interrupted = false);
 
 }  // namespace kt

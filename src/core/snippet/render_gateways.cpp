@@ -104,7 +104,14 @@ Rendering contour(const Profile& p, const RenderOptions& o) {
     s.title = "what Contour fixes, and the profile put on Envoy's sockets from outside";
     s.where = "a shell on each node that runs Contour's Envoy, as root";
     s.syntax = "sh";
-    s.body = "keepalive-tune apply " + p.name + " --comm envoy" + contour_roles(o) + " --watch 10\n";
+    // Contour's Envoy pods, not every Envoy on the node (Istio sidecars, Envoy Gateway and Gloo
+    // proxies are envoy too): enforce on the pod's cgroup for new connections, survives container
+    // restarts; apply, with an undo file, for the connections already open.
+    s.body = "# for each Envoy pod of Contour (kubectl -n projectcontour get pods -l app=envoy -o wide)\n"
+             "pod=projectcontour/ENVOY_POD\n"
+             "keepalive-tune enforce " + p.name + " --pod \"$pod\"" + contour_roles(o) + "\n"
+             "keepalive-tune apply " + p.name + " --pod \"$pod\"" + contour_roles(o) +
+             " --undo-file /var/lib/keepalive-tune/contour-$(echo \"$pod\" | tr / -).undo.json\n";
     if (wants_downstream(o))
         s.caveats.push_back(
             {CaveatKind::cannot_express,
@@ -125,11 +132,13 @@ Rendering contour(const Profile& p, const RenderOptions& o) {
                          "turn keepalive on. HTTPProxy timeoutPolicy.idleConnection and ContourConfiguration "
                          "timeouts.connectionIdleTimeout are HTTP idle timeouts, not keepalive."});
     s.caveats.push_back({CaveatKind::scope,
-                         "the alternative, the command below: keepalive-tune apply puts the profile on Envoy's running "
-                         "sockets without a "
-                         "restart, and --watch keeps doing it for new ones (listeners Contour re-creates start at "
-                         "45/5/9 until the next pass). The application's own keepalive on its accepted connections is "
-                         "the other way for the upstream side."});
+                         "the alternative, the commands above, on the node that runs the pod, as root: enforce puts "
+                         "the profile on every new connection of the pod's cgroup (with --override-app it also "
+                         "replaces the 45/5/9 Envoy sets on its listeners; enforce --remove undoes it), and apply puts "
+                         "it on the sockets already open, with an undo file for keepalive-tune undo. Not --comm envoy: "
+                         "Istio sidecars, Envoy Gateway and Gloo proxies on the same node are envoy too. The "
+                         "application's own keepalive on its accepted connections is the other way for the upstream "
+                         "side."});
     return one_snippet(std::move(s), p, o, true);
 }
 

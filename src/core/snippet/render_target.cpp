@@ -140,15 +140,22 @@ Result<EnvoyVersion> parse_envoy_version(std::string_view text) {
         if (!parse_whole_number(minor_text.substr(second + 1), 0, 9999)) return bad();
         minor_text = minor_text.substr(0, second);
     }
-    const auto major = parse_whole_number(text.substr(0, dot), 1, 99);
+    const auto major = parse_whole_number(text.substr(0, dot), 0, 99);
     const auto minor = parse_whole_number(minor_text, 0, 999);
     if (!major || !minor) return bad();
+    if (*major == 0)
+        return fail("--envoy-version " + std::string(text), "no release is numbered 0.x; versions start at 1.0 (as in 1.36)");
     return EnvoyVersion{static_cast<unsigned>(*major), static_cast<unsigned>(*minor)};
 }
 
 Result<GoVersion> parse_go_version(std::string_view text) {
     auto v = parse_envoy_version(text);
-    if (!v) return fail("--go-version " + std::string(text), "expected MAJOR.MINOR or MAJOR.MINOR.PATCH, as in 1.19");
+    if (!v) {
+        const bool zero = v.error().why.starts_with("no release");
+        return fail("--go-version " + std::string(text),
+                    zero ? "no release is numbered 0.x; versions start at 1.0 (as in 1.19)"
+                         : "expected MAJOR.MINOR or MAJOR.MINOR.PATCH, as in 1.19");
+    }
     return GoVersion{v->major, v->minor};
 }
 

@@ -85,6 +85,15 @@ Result<InspectQuery> build_inspect_query(const InspectFlags& flags) {
             return fail("--keepalive " + flags.keepalive,
                         "must be on, off or unknown" + did_you_mean(flags.keepalive, k_values));
     }
+    // Selections that can match nothing are bad input, not an empty table.
+    if (q.idle_over_ms && q.idle_under_ms && *q.idle_under_ms <= *q.idle_over_ms + 1)
+        return fail("--idle-under " + flags.idle_under,
+                    "is not above --idle-over " + flags.idle_over + ", so no socket can match; give the lower bound to "
+                    "--idle-over and the upper one to --idle-under");
+    if (q.idle_filtered() && q.states == state_bit(TcpState::listen))
+        return fail(std::string(q.idle_over_ms ? "--idle-over" : "--idle-under"),
+                    "listening sockets have no idle time (nothing is sent or received on them); --state listening "
+                    "and an idle filter match nothing");
     return q;
 }
 

@@ -15,6 +15,13 @@ constexpr std::array<std::string_view, k_role_count> k_role_names = {"listener",
 
 std::string_view role_name(SocketRole r) { return k_role_names[static_cast<std::size_t>(r)]; }
 
+std::string role_list_text(std::uint8_t roles) {
+    std::string out;
+    for (std::size_t i = 0; i < k_role_count; ++i)
+        if (roles & (1u << i)) out += (out.empty() ? "" : ",") + std::string(k_role_names[i]);
+    return out;
+}
+
 Result<std::uint8_t> parse_role_list(std::string_view list, std::string_view flag) {
     std::uint8_t mask = 0;
     for (const auto word : split_words(list)) {

@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,8 @@ inline constexpr std::size_t k_role_count = 3;
 std::string_view role_name(SocketRole r);
 // Comma-separated role names ("listener,upstream"); the result has bit (1 << role) set.
 Result<std::uint8_t> parse_role_list(std::string_view list, std::string_view flag);
+// The names of the roles set in `roles`, comma-separated, in the order listener, accepted, upstream.
+std::string role_list_text(std::uint8_t roles);
 inline constexpr std::uint8_t role_bit(SocketRole r) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(r)); }
 inline constexpr std::uint8_t k_all_roles = 0x7;
 

@@ -53,21 +53,63 @@ std::string format_duration_ms(std::uint64_t ms) {
     return std::string(buf, format_duration_ms_to(buf, ms));
 }
 
+// Parts in the order the tool prints them ("1h30m", "5m30s", "1.5s", "2s500ms"): each a number
+// with an optional decimal fraction and a unit, units from largest to smallest, each once.
+// A bare number is seconds. Everything is whole milliseconds in the end.
 Result<std::uint64_t> parse_duration_ms(std::string_view text) {
     constexpr std::uint64_t k_max_ms = 30ull * 24 * 3600 * 1000;
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    const std::string_view unit = text.substr(digits);
-    std::uint64_t scale = 0;
-    if (unit.empty() || unit == "s") scale = 1000;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    const std::string why = "\"" + std::string(text) + "\" is not a duration (90s, 5m, 1h, 500ms, or seconds)";
-    if (digits == 0 || scale == 0) return fail("", why);
-    auto n = parse_whole_number(text.substr(0, digits), 0, k_max_ms / scale);
-    if (!n) return fail("", "\"" + std::string(text) + "\" is longer than 30 days");
-    return *n * scale;
+    const std::string why = "\"" + std::string(text) + "\" is not a duration (90s, 5m30s, 1h, 1.5s, 500ms, or seconds)";
+    struct Unit {
+        std::string_view name;
+        std::uint64_t ms;
+    };
+    static constexpr Unit k_units[] = {{"h", 3'600'000}, {"ms", 1}, {"m", 60'000}, {"s", 1000}};
+    auto rank = [](std::uint64_t ms) { return ms == 3'600'000 ? 0 : ms == 60'000 ? 1 : ms == 1000 ? 2 : 3; };
+    if (text.empty()) return fail("", why);
+    std::uint64_t total = 0;
+    int last_rank = -1;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const std::size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        const std::string_view whole = text.substr(start, i - start);
+        std::string_view fraction;
+        if (i < text.size() && text[i] == '.') {
+            const std::size_t f = ++i;
+            while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+            fraction = text.substr(f, i - f);
+            if (fraction.empty()) return fail("", why);
+        }
+        if (whole.empty()) return fail("", why);
+        std::uint64_t scale = 0;
+        if (i == text.size()) {
+            if (start != 0) return fail("", why);  // "1m30": the unit of the last part is not implied
+            scale = 1000;
+        } else {
+            for (const auto& u : k_units)
+                if (text.substr(i, u.name.size()) == u.name) {
+                    scale = u.ms;
+                    i += u.name.size();
+                    break;
+                }
+            if (scale == 0) return fail("", why);
+        }
+        if (rank(scale) <= last_rank) return fail("", why);
+        last_rank = rank(scale);
+        auto n = parse_whole_number(whole, 0, k_max_ms / scale);
+        if (!n) return fail("", "\"" + std::string(text) + "\" is longer than 30 days");
+        std::uint64_t part = *n * scale;
+        // The fraction, to whole milliseconds; finer digits than a millisecond are refused.
+        std::uint64_t unit_ms = scale;
+        for (char c : fraction) {
+            if (unit_ms % 10 != 0) return fail("", why);
+            unit_ms /= 10;
+            part += static_cast<std::uint64_t>(c - '0') * unit_ms;
+        }
+        total += part;
+        if (total > k_max_ms) return fail("", "\"" + std::string(text) + "\" is longer than 30 days");
+    }
+    return total;
 }
 
 }  // namespace kt

@@ -120,9 +120,9 @@ Result<EnforceResult> attach_and_pin(const kt_enforce_config& config, EnforceRes
 Result<CgroupDir> resolve_cgroup(const std::string& path) {
     const std::string root = cgroup2_mount();
     // As apply --cgroup takes it: a full path, or one relative to the cgroup2 mount.
-    const std::string dir = path.starts_with(root + "/") || path == root ? path
-                            : path.starts_with('/')                      ? root + path
-                                                                         : root + "/" + path;
+    const auto resolved = cgroup_dir_of(path, root);
+    if (!resolved) return std::unexpected(resolved.error());
+    const std::string& dir = *resolved;
     struct stat st{};
     if (::stat(dir.c_str(), &st) != 0) return fail("--cgroup " + path, errno_text(errno) + " (looked for " + dir + ")");
     if (!S_ISDIR(st.st_mode) || ::access((dir + "/cgroup.procs").c_str(), F_OK) != 0)
@@ -142,7 +142,13 @@ Result<EnforceResult> enforce(const kt_enforce_config& config) {
         auto map = pinned(out.pin_dir + "/config");
         if (!map) return std::unexpected(map.error());
         const std::uint32_t zero = 0;
-        if (bpf_map_update_elem(map->get(), &zero, &config, BPF_ANY) != 0)
+        kt_enforce_config next = config;
+        kt_enforce_config before{};
+        if (bpf_map_lookup_elem(map->get(), &zero, &before) == 0) {
+            out.previous = read_enforce_config(before);
+            next.since_unix = before.since_unix;  // enforced since then; only the values changed
+        }
+        if (bpf_map_update_elem(map->get(), &zero, &next, BPF_ANY) != 0)
             return fail(out.pin_dir + "/config", errno_text(errno));
         out.updated = true;
         return out;

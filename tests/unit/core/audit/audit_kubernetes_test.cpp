@@ -63,6 +63,11 @@ TEST(AuditKubernetesTest, A19SubSecondDurationsTruncatedToZeroOrRoundedUp) {
     // Envoy Gateway writes downstream keepalive as raw socket options: 0 goes to setsockopt.
     EXPECT_NE(eg.findings.at(0).evidence.find("raw socket option"), std::string::npos) << eg.findings.at(0).evidence;
     EXPECT_NE(istio.findings.at(0).evidence.find("turns TCP keepalive off"), std::string::npos);
+    // The fix keeps the apiVersion the DestinationRule was written with.
+    EXPECT_NE(istio.findings.at(0).fix.find("apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule"),
+              std::string::npos)
+        << istio.findings.at(0).fix;
+    EXPECT_EQ(istio.findings.at(0).fix.find("v1alpha3\nkind: DestinationRule"), std::string::npos);
     EXPECT_NE(eg.findings.at(0).fix.find("kind: ClientTrafficPolicy"), std::string::npos);
     EXPECT_NE(eg.findings.at(0).fix.find("name: client-keepalive"), std::string::npos);
     // Gloo rounds up: 250 ms becomes 1 s, a smaller surprise.

@@ -57,5 +57,31 @@ TEST(EnforceConfigTest, CgroupDepthAndNestingAreByWholeComponents) {
     EXPECT_FALSE(cgroup_inside("/sys/fs/cgroup/pod", "/sys/fs/cgroup/pod/c1"));
 }
 
+// Enforcing again on the same cgroup names what changed, and nothing when nothing did.
+TEST(EnforceConfigTest, ChangesNameWhatAnUpdateChanged) {
+    EnforcedCgroup before;
+    before.profile = "websocket";
+    before.keepalive = true;
+    before.idle_seconds = 60;
+    before.interval_seconds = 10;
+    before.count = 6;
+    before.roles = 2;
+    before.override_app = true;
+    EXPECT_TRUE(enforce_changes(before, before).empty());
+    auto after = before;
+    after.since_unix = before.since_unix + 100;
+    EXPECT_TRUE(enforce_changes(before, after).empty()) << "the time enforced is not a change";
+    after.profile = "aws-nlb";
+    after.idle_seconds = 300;
+    after.roles = 7;
+    after.override_app = false;
+    EXPECT_EQ(enforce_changes(before, after),
+              (std::vector<std::string>{"profile websocket -> aws-nlb", "values 60/10/6 -> 300/10/6",
+                                        "roles accepted -> listener,accepted,upstream", "override-app on -> off"}));
+    after = before;
+    after.keepalive = false;
+    EXPECT_EQ(enforce_changes(before, after), std::vector<std::string>{"values 60/10/6 -> keepalive off"});
+}
+
 }  // namespace
 }  // namespace kt

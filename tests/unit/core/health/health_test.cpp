@@ -205,9 +205,21 @@ TEST(HealthTest, VerdictListsAndDurationsAreCheckedWithTheNearestName) {
     EXPECT_EQ(parse_duration_ms("350").value(), 350'000u);
     EXPECT_EQ(parse_duration_ms("500ms").value(), 500u);
     EXPECT_EQ(parse_duration_ms("1h").value(), 3'600'000u);
-    for (const char* bad : {"", "s", "-5s", "1.5s", "5 m", "5d", "0x10"})
+    for (const char* bad : {"", "s", "-5s", "5 m", "5d", "0x10", "1m30", "5s5m", "1m1m", ".5s", "1.s", "1.0001s", "1h-5m"})
         EXPECT_FALSE(parse_duration_ms(bad).has_value()) << bad;
     EXPECT_FALSE(parse_duration_ms("999999h").has_value());
+    EXPECT_FALSE(parse_duration_ms("719h60m1s").has_value());
+}
+
+TEST(HealthTest, DurationsTheToolPrintsCanBeTypedBack) {
+    EXPECT_EQ(parse_duration_ms("5m30s").value(), 330'000u);
+    EXPECT_EQ(parse_duration_ms("1h30m").value(), 5'400'000u);
+    EXPECT_EQ(parse_duration_ms("1.5s").value(), 1'500u);
+    EXPECT_EQ(parse_duration_ms("0.25h").value(), 900'000u);
+    EXPECT_EQ(parse_duration_ms("2s500ms").value(), 2'500u);
+    for (std::uint64_t ms : {0ull, 5ull, 999ull, 1'000ull, 1'500ull, 59'900ull, 60'000ull, 62'000ull, 350'000ull,
+                             3'599'000ull, 3'600'000ull, 7'199'000ull, 86'400'000ull})
+        EXPECT_EQ(parse_duration_ms(format_duration_ms(ms)).value(), ms) << format_duration_ms(ms);
 }
 
 TEST(HealthTest, PathListsTakeIdsAndAdHocEntriesAndReportEveryUnknownOne) {
@@ -321,5 +333,22 @@ TEST(HealthTest, TcpInfoIsReadFromTheDumpAndNotForListeners) {
     EXPECT_EQ(sink.got[2].info.last_data_recv_ms, 0u) << "beyond the short attribute";
 }
 
+}  // namespace
+}  // namespace kt
+
+namespace kt {
+namespace {
+TEST(HealthTest, OrphansAreFilelessClosingConnectionsOnly) {
+    SocketRecord s;
+    s.state = static_cast<std::uint8_t>(TcpState::fin_wait2);
+    EXPECT_TRUE(is_orphan(s));
+    s.state = static_cast<std::uint8_t>(TcpState::last_ack);
+    EXPECT_TRUE(is_orphan(s));
+    s.inode = 42;  // still held by a process that shut down its side
+    EXPECT_FALSE(is_orphan(s));
+    s.inode = 0;
+    s.state = static_cast<std::uint8_t>(TcpState::established);  // waiting in an accept queue
+    EXPECT_FALSE(is_orphan(s));
+}
 }  // namespace
 }  // namespace kt

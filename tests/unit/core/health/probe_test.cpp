@@ -71,14 +71,48 @@ TEST(ProbeTest, TheConclusionNamesTheMiddleboxesThatFitAndTheProfilesThatBeatIt)
 
     ProbeFindings none;
     none.survived_s = 900;
-    EXPECT_EQ(conclude_probe(none, 900, middlebox_catalogue(), profiles).bracket.rfind("no idle timeout up to 15m", 0), 0u);
+    const auto nc = conclude_probe(none, 900, middlebox_catalogue(), profiles);
+    EXPECT_EQ(nc.bracket, "none up to 15m");
+    EXPECT_EQ(nc.headline, "no idle timeout up to 15m: every connection's flow was still known after its idle (--max 15m)");
+    EXPECT_EQ(nc.limit, ProbeLimit::none);
+    EXPECT_EQ(nc.profiles_line.find("none"), std::string::npos) << "every profile works where nothing forgets";
 
     ProbeFindings closed;
     closed.closed = 12;
     closed.far_end_close_ms = 60'000;
     const auto cc = conclude_probe(closed, 900, middlebox_catalogue(), profiles);
     EXPECT_FALSE(cc.measured);
+    EXPECT_EQ(cc.limit, ProbeLimit::far_end);
     EXPECT_NE(cc.notes[0].find("closed by the far end after about 1m"), std::string::npos) << cc.notes[0];
+}
+
+TEST(ProbeTest, AFarEndThatClosesSomeConnectionsIsTheLimitNotAnEmptyPath) {
+    ProbeFindings f;
+    f.survived_s = 3;
+    f.closed = 3;
+    f.far_end_close_ms = 6'000;
+    Profile quick;
+    quick.name = "fast-failover";
+    quick.keepalive = {true, 2, 1, 3};
+    const std::vector<Profile> profiles = {quick};
+    const auto c = conclude_probe(f, 12, middlebox_catalogue(), profiles);
+    EXPECT_TRUE(c.measured);
+    EXPECT_EQ(c.limit, ProbeLimit::far_end);
+    EXPECT_EQ(c.headline.find("every connection's flow was still known"), std::string::npos) << c.headline;
+    EXPECT_NE(c.headline.find("closed the 3 connection(s) with longer idles after about 6s"), std::string::npos) << c.headline;
+    EXPECT_TRUE(c.profiles_that_beat.empty()) << "keepalive cannot beat the server's own close";
+}
+
+TEST(ProbeTest, AnInterruptedRunSaysSoAndNotThatTheFarEndClosed) {
+    ProbeFindings nothing;
+    const auto c = conclude_probe(nothing, 30, middlebox_catalogue(), {}, true);
+    EXPECT_FALSE(c.measured);
+    EXPECT_EQ(c.limit, ProbeLimit::interrupted);
+    EXPECT_EQ(c.headline, "idle timeout not measured: interrupted before any connection's first keepalive probe");
+    ProbeFindings some;
+    some.survived_s = 4;
+    EXPECT_NE(conclude_probe(some, 30, middlebox_catalogue(), {}, true).headline.find("interrupted before --max 30s"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -50,16 +50,24 @@ TEST(RenderGlooTest, GatewaySocketOptionsAreCamelCaseAndTheUpstreamRoundsUp) {
 TEST(RenderContourTest, SaysWhatIsFixedAndRendersTheApplyAlternative) {
     const auto r = rendered(nlb_profile(), "contour");
     ASSERT_EQ(r.snippets.size(), 1u);
-    EXPECT_EQ(r.snippets[0].body, "keepalive-tune apply lab --comm envoy --watch 10\n");
+    const auto& body = r.snippets[0].body;
+    // Contour's own Envoy pods, not every envoy on the node; with an undo file.
+    EXPECT_EQ(body.find("--comm"), std::string::npos) << body;
+    EXPECT_NE(body.find("keepalive-tune enforce lab --pod \"$pod\"\n"), std::string::npos) << body;
+    EXPECT_NE(body.find("keepalive-tune apply lab --pod \"$pod\" --undo-file "), std::string::npos) << body;
     EXPECT_EQ(r.snippets[0].syntax, "sh");
     const auto caveats = caveat_lines(r);
     EXPECT_TRUE(has(caveats, "TCP_KEEPIDLE 45, TCP_KEEPINTVL 5 and TCP_KEEPCNT 9")) << caveats;
     EXPECT_TRUE(has(caveats, "Contour has no upstream TCP keepalive setting"));
     EXPECT_TRUE(has(caveats, "sysctls do not help"));
-    EXPECT_EQ(rendered(nlb_profile(), "contour", Side::upstream).snippets[0].body,
-              "keepalive-tune apply lab --comm envoy --role upstream --watch 10\n");
-    EXPECT_EQ(rendered(nlb_profile(), "contour", Side::downstream).snippets[0].body,
-              "keepalive-tune apply lab --comm envoy --role listener,accepted --watch 10\n");
+    EXPECT_NE(rendered(nlb_profile(), "contour", Side::upstream)
+                  .snippets[0]
+                  .body.find("keepalive-tune enforce lab --pod \"$pod\" --role upstream\n"),
+              std::string::npos);
+    EXPECT_NE(rendered(nlb_profile(), "contour", Side::downstream)
+                  .snippets[0]
+                  .body.find("keepalive-tune apply lab --pod \"$pod\" --role listener,accepted --undo-file"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -83,6 +83,10 @@ TEST(RenderTargetTest, EnvoyVersionsAreMajorMinorWithAnOptionalPatch) {
     EXPECT_LT(*parse_envoy_version("1.9"), (EnvoyVersion{1, 37}));
     for (const char* bad : {"1", "1.", ".36", "1.36.", "1.x", "v1.36", "1.36.2.1", "-1.36", ""})
         EXPECT_FALSE(parse_envoy_version(bad).has_value()) << bad;
+    // 0.1 has the right shape: the answer names what is wrong with it, not the shape.
+    EXPECT_EQ(parse_envoy_version("0.1").error().line(),
+              "--envoy-version 0.1: no release is numbered 0.x; versions start at 1.0 (as in 1.36)");
+    EXPECT_EQ(parse_go_version("0.1").error().why, "no release is numbered 0.x; versions start at 1.0 (as in 1.19)");
 }
 
 TEST(RenderTargetTest, TheHeaderNamesProfileTargetPlaceAndEveryCaveatInTheSnippetsCommentSyntax) {

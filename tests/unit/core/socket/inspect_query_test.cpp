@@ -36,6 +36,27 @@ TEST(InspectQueryTest, FiltersOrStatesThatMayDropListenersNeedAListenerPass) {
     EXPECT_TRUE(build_inspect_query(f)->needs_listener_pass());
 }
 
+TEST(InspectQueryTest, SelectionsThatCanMatchNothingAreRefused) {
+    InspectFlags f;
+    f.idle_over = "1m";
+    f.idle_under = "30s";
+    auto empty = build_inspect_query(f);
+    ASSERT_FALSE(empty.has_value());
+    EXPECT_EQ(empty.error().what, "--idle-under 30s");
+    f.idle_under = "1m";
+    EXPECT_FALSE(build_inspect_query(f).has_value());
+    f.idle_under = "1m1s";
+    EXPECT_TRUE(build_inspect_query(f).has_value());
+    InspectFlags l;
+    l.idle_over = "1m";
+    l.states = "listening";
+    auto listening = build_inspect_query(l);
+    ASSERT_FALSE(listening.has_value());
+    EXPECT_EQ(listening.error().what, "--idle-over");
+    l.states = "listening,established";
+    EXPECT_TRUE(build_inspect_query(l).has_value());
+}
+
 TEST(InspectQueryTest, BadFlagsAreErrorsNamingTheFlag) {
     InspectFlags f;
     f.ipv4_only = f.ipv6_only = true;
