@@ -37,8 +37,6 @@ std::string utc_text(std::uint64_t unix_seconds) {
     return buf;
 }
 
-std::string roles_text(std::uint8_t roles) { return role_list_text(roles); }
-
 std::string join_changes(const std::vector<std::string>& changes) {
     std::string out;
     for (const auto& c : changes) out += (out.empty() ? "" : "; ") + c;
@@ -52,7 +50,7 @@ nlohmann::json pin_json(const sys::EnforcedPin& p) {
             {"cgroup_exists", p.cgroup_exists},
             {"profile", c.profile},
             {"since", utc_text(c.since_unix)},
-            {"roles", roles_text(c.roles)},
+            {"roles", role_list_text(c.roles)},
             {"override_app", c.override_app},
             {"values",
              {{"so_keepalive", c.keepalive},
@@ -96,7 +94,7 @@ CommandResult run_list(const GlobalOptions& g) {
     for (const auto& p : *pins) {
         const auto* above = enforced_above(*pins, p.config.cgroup_path);
         t.add({p.config.cgroup_path, p.config.profile + (p.config.override_app ? " (override-app)" : ""),
-               roles_text(p.config.roles), utc_text(p.config.since_unix), std::to_string(p.applied),
+               role_list_text(p.config.roles), utc_text(p.config.since_unix), std::to_string(p.applied),
                std::to_string(p.failed), p.config.override_app ? std::to_string(p.rewritten) : "- (kept)",
                p.cgroup_exists ? "yes" : "NO: remove with enforce --remove",
                above ? above->config.cgroup_path + " (" + above->config.profile + "; this one wins)" : "-"});
@@ -201,7 +199,7 @@ CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
                     {"cgroup", dir->path},
                     {"cgroup_id", dir->id},
                     {"profile", p->name},
-                    {"roles", roles_text(roles)},
+                    {"roles", role_list_text(roles)},
                     {"override_app", o.override_app},
                     {"result", result},
                     {"changes", done->previous ? nlohmann::json(enforce_changes(*done->previous,
@@ -221,7 +219,7 @@ CommandResult run_enforce(const GlobalOptions& g, const EnforceOptions& o) {
                                         utc_text(done->previous->since_unix) + ")\n");
     }
     write_out(std::string(result) + ": profile " + p->name + " (" + render::keepalive_triplet(p->keepalive) + ") on new " +
-              roles_text(roles) + " connections of " + dir->path + (o.override_app ? ", replacing the application's own values" : "") +
+              role_list_text(roles) + " connections of " + dir->path + (o.override_app ? ", replacing the application's own values" : "") +
               "\n");
     write_out("pinned under " + done->pin_dir + "; connections that already exist keep their values (use apply)\n");
     for (const auto& n : nesting) write_out("note: " + n + "\n");

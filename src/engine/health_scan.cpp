@@ -145,9 +145,7 @@ public:
         const PathRule* rule = m.rules.empty() ? nullptr : match_path(m.rules, s.peer.address);
         const NetworkPath& path = m_paths[rule ? static_cast<std::size_t>(rule - m.rules.data()) + 1 : 0];
         HealthJudgement j = judge_connection(s, {&path, exact ? &*exact : nullptr, m_facts.defaults});
-        const Destination destination = destination_of(s, role);
-        m.scan.report.rollup.count(destination, j.verdict);
-        m_ns.destinations.count(destination, j.verdict);
+        m_ns.destinations.count(destination_of(s, role), j.verdict);
         ++m_ns.counts[j.verdict];
         m.every.emplace_back(s.inode, j.verdict);
         if (m.request.count_ports && role == SocketRole::accepted && s.state < 16) ++m_ports[s.local.port][s.state];
@@ -313,6 +311,8 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
         } else {
             entered_any = true;
         }
+        // The node's roll-up is the namespaces' summed (a failed scan counted nothing).
+        scan.report.rollup.add_destinations(ns.destinations);
         defaults_of_kept.resize(scan.report.connections.size(), facts.defaults);
         scan.report.netns.push_back(std::move(ns));
         scan.targets.push_back(t);

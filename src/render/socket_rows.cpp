@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/health/health.hpp"
 #include "core/socket/ip_text.hpp"
 #include "core/socket/tcp_state.hpp"
 #include "core/text/duration.hpp"
@@ -122,7 +123,7 @@ void SocketTable::write_row(const SocketRow& r) {
                                  s.state == static_cast<std::uint8_t>(TcpState::close_wait));
             m_out.cell("-", k_w_pid);
             m_out.cell("-", k_w_fd);
-            m_out.cell(!fileless ? "-" : queued ? "(queued)" : "(orphan)", k_w_comm);
+            m_out.cell(queued ? "(queued)" : is_orphan(s) ? "(orphan)" : "-", k_w_comm);
         }
     }
     if (m_columns.idle) {

@@ -58,6 +58,14 @@ void HealthRollup::count(const Destination& d, HealthVerdict v) {
     ++m_destinations[d][v];
 }
 
+void HealthRollup::add_destinations(const HealthRollup& other) {
+    for (std::size_t v = 0; v < k_verdict_count; ++v) m_totals.n[v] += other.m_totals.n[v];
+    for (const auto& [d, counts] : other.m_destinations) {
+        auto& mine = m_destinations[d];
+        for (std::size_t v = 0; v < k_verdict_count; ++v) mine.n[v] += counts.n[v];
+    }
+}
+
 void HealthRollup::count_owner(std::int32_t pid, std::string_view comm, HealthVerdict v) {
     auto& owner = m_owners[pid];
     if (owner.label.empty()) {

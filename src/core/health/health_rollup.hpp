@@ -50,6 +50,8 @@ class HealthRollup {
 public:
     // Every judged connection, once.
     void count(const Destination& d, HealthVerdict v);
+    // Adds what another roll-up counted with count() (one network namespace's, to the node's).
+    void add_destinations(const HealthRollup& other);
     // Every judged connection whose owner was looked up (pid 0: none seen), once.
     void count_owner(std::int32_t pid, std::string_view comm, HealthVerdict v);
     // Each peer-closed connection, with its owner.
