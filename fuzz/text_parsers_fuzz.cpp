@@ -17,7 +17,9 @@
 #include "core/change/undo_record.hpp"
 #include "core/config/declared_listeners.hpp"
 #include "core/config/proxy_launch.hpp"
+#include "core/config/agent_policy.hpp"
 #include "core/profile/catalogue.hpp"
+#include "core/socket/container_identity.hpp"
 #include "core/profile/profile.hpp"
 #include "core/snippet/render_target.hpp"
 #include "core/socket/kernel_socket.hpp"
@@ -32,7 +34,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-    switch (data[0] % 13) {
+    switch (data[0] % 14) {
         case 0:
             if (auto p = kt::parse_profile(text, "fuzz.json", kt::middlebox_catalogue()))
                 for (const auto& target : kt::render_targets())
@@ -125,6 +127,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)kt::proxy_kind_of(argv.front(), argv.back());
             for (auto kind : {kt::ProxyKind::nginx, kt::ProxyKind::haproxy, kt::ProxyKind::envoy})
                 (void)kt::parse_proxy_launch(kind, argv, "/srv");
+            break;
+        }
+        case 13: {
+            // The agent's policy (YAML or JSON), and the rules matched against a cgroup whose
+            // path, pod and container come from the first lines of the same text.
+            if (auto p = kt::parse_agent_policy(text, "fuzz.yaml")) {
+                kt::CgroupFacts facts{std::string(text.substr(0, text.find('\n'))), "ns/pod-1", "app"};
+                for (const auto& rule : p->rules) (void)kt::rule_matches(rule, facts);
+            }
+            (void)kt::parse_container_log_name(text);
+            for (std::size_t cut = 0; cut < text.size() && cut < 64; cut += 7)
+                (void)kt::glob_matches(text.substr(0, cut), text.substr(cut));
             break;
         }
     }

@@ -9,11 +9,9 @@
 #include "cli/target_options.hpp"
 #include "core/text/number_parse.hpp"
 #include "core/timewait/check_state.hpp"
-#include "engine/health_scan.hpp"
-#include "engine/timewait_reports.hpp"
+#include "engine/check_scan.hpp"
 #include "engine/verify_sockets.hpp"
 #include "render/check_view.hpp"
-#include "sys/bpf_enforce.hpp"
 #include "sys/files.hpp"
 #include "sys/output.hpp"
 #include "sys/profile_store.hpp"
@@ -141,11 +139,6 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
         return std::unexpected(Errors{{"target", "--pid, --comm and --cgroup need --profile P to check against"}});
     }
 
-    Errors warnings;
-    CheckInput in;
-    auto reports = engine::timewait_reports({o.netns, o.netns_of, o.all_netns, o.pod, o.container}, o.top, false, warnings);
-    if (!reports) return std::unexpected(reports.error());
-    in.reports = std::move(*reports);
     // Connection health in the same namespaces: counts only (no owners, nothing kept).
     engine::HealthOptions health = o.health;
     health.profile_dirs = g.profile_dirs;
@@ -155,27 +148,15 @@ std::expected<int, Errors> run_check_or_fail(const GlobalOptions& g, const Check
     health.pod = o.pod;
     health.container = o.container;
     health.top = o.top;
-    // The BPF iterator where it loads: only it sees the peers' keepalive probes, without which
-    // a connection past a NAT's timeout is unverified rather than counted as dropped.
-    health.engine = "auto";
-    engine::HealthRequest request{&health};
-    request.keep_verdicts = 0;
-    request.look_up_owners = false;
-    request.count_ports = true;
-    auto scan = engine::scan_health(request);
+    auto scan = engine::scan_for_check(health);
     if (!scan) return std::unexpected(scan.error());
-    for (auto& w : scan->warnings) warnings.push_back(std::move(w));
-    in.health = &scan->report;
+    Errors& warnings = scan->warnings;
+    CheckInput& in = scan->input;
     if (profile) {
         auto v = engine::verify_sockets(o.target, *profile);
         if (!v) return std::unexpected(v.error());
         in.compliance = Compliance{profile->name, v->compliant, v->drift, v->gone, v->engine};
     }
-    // Profiles pinned by enforce whose cgroups a restart replaced no longer apply to anything.
-    if (auto pins = sys::list_enforced())
-        for (const auto& pin : *pins) in.enforced.push_back({pin.config.cgroup_path, pin.config.profile, pin.cgroup_exists});
-    else
-        warnings.push_back(pins.error());
     const auto now_ms = unix_now_ms();
     std::vector<std::string> baselines(in.reports.size());
     if (!o.state_file.empty()) {

@@ -74,6 +74,7 @@ void setup_reap(CLI::App& command, const GlobalOptions& global, Dispatch& dispat
 void setup_probe(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_exec(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_enforce(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_agent(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_audit(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

@@ -5,7 +5,7 @@
 namespace kt::cli {
 
 std::span<const CommandSpec> command_table() {
-    static const std::array<CommandSpec, 13> table = {{
+    static const std::array<CommandSpec, 14> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"health", "judge every connection against its path: ok, at-risk, likely-dropped, peer-closed, retransmitting, "
                    "probing, unverified, with owners, roll-ups and advice",
@@ -22,6 +22,10 @@ std::span<const CommandSpec> command_table() {
          setup_exec, false, "; the command and its arguments go after --: exec PROFILE -- COMMAND [ARG...]"},
         {"enforce", "give every new connection of a cgroup a profile with a pinned BPF sockops program; --list, --remove",
          setup_enforce},
+        {"agent",
+         "keep the policy's profiles on every matching cgroup while services and pods restart, with /metrics "
+         "and /healthz",
+         setup_agent},
         {"undo", "restore the socket options and sysctls an apply recorded in its undo file", setup_undo},
         {"timewait", "TIME_WAIT by destination and listening port, with port-exhaustion risk and advice", setup_timewait},
         {"audit",
@@ -35,7 +39,7 @@ std::span<const CommandSpec> command_table() {
 }
 
 std::string_view exit_status_of(std::string_view command) {
-    static const std::array<std::pair<std::string_view, std::string_view>, 12> statuses = {{
+    static const std::array<std::pair<std::string_view, std::string_view>, 13> statuses = {{
         {"inspect", "0 listed (also when nothing matched), 2 usage, input or system error."},
         {"health", "0 nothing likely-dropped, retransmitting or peer-closed; 1 some connection is one of them;\n"
                    "2 usage, input or system error."},
@@ -48,6 +52,8 @@ std::string_view exit_status_of(std::string_view command) {
                   "nothing, and the undo file records what was); 2 usage, input or system error."},
         {"verify", "0 compliant; 1 drift; 2 usage, input or system error."},
         {"enforce", "0 attached, updated, listed or removed; 2 usage, input or system error."},
+        {"agent", "0 stopped by SIGTERM or SIGINT (the pins stay), or --once/--detach done; 1 --once: some change\n"
+                  "failed; 2 usage, a bad policy, another agent running, or no BPF (nothing attached)."},
         {"undo", "0 everything restored; 1 some could not be; 2 usage, input or system error."},
         {"timewait", "0 reported; 2 usage, input or system error."},
         {"check", "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as a Nagios plugin (bad input is UNKNOWN too)."},

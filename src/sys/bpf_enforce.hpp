@@ -42,6 +42,11 @@ struct EnforcedPin {
     bool cgroup_exists = false;  // the directory is there and is still the same cgroup
     std::uint64_t applied = 0, failed = 0, rewritten = 0;
 };
+// Loads the enforce programs ahead of the next enforce() in this process, which then only
+// attaches and pins (a few milliseconds instead of libbpf's tens reading the kernel's BTF).
+// The error says why this host cannot load them (no BPF in the build, capabilities, kernel).
+Result<void> preload_enforce();
+
 // Every cgroup enforced on this host (none when bpffs or the pin root is absent).
 Result<std::vector<EnforcedPin>> list_enforced();
 

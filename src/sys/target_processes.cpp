@@ -35,6 +35,12 @@ Result<void> cgroup_pids(const std::string& dir, std::vector<std::int32_t>& out)
 }
 }  // namespace
 
+Result<std::vector<std::int32_t>> cgroup_processes(const std::string& dir) {
+    std::vector<std::int32_t> out;
+    if (auto r = cgroup_pids(dir, out); !r) return std::unexpected(r.error());
+    return out;
+}
+
 std::string cgroup2_mount(const std::string& mounts) {
     auto text = read_text_file(mounts, 4 << 20);
     if (text) {

@@ -18,6 +18,9 @@ struct TargetSpec {
 };
 
 // Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).
+// The processes of cgroup directory `dir` and of every cgroup below it.
+Result<std::vector<std::int32_t>> cgroup_processes(const std::string& dir);
+
 std::string cgroup2_mount(const std::string& mounts = "/proc/self/mounts");
 
 // The directory of a --cgroup as the user gave it: a full path under the cgroup2 mount, or a

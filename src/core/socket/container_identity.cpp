@@ -162,6 +162,24 @@ std::optional<PodRef> parse_pod_log_dir(std::string_view dir_name) {
     return PodRef{std::string(dir_name.substr(0, a)), std::string(dir_name.substr(a + 1, b - a - 1)), std::string(uid)};
 }
 
+std::optional<ContainerLogRef> parse_container_log_name(std::string_view name) {
+    if (!name.ends_with(".log")) return std::nullopt;
+    name.remove_suffix(4);
+    constexpr std::size_t k_id = 64;
+    if (name.size() < k_id + 2 || name[name.size() - k_id - 1] != '-') return std::nullopt;
+    const auto id = name.substr(name.size() - k_id);
+    for (char c : id)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    const auto rest = name.substr(0, name.size() - k_id - 1);
+    const auto a = rest.find('_');
+    const auto b = a == std::string_view::npos ? a : rest.find('_', a + 1);
+    if (b == std::string_view::npos || a == 0 || b == a + 1 || b + 1 == rest.size() ||
+        rest.find('_', b + 1) != std::string_view::npos)
+        return std::nullopt;
+    return ContainerLogRef{std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)),
+                           std::string(rest.substr(b + 1)), std::string(id)};
+}
+
 std::string parse_kubelet_etc_hosts(std::string_view etc_hosts) {
     std::string out;
     bool first = true;

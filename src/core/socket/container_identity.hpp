@@ -36,6 +36,17 @@ struct PodRef {
 };
 std::optional<PodRef> parse_pod_log_dir(std::string_view dir_name);
 
+// A container as its log link names it: /var/log/containers/<pod>_<namespace>_<container>-<id>.log
+// (the kubelet's link into the pod's log directory). Pod, namespace and container names are DNS
+// labels, without '_'; the id is 64 lowercase hex digits.
+struct ContainerLogRef {
+    std::string pod;
+    std::string namespace_name;
+    std::string container;
+    std::string container_id;
+};
+std::optional<ContainerLogRef> parse_container_log_name(std::string_view file_name);
+
 // The pod's hostname from the kubelet's <pods>/<uid>/etc-hosts: the names on the first
 // entry that is neither a loopback nor an ip6-* line, before any HostAliases entries; the
 // last name on that line is the short hostname (the pod name unless spec.hostname is set).

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <mutex>
+#include <utility>
 
 #include "kt_enforce.skel.h"
 #include "sys/bpf_errors.hpp"
@@ -55,7 +57,15 @@ Result<UniqueFd> pinned(const std::string& path) {
     return fd;
 }
 
-Result<EnforceResult> attach_and_pin(const kt_enforce_config& config, EnforceResult out) {
+// The id of the map behind `fd`, or 0.
+std::uint32_t map_id(int fd) {
+    bpf_map_info info{};
+    std::uint32_t len = sizeof info;
+    return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+// Opens and loads the programs, sharing the pinned socket marks when there are some.
+Result<kt_enforce_bpf*> load_skeleton() {
     quiet_libbpf();
     kt_enforce_bpf* skel = kt_enforce_bpf__open();
     if (!skel) return std::unexpected(load_error("the sockops program", errno));
@@ -71,6 +81,38 @@ Result<EnforceResult> attach_and_pin(const kt_enforce_config& config, EnforceRes
         kt_enforce_bpf__destroy(skel);
         return std::unexpected(load_error("the sockops program", err));
     }
+    return skel;
+}
+
+// A skeleton loaded ahead of need (preload_enforce): most of an attach is libbpf reading the
+// kernel's BTF for the load, which a long-running caller can do before the cgroup appears.
+std::mutex g_spare_mutex;
+kt_enforce_bpf* g_spare = nullptr;
+
+// The spare when it still shares the pinned marks (another run may have pinned them since).
+kt_enforce_bpf* take_spare() {
+    std::lock_guard lock(g_spare_mutex);
+    kt_enforce_bpf* skel = std::exchange(g_spare, nullptr);
+    if (!skel) return nullptr;
+    UniqueFd marks(bpf_obj_get(k_marks_pin.c_str()));
+    const std::uint32_t pinned = marks ? map_id(marks.get()) : 0;
+    const std::uint32_t own = map_id(bpf_map__fd(skel->maps.socket_marks));
+    if (pinned != 0 && pinned != own) {
+        kt_enforce_bpf__destroy(skel);
+        return nullptr;
+    }
+    return skel;
+}
+
+Result<EnforceResult> attach_and_pin(const kt_enforce_config& config, EnforceResult out) {
+    kt_enforce_bpf* skel = take_spare();
+    if (!skel) {
+        auto loaded = load_skeleton();
+        if (!loaded) return std::unexpected(loaded.error());
+        skel = *loaded;
+    }
+    // Whether the marks are pinned already, as the pinning below needs to know.
+    UniqueFd marks(bpf_obj_get(k_marks_pin.c_str()));
     bpf_link* links[2] = {nullptr, nullptr};
     auto cleanup = [&] {
         for (auto* l : links)
@@ -155,6 +197,21 @@ Result<EnforceResult> enforce(const kt_enforce_config& config) {
     }
     remove_pins(out.pin_dir);  // what a run that died half-way may have left
     return attach_and_pin(config, out);
+}
+
+Result<void> preload_enforce() {
+    {
+        std::lock_guard lock(g_spare_mutex);
+        if (g_spare) return {};
+    }
+    auto loaded = load_skeleton();
+    if (!loaded) return std::unexpected(loaded.error());
+    std::lock_guard lock(g_spare_mutex);
+    if (g_spare)
+        kt_enforce_bpf__destroy(*loaded);
+    else
+        g_spare = *loaded;
+    return {};
 }
 
 Result<std::vector<EnforcedPin>> list_enforced() {

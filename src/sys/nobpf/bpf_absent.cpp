@@ -32,6 +32,7 @@ Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget&, con
 
 Result<CgroupDir> resolve_cgroup(const std::string&) { return not_built(); }
 Result<EnforceResult> enforce(const kt_enforce_config&) { return not_built(); }
+Result<void> preload_enforce() { return not_built(); }
 Result<std::vector<EnforcedPin>> list_enforced() { return std::vector<EnforcedPin>{}; }
 Result<bool> remove_enforced(std::uint64_t) { return not_built(); }
 

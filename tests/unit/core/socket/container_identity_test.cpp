@@ -173,3 +173,23 @@ TEST(ContainerIdentityTest, RepeatedLabelsBecomeUniqueAndSelectable) {
 
 }  // namespace
 }  // namespace kt
+
+namespace kt {
+namespace {
+TEST(ContainerIdentityTest, AContainerLogLinkNamesThePodNamespaceContainerAndId) {
+    const std::string id(64, 'c');
+    auto c = parse_container_log_name("ingress-nginx-controller-5c8d_ingress-nginx_controller-" + id + ".log");
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->pod, "ingress-nginx-controller-5c8d");
+    EXPECT_EQ(c->namespace_name, "ingress-nginx");
+    EXPECT_EQ(c->container, "controller");
+    EXPECT_EQ(c->container_id, id);
+    EXPECT_FALSE(parse_container_log_name("a_b_c-" + id));                       // no .log
+    EXPECT_FALSE(parse_container_log_name("a_b_c-" + std::string(63, 'c') + ".log"));  // short id
+    EXPECT_FALSE(parse_container_log_name("a_b_c-" + std::string(64, 'g') + ".log"));  // not hex
+    EXPECT_FALSE(parse_container_log_name("a_b-" + id + ".log"));                // no container
+    EXPECT_FALSE(parse_container_log_name("a_b_c_d-" + id + ".log"));
+    EXPECT_FALSE(parse_container_log_name("_b_c-" + id + ".log"));
+}
+}  // namespace
+}  // namespace kt
