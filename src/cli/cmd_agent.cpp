@@ -9,6 +9,7 @@ namespace kt::cli {
 
 namespace {
 CommandResult run_agent(const GlobalOptions& g, engine::AgentOptions o) {
+    if (o.policy_file.empty() && o.policy_given) return std::unexpected(Errors{{"--policy", "must not be empty (a policy file)"}});
     if (o.detach) {
         if (o.once || o.dry_run) return std::unexpected(Errors{{"--detach", "takes no --once or --dry-run"}});
     } else if (o.policy_file.empty()) {
@@ -16,6 +17,7 @@ CommandResult run_agent(const GlobalOptions& g, engine::AgentOptions o) {
     }
     if (o.dry_run && !o.once) return std::unexpected(Errors{{"--dry-run", "give --once too: --once --dry-run prints the plan"}});
     if (o.pod_logs.empty()) return std::unexpected(Errors{{"--pod-logs", "must not be empty"}});
+    if (o.state_dir.empty()) return std::unexpected(Errors{{"--state-dir", "must not be empty"}});
     if (o.metrics_listen.empty() && o.metrics_listen_given)
         return std::unexpected(Errors{{"--metrics-listen", "must not be empty (ADDR:PORT)"}});
     o.profile_dirs = g.profile_dirs;
@@ -26,7 +28,9 @@ CommandResult run_agent(const GlobalOptions& g, engine::AgentOptions o) {
 
 void setup_agent(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch) {
     auto o = std::make_shared<engine::AgentOptions>();
-    cmd.add_option("--policy", o->policy_file, "the policy file (YAML, schema keepalive-tune.policy.v1)")->type_name("FILE");
+    cmd.add_option("--policy", o->policy_file, "the policy file (YAML, schema keepalive-tune.policy.v1)")
+        ->type_name("FILE")
+        ->each([o](const std::string&) { o->policy_given = true; });
     cmd.add_option("--metrics-listen", o->metrics_listen,
                    "serve /metrics and /healthz here (default: the policy's metrics.listen, else 127.0.0.1:9977)")
         ->type_name("ADDR:PORT")
@@ -38,6 +42,10 @@ void setup_agent(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--pod-logs", o->pod_logs,
                    "the kubelet's pod log directory, where pod names come from (default /var/log/pods; container "
                    "names from the containers directory beside it)")
+        ->type_name("DIR");
+    cmd.add_option("--state-dir", o->state_dir,
+                   "where the agent records its pins and keeps the undo files of what it applied (default "
+                   "/var/lib/keepalive-tune/agent)")
         ->type_name("DIR");
     dispatch.on(&cmd, [&global, o] { return run_agent(global, *o); });
 }

@@ -17,6 +17,7 @@ namespace kt::engine {
 
 struct AgentOptions {
     std::string policy_file;
+    bool policy_given = false;
     std::string metrics_listen;  // the flag; empty: the policy's, else 127.0.0.1:9977
     bool metrics_listen_given = false;
     bool once = false;

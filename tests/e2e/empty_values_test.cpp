@@ -32,6 +32,10 @@ TEST(EmptyValuesTest, EveryEmptySelectorIsExit2NamingTheOption) {
         {{"enforce", "aws-nlb", "--pod", ""}, "--pod"},
         {{"enforce", "aws-nlb", "--cgroup", ""}, "--cgroup"},
         {{"audit", "--comm", ""}, "--comm"},
+        {{"agent", "--policy", "", "--once", "--dry-run"}, "--policy"},
+        {{"agent", "--policy", "p.yaml", "--state-dir", "", "--once"}, "--state-dir"},
+        {{"agent", "--policy", "p.yaml", "--pod-logs", "", "--once"}, "--pod-logs"},
+        {{"agent", "--policy", "p.yaml", "--metrics-listen", ""}, "--metrics-listen"},
         {{"--profile-dir", "", "profile", "list"}, "--profile-dir"},
     };
     for (const auto& [args, option] : cases) {

@@ -18,105 +18,11 @@
 #include "support/run_binary.hpp"
 #include "support/sockets.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_cgroup.hpp"
 #include "sys/target_processes.hpp"
 
 namespace kt::test {
 namespace {
-
-#define KT_REQUIRE_ENFORCE()                                                                   \
-    do {                                                                                       \
-        KT_REQUIRE_KERNEL_TESTS();                                                             \
-        if (!KT_BPF_BUILT) GTEST_SKIP() << "built without the BPF engine (KT_BPF=OFF)";        \
-        if (access((sys::cgroup2_mount() + "/cgroup.procs").c_str(), W_OK) != 0)                \
-            GTEST_SKIP() << "needs a writable cgroup v2 hierarchy at " << sys::cgroup2_mount(); \
-    } while (0)
-
-// A cgroup made for the test, its processes killed by PID and the directory removed after.
-class TestCgroup {
-public:
-    TestCgroup() : TestCgroup("") {}
-    // A cgroup inside `parent` (destroyed before it, as declared after it).
-    explicit TestCgroup(const TestCgroup& parent) : TestCgroup(parent.name() + "/") {}
-    explicit TestCgroup(const std::string& prefix) {
-        static int n = 0;
-        m_name = prefix + "kt-enforce-" + std::to_string(getpid()) + "-" + std::to_string(++n);
-        m_path = sys::cgroup2_mount() + "/" + m_name;
-        m_ok = mkdir(m_path.c_str(), 0755) == 0;
-    }
-    ~TestCgroup() {
-        for (pid_t p : m_pids) {
-            kill(p, SIGKILL);
-            waitpid(p, nullptr, 0);
-        }
-        run_tool({"enforce", "--remove", "--cgroup", m_path});
-        for (int i = 0; i < 50 && rmdir(m_path.c_str()) != 0 && errno == EBUSY; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    bool ok() const { return m_ok; }
-    const std::string& path() const { return m_path; }
-    const std::string& name() const { return m_name; }
-    bool remove_dir() { return rmdir(m_path.c_str()) == 0; }
-
-    // Starts `program PORT` inside the cgroup; returns its pid and the local port of its
-    // connection, or {-1, 0} when it did not connect within 5 s.
-    std::pair<pid_t, std::uint16_t> start_client(const std::string& program, std::uint16_t port,
-                                                 const std::string& own_idle = "") {
-        int out[2];
-        if (pipe2(out, O_CLOEXEC) != 0) return {-1, 0};
-        const std::string procs = m_path + "/cgroup.procs";
-        const pid_t pid = fork();
-        if (pid == 0) {
-            const int fd = open(procs.c_str(), O_WRONLY);
-            const std::string self = std::to_string(getpid());
-            if (fd < 0 || write(fd, self.data(), self.size()) != static_cast<ssize_t>(self.size())) _exit(126);
-            dup2(out[1], 1);
-            const std::string port_text = std::to_string(port);
-            if (own_idle.empty())
-                execl(program.c_str(), program.c_str(), port_text.c_str(), static_cast<char*>(nullptr));
-            else
-                execl(program.c_str(), program.c_str(), port_text.c_str(), own_idle.c_str(), static_cast<char*>(nullptr));
-            _exit(127);
-        }
-        close(out[1]);
-        if (pid < 0) {
-            close(out[0]);
-            return {-1, 0};
-        }
-        m_pids.push_back(pid);
-        std::string line;
-        pollfd p{out[0], POLLIN, 0};
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-            if (poll(&p, 1, 200) <= 0) continue;
-            char buf[64];
-            const ssize_t n = read(out[0], buf, sizeof buf);
-            if (n <= 0) break;
-            line.append(buf, static_cast<std::size_t>(n));
-        }
-        close(out[0]);
-        if (!line.starts_with("connected ")) return {-1, 0};
-        return {pid, static_cast<std::uint16_t>(std::stoi(line.substr(10)))};
-    }
-
-private:
-    std::string m_name, m_path;
-    bool m_ok = false;
-    std::vector<pid_t> m_pids;
-};
-
-// The values of the client's one upstream socket, read from outside through pidfd_getfd.
-nlohmann::json upstream_values(pid_t pid) {
-    auto r = run_tool({"--json", "inspect", "--exact", "--engine", "pidfd", "--pid", std::to_string(pid), "--role", "upstream"});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    const auto doc = nlohmann::json::parse(r.out);
-    if (doc["sockets"].size() != 1) {
-        ADD_FAILURE() << r.out;
-        return {};
-    }
-    auto exact = doc["sockets"][0]["exact"];
-    exact.erase("inherited");
-    return exact;
-}
 
 nlohmann::json values(bool on, int idle, int interval, int count, int uto) {
     return {{"so_keepalive", on}, {"idle_seconds", idle}, {"interval_seconds", interval}, {"count", count}, {"user_timeout_ms", uto}};
