@@ -1,6 +1,7 @@
 // kt_bench: keepalive-tune against ss(8) and the kernel floor, side by side in one run.
 //
 //   kt_bench [--quick | --full | --smoke | --engines N] [--runs N] [--tool PATH] [--floor PATH]
+//   kt_bench --agent N [--agent-connections M] [--agent-health-seconds S]
 //
 // For each size it builds a population in a network namespace of its own, times every command
 // alternately (median, spread, peak RSS), adds TIME_WAIT and times the TIME_WAIT commands
@@ -21,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "agent_bench.hpp"
 #include "measure.hpp"
 #include "population.hpp"
 
@@ -39,6 +41,9 @@ struct Options {
     long apply_sockets = 10000;
     std::string tool = KT_BENCH_TOOL;
     std::string floor = KT_BENCH_FLOOR;
+    long agent_cgroups = 1000;
+    long agent_connections = 100000;
+    int agent_health_seconds = 30;
 };
 
 std::string grouped(long n) {
@@ -323,6 +328,7 @@ void print_machine(const Options& o) {
 
 int usage() {
     std::fprintf(stderr, "usage: kt_bench [--quick | --full | --smoke | --engines N] [--runs N] [--tool PATH] [--floor PATH]\n"
+                         "       kt_bench --agent CGROUPS [--agent-connections N] [--agent-health-seconds S]\n"
                          "       kt_bench --populate ESTABLISHED TIME_WAIT   (hold a population until Enter)\n");
     return 2;
 }
@@ -362,6 +368,13 @@ int main(int argc, char** argv) {
             o.mode = "engines";
             o.sizes = {{std::atol(argv[++i]), 0}};
             if (o.sizes[0].established < 2 || o.sizes[0].established > 2000000) return usage();
+        } else if (a == "--agent" && i + 1 < argc) {
+            o.mode = "agent";
+            o.agent_cgroups = std::atol(argv[++i]);
+        } else if (a == "--agent-connections" && i + 1 < argc) {
+            o.agent_connections = std::atol(argv[++i]);
+        } else if (a == "--agent-health-seconds" && i + 1 < argc) {
+            o.agent_health_seconds = std::atoi(argv[++i]);
         } else if (a == "--smoke") {
             o.mode = "smoke";
             o.sizes = {{1000, 200}};
@@ -387,7 +400,9 @@ int main(int argc, char** argv) {
     print_machine(o);
     try {
         int index = 0;
-        if (o.mode == "engines") {
+        if (o.mode == "agent") {
+            g_failures += bench_agent(o.tool, o.agent_cgroups, o.agent_connections, o.agent_health_seconds);
+        } else if (o.mode == "engines") {
             bench_engines_only(o, o.sizes[0]);
         } else {
             for (const auto& size : o.sizes) bench_size(o, size, index++);

@@ -41,6 +41,8 @@ declare -gA _keepalive_tune_options=(
     [exec]='--help --role:preload-role --enforce --strict'
     [undo]='--help --engine:engine'
     [enforce]='--help --cgroup:cgroup --pod:pod --container:text --role:role --override-app --list --remove'
+    [agent]='--help --policy:file --metrics-listen:text --once --dry-run --detach --json-log --pod-logs:dir
+        --state-dir:dir'
     [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:pod --container:text
         --prometheus'
     [audit]='--help --type:audit-type --path:middlebox --fail-on:severity --pid:pid --comm:comm --engine:engine
@@ -56,7 +58,7 @@ declare -gA _keepalive_tune_options=(
 
 # The subcommands of the commands that have them.
 declare -gA _keepalive_tune_commands=(
-    [_]='inspect health reap probe profile apply verify exec enforce undo timewait audit check'
+    [_]='inspect health reap probe profile apply verify exec enforce agent undo timewait audit check'
     [profile]='list show validate check middleboxes render'
 )
 

@@ -13,11 +13,14 @@
 #include <set>
 #include <thread>
 
+#include "core/profile/catalogue.hpp"
+#include "core/profile/network_path.hpp"
 #include "core/socket/socket_role.hpp"
 #include "core/timewait/check_policy.hpp"
 #include "engine/agent_log.hpp"
 #include "engine/apply_cgroup.hpp"
 #include "engine/check_scan.hpp"
+#include "engine/engine_choice.hpp"
 #include "render/agent_metrics.hpp"
 #include "render/check_view.hpp"
 #include "sys/bpf_enforce.hpp"
@@ -41,6 +44,14 @@ std::expected<LoadedPolicy, Errors> load_policy(const std::string& file, const s
     auto policy = parse_agent_policy(*text, file);
     if (!policy) return std::unexpected(Errors{policy.error()});
     LoadedPolicy out{std::move(*policy), {}, std::move(*text)};
+    // A paths file that would fail every health scan is refused with the policy, not later.
+    if (!out.policy.health_paths.empty()) {
+        auto paths = sys::read_text_file(out.policy.health_paths, 1 << 20);
+        auto rules = paths ? parse_paths_file(*paths, out.policy.health_paths, middlebox_catalogue())
+                           : std::expected<std::vector<PathRule>, Errors>(std::unexpected(Errors{paths.error()}));
+        if (!rules)
+            return std::unexpected(Errors{{file + ": health.paths", rules.error().empty() ? "cannot be read" : rules.error().front().line()}});
+    }
     // Profile names relative to the policy's own directory are found there too.
     std::vector<std::string> dirs = profile_dirs;
     for (const auto& rule : out.policy.rules) {
@@ -114,7 +125,7 @@ public:
         bool ok = m_last_error.empty();
         std::size_t changes = 0;
         for (const auto& step : p.steps) {
-            if (step.action == PlanAction::keep) continue;
+            if (step.action == ReconcileAction::keep) continue;
             ++changes;
             ok = carry_out(step) && ok;
         }
@@ -128,7 +139,7 @@ public:
         const double took = seconds_since(start);
         // The next attach finds its programs loaded already (after the clock: this is not
         // part of the latency a new cgroup waits for).
-        if (p.count(PlanAction::attach))
+        if (p.count(ReconcileAction::attach))
             if (auto spare = sys::preload_enforce(); !spare) m_log.error("loading the programs ahead", spare.error().line());
         std::lock_guard lock(m_mutex);
         m_status.observe_reconcile(took, unix_now());
@@ -240,7 +251,7 @@ private:
 
     bool carry_out(const PlanStep& step) {
         const std::string rule = step.rule_name;
-        if (step.action == PlanAction::detach) {
+        if (step.action == ReconcileAction::detach) {
             auto removed = sys::remove_enforced(step.cgroup_id);
             if (!removed) return failed("detach", step.cgroup, removed.error().line());
             m_owned.erase(step.cgroup_id);
@@ -248,20 +259,24 @@ private:
             return true;
         }
         auto config = make_enforce_config(step.request);
-        if (!config) return failed(plan_action_name(step.action), step.cgroup, config.error().line());
+        if (!config) return failed(reconcile_action_name(step.action), step.cgroup, config.error().line());
         // Recorded before the attach: a pin the agent made is never taken for one made by hand.
-        m_owned[step.cgroup_id] = {step.cgroup, rule};
-        if (auto w = sys::write_agent_pins(m_o.state_dir, m_owned); !w) {
-            m_owned.erase(step.cgroup_id);
-            return failed(plan_action_name(step.action), step.cgroup, w.error().line() + "; nothing attached");
+        // An update of a pin already recorded under this rule changes nothing on disk.
+        const auto known = m_owned.find(step.cgroup_id);
+        if (known == m_owned.end() || known->second.rule != rule || known->second.cgroup != step.cgroup) {
+            m_owned[step.cgroup_id] = {step.cgroup, rule};
+            if (auto w = sys::write_agent_pins(m_o.state_dir, m_owned); !w) {
+                m_owned.erase(step.cgroup_id);
+                return failed(reconcile_action_name(step.action), step.cgroup, w.error().line() + "; nothing attached");
+            }
         }
         auto done = sys::enforce(*config);
         if (!done) {
-            if (step.action == PlanAction::attach) m_owned.erase(step.cgroup_id);
-            return failed(plan_action_name(step.action), step.cgroup, done.error().line());
+            if (step.action == ReconcileAction::attach) m_owned.erase(step.cgroup_id);
+            return failed(reconcile_action_name(step.action), step.cgroup, done.error().line());
         }
         const Profile& profile = *step.request.profile;
-        if (step.action == PlanAction::update) {
+        if (step.action == ReconcileAction::update) {
             std::string what;
             for (const auto& c : step.changes) what += (what.empty() ? "" : "; ") + c;
             m_log.info("updated", {{"rule", rule}, {"profile", profile.name}, {"cgroup", step.cgroup}, {"changed", what}});
@@ -332,8 +347,14 @@ private:
             h.profile_dirs = m_o.profile_dirs;
             std::string text;
             bool ok = false;
+            // One iterator for every scan: loading it (libbpf reading the kernel's BTF) costs
+            // more than a scan of a busy node.
+            if (!m_iterator_tried) {
+                m_iterator_tried = true;
+                if (auto it = open_engine("auto", Fallback::quiet)) m_iterator = std::move(*it);
+            }
             try {
-                auto scan = scan_for_check(h);
+                auto scan = scan_for_check(h, m_iterator.get());
                 if (scan) {
                     const auto result = evaluate_check(scan->input, CheckThresholds{});
                     text = render::check_prometheus(result, scan->input, unix_now());
@@ -344,6 +365,7 @@ private:
             } catch (const std::exception& e) {
                 m_log.error("health scan failed", e.what());
             }
+            sys::return_free_memory();
             std::unique_lock lock(m_mutex);
             ++m_status.health_scans;
             if (ok)
@@ -370,13 +392,15 @@ private:
     std::string m_health_paths;
     bool m_stopping = false;
     std::condition_variable m_wake;
+    std::unique_ptr<sys::SocketIterator> m_iterator;  // the health thread's own
+    bool m_iterator_tried = false;
     std::thread m_health;
 };
 
 nlohmann::json plan_json(const ReconcilePlan& p, const LoadedPolicy& policy, bool dry_run) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : p.steps) {
-        nlohmann::json j{{"action", plan_action_name(s.action)}, {"cgroup", s.cgroup}, {"cgroup_id", s.cgroup_id}};
+        nlohmann::json j{{"action", reconcile_action_name(s.action)}, {"cgroup", s.cgroup}, {"cgroup_id", s.cgroup_id}};
         if (s.rule >= 0) {
             j["rule"] = s.rule_name;
             j["profile"] = policy.profiles[static_cast<std::size_t>(s.rule)].name;
@@ -396,7 +420,7 @@ std::string plan_text(const ReconcilePlan& p, const LoadedPolicy& policy, bool d
     std::string out = std::string(dry_run ? "plan (dry run, nothing changed)" : "reconciled") + ": policy " +
                       policy.policy.file + ", " + std::to_string(policy.policy.rules.size()) + " rule(s)\n";
     for (const auto& s : p.steps) {
-        out += std::string(plan_action_name(s.action)) + "  " + s.cgroup;
+        out += std::string(reconcile_action_name(s.action)) + "  " + s.cgroup;
         if (s.rule >= 0)
             out += "  rule " + s.rule_name + " (profile " + policy.profiles[static_cast<std::size_t>(s.rule)].name + ")";
         if (s.apply_existing) out += ", and its open connections";
@@ -469,7 +493,8 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
     auto owned = sys::read_agent_pins(o.state_dir);
     if (!owned) return std::unexpected(Errors{owned.error()});
     if (o.detach) return detach_all(o, std::move(*owned));
-    if (auto loads = sys::preload_enforce(); !loads && !o.dry_run) return std::unexpected(Errors{loads.error()});
+    if (!o.dry_run)
+        if (auto loads = sys::preload_enforce(); !loads) return std::unexpected(Errors{loads.error()});
 
     Agent agent(o, std::move(*policy), std::move(*owned));
     agent.count_policy_load();

@@ -4,7 +4,7 @@
 
 namespace kt::engine {
 
-std::expected<CheckScan, Errors> scan_for_check(const HealthOptions& health) {
+std::expected<CheckScan, Errors> scan_for_check(const HealthOptions& health, sys::SocketIterator* iterator) {
     CheckScan out;
     auto reports = timewait_reports({health.netns, health.netns_of, health.all_netns, health.pod, health.container},
                                     health.top, false, out.warnings);
@@ -18,6 +18,7 @@ std::expected<CheckScan, Errors> scan_for_check(const HealthOptions& health) {
     request.keep_verdicts = 0;
     request.look_up_owners = false;
     request.count_ports = true;
+    request.iterator = iterator;
     auto scan = scan_health(request);
     if (!scan) return std::unexpected(scan.error());
     out.health = std::make_unique<HealthScan>(std::move(*scan));

@@ -18,6 +18,7 @@ struct CheckScan {
 
 // `health` names the namespaces (netns, all_netns, pod, container), the paths and --top; the
 // connections are counted, never listed, and no owner is looked up.
-std::expected<CheckScan, Errors> scan_for_check(const HealthOptions& health);
+// `iterator`: a BPF socket iterator loaded already, or null to load one (or fall back).
+std::expected<CheckScan, Errors> scan_for_check(const HealthOptions& health, sys::SocketIterator* iterator = nullptr);
 
 }  // namespace kt::engine

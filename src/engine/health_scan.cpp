@@ -270,12 +270,17 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     auto v = validate(o);
     if (!v) return std::unexpected(v.error());
 
-    auto engine = open_engine(o.engine, Fallback::quiet);
-    if (!engine) return std::unexpected(Errors{engine.error()});
-    std::unique_ptr<sys::SocketIterator> iterator = std::move(*engine);
+    std::unique_ptr<sys::SocketIterator> loaded;
+    sys::SocketIterator* iterator = request.iterator;
+    if (!iterator) {
+        auto engine = open_engine(o.engine, Fallback::quiet);
+        if (!engine) return std::unexpected(Errors{engine.error()});
+        loaded = std::move(*engine);
+        iterator = loaded.get();
+    }
 
     HealthScan scan;
-    scan.engine = engine_name(iterator);
+    scan.engine = iterator ? "bpf" : "pidfd";
     scan.report.path = v->path;
     scan.report.top = o.top;
     std::unique_ptr<sys::OwnerScan> owners;
@@ -303,7 +308,7 @@ std::expected<HealthScan, Errors> scan_health(const HealthRequest& request) {
     for (const auto& t : targets) {
         NetnsHealth ns{t.label, t.inode, {}, {}, {}, {}, t.identity, 0, {}};
         sys::NetnsHealthFacts facts;
-        auto r = scan_netns(*v, shared, t, ns, paths, facts, iterator.get());
+        auto r = scan_netns(*v, shared, t, ns, paths, facts, iterator);
         if (!r) {
             if (targets.size() == 1) return std::unexpected(Errors{r.error()});
             ns.error = r.error().line();

@@ -19,6 +19,10 @@
 #include "core/socket/socket_role.hpp"
 #include "sys/netns.hpp"
 
+namespace kt::sys {
+class SocketIterator;
+}
+
 namespace kt::engine {
 
 // The flags of `health` that `reap` and `check` take too.
@@ -55,6 +59,9 @@ struct HealthRequest {
     bool always_look_up_owners = false;  // reap needs the owner of each kept connection
     bool look_up_owners = true;          // check needs counts only: no /proc scan
     bool count_ports = false;            // check's per-port series
+    // An iterator loaded already, used instead of loading one for this scan (the agent keeps
+    // one between scans rather than have libbpf read the kernel's BTF every time).
+    sys::SocketIterator* iterator = nullptr;
 };
 
 // Validates every option (nothing is read from the kernel when one is bad), then scans.

@@ -1,5 +1,7 @@
 #include "sys/files.hpp"
 
+#include <malloc.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -142,6 +144,8 @@ bool is_pid_name(const char* name) {
         if (*name < '0' || *name > '9') return false;
     return true;
 }
+
+void return_free_memory() { ::malloc_trim(0); }
 
 std::string self_executable() {
     std::error_code ec;

@@ -32,6 +32,10 @@ std::string read_comm(const std::string& proc_root, std::int32_t pid);
 // True for a /proc entry that is a process ("1234").
 bool is_pid_name(const char* name);
 
+// Gives the heap's free pages back to the kernel (malloc_trim): a long-running process after a
+// large scan would otherwise keep them resident.
+void return_free_memory();
+
 // /proc/self/exe resolved, or empty.
 std::string self_executable();
 

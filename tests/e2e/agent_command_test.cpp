@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
@@ -82,6 +83,29 @@ TEST(AgentCommandTest, FlagsThatDoNotGoTogetherAreRefused) {
     const auto listen = run_tool({"agent", "--policy", policy, "--metrics-listen", "localhost"});
     EXPECT_EQ(listen.exit_code, 2);
     EXPECT_NE(listen.err.find("write ADDR:PORT"), std::string::npos) << listen.err;
+}
+
+// The policies the README and the package show are policies this agent takes.
+TEST(AgentCommandTest, TheReadmesAndTheShippedExamplePoliciesAreValid) {
+    TempDir d;
+    std::ifstream in(source_dir() + "/README.md");
+    const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto start = readme.find("```yaml\nschema: keepalive-tune.policy.v1\n");
+    ASSERT_NE(start, std::string::npos);
+    const auto end = readme.find("```\n", start + 8);
+    std::string policy = readme.substr(start + 8, end - start - 8);
+    // The paths file it names is the reader's own.
+    const auto paths = policy.find("  paths: ");
+    ASSERT_NE(paths, std::string::npos);
+    policy.erase(paths, policy.find('\n', paths) + 1 - paths);
+    std::vector<std::string> files{d.write("readme.yaml", policy)};
+    const std::string example = source_dir() + "/systemd/policy.yaml.example";
+    if (std::filesystem::exists(example)) files.push_back(example);
+    for (const auto& f : files) {
+        const auto r = run_tool({"agent", "--policy", f, "--state-dir", d.path() + "/state", "--once", "--dry-run"});
+        EXPECT_EQ(r.exit_code, 0) << f << "\n" << r.out << r.err;
+        EXPECT_TRUE(r.out.starts_with("plan (dry run, nothing changed): policy " + f)) << r.out;
+    }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args) {
     argv.insert(argv.end(), args.begin(), args.end());
     m_pid = fork();
     if (m_pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives a test that crashed
         const int fd = open(m_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0) _exit(126);
         dup2(fd, 1);

@@ -6,17 +6,17 @@
 
 namespace kt {
 
-const char* plan_action_name(PlanAction a) {
+const char* reconcile_action_name(ReconcileAction a) {
     switch (a) {
-        case PlanAction::attach: return "attach";
-        case PlanAction::update: return "update";
-        case PlanAction::detach: return "detach";
-        case PlanAction::keep: return "keep";
+        case ReconcileAction::attach: return "attach";
+        case ReconcileAction::update: return "update";
+        case ReconcileAction::detach: return "detach";
+        case ReconcileAction::keep: return "keep";
     }
     return "keep";
 }
 
-std::size_t ReconcilePlan::count(PlanAction a) const {
+std::size_t ReconcilePlan::count(ReconcileAction a) const {
     return static_cast<std::size_t>(std::count_if(steps.begin(), steps.end(), [a](const PlanStep& s) { return s.action == a; }));
 }
 
@@ -30,7 +30,7 @@ int inherited_rule(const std::map<std::string, int, std::less<>>& assigned, std:
     return -1;
 }
 
-int action_rank(PlanAction a) { return a == PlanAction::keep ? 3 : static_cast<int>(a); }
+int action_rank(ReconcileAction a) { return a == ReconcileAction::keep ? 3 : static_cast<int>(a); }
 }  // namespace
 
 ReconcilePlan plan_reconcile(const AgentPolicy& policy, const std::vector<const Profile*>& profiles,
@@ -87,13 +87,13 @@ ReconcilePlan plan_reconcile(const AgentPolicy& policy, const std::vector<const 
         }
         wanted[c->id] = true;
         if (pin == pin_of.end()) {
-            step.action = PlanAction::attach;
+            step.action = ReconcileAction::attach;
             step.apply_existing = r.existing;
         } else {
             auto desired = make_enforce_config(step.request);
             step.changes = desired ? enforce_changes(pin->second->config, read_enforce_config(*desired))
                                    : std::vector<std::string>{desired.error().line()};
-            step.action = step.changes.empty() ? PlanAction::keep : PlanAction::update;
+            step.action = step.changes.empty() ? ReconcileAction::keep : ReconcileAction::update;
         }
         plan.steps.push_back(std::move(step));
     }
@@ -105,7 +105,7 @@ ReconcilePlan plan_reconcile(const AgentPolicy& policy, const std::vector<const 
         }
         if (wanted.count(p.config.cgroup_id)) continue;
         PlanStep step;
-        step.action = PlanAction::detach;
+        step.action = ReconcileAction::detach;
         step.cgroup = p.config.cgroup_path;
         step.cgroup_id = p.config.cgroup_id;
         step.why = !p.cgroup_exists ? "cgroup removed" : "no rule attaches there any more";

@@ -28,11 +28,11 @@ struct PinnedCgroup {
     bool ours = false;  // made by the agent (its state file says so)
 };
 
-enum class PlanAction { attach, update, detach, keep };
-const char* plan_action_name(PlanAction a);
+enum class ReconcileAction { attach, update, detach, keep };
+const char* reconcile_action_name(ReconcileAction a);
 
 struct PlanStep {
-    PlanAction action = PlanAction::keep;
+    ReconcileAction action = ReconcileAction::keep;
     std::string cgroup;  // absolute path
     std::uint64_t cgroup_id = 0;
     int rule = -1;  // index into the policy's rules; -1 for a detach
@@ -54,7 +54,7 @@ struct ReconcilePlan {
     std::vector<std::string> foreign;     // pins not the agent's, left alone: "PATH (profile P)"
     std::vector<std::string> blocked;     // cgroups a rule matches that hold another's pins: left alone
     std::vector<std::size_t> matched_per_rule;  // cgroups each rule matches (attached or covered)
-    std::size_t count(PlanAction a) const;
+    std::size_t count(ReconcileAction a) const;
 };
 
 // `profiles` is parallel to `policy.rules`. `now_unix` becomes the `since` of what is attached.

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -27,6 +28,16 @@ const char* const k_pins[] = {"sockops", "setsockopt", "config", "stats"};
 
 // The socket marks every enforce program shares (kt_socket_mark), pinned beside the cgroups'.
 const std::string k_marks_pin = std::string(k_pin_root) + "/socket-marks";
+
+// Runs that attach and remove hold this lock, so that one removing the last pins (with the
+// shared marks and the pin root) never does so while another is attaching beside them.
+UniqueFd lock_pins() {
+    ::mkdir("/run/keepalive-tune", 0755);
+    UniqueFd fd(::open("/run/keepalive-tune/pins.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    // Best effort: without /run (a read-only one) the runs are as they were without the lock.
+    if (fd) ::flock(fd.get(), LOCK_EX);
+    return fd;
+}
 
 std::string pin_dir_of(std::uint64_t cgroup_id) { return std::string(k_pin_root) + "/cgroup-" + std::to_string(cgroup_id); }
 
@@ -173,6 +184,7 @@ Result<CgroupDir> resolve_cgroup(const std::string& path) {
 }
 
 Result<EnforceResult> enforce(const kt_enforce_config& config) {
+    const UniqueFd lock = lock_pins();
     EnforceResult out;
     auto mounted = ensure_bpffs();
     if (!mounted) return std::unexpected(mounted.error());
@@ -228,6 +240,8 @@ Result<std::vector<EnforcedPin>> list_enforced() {
     const std::uint32_t zero = 0;
     for (const auto& dir : dirs) {
         auto map = pinned(dir + "/config");
+        // Removed meanwhile by another run (enforce --remove, the agent's detach): not enforced.
+        if (!map && ::access(dir.c_str(), F_OK) != 0) continue;
         if (!map) return std::unexpected(map.error());
         kt_enforce_config c{};
         if (bpf_map_lookup_elem(map->get(), &zero, &c) != 0) return fail(dir + "/config", errno_text(errno));
@@ -247,6 +261,7 @@ Result<std::vector<EnforcedPin>> list_enforced() {
 }
 
 Result<bool> remove_enforced(std::uint64_t cgroup_id) {
+    const UniqueFd lock = lock_pins();
     const std::string dir = pin_dir_of(cgroup_id);
     if (::access(dir.c_str(), F_OK) != 0) return false;
     for (const char* name : k_pins)

@@ -66,7 +66,7 @@ TEST(ReconcilePlanTest, EachMatchingCgroupIsAttachedWithTheFirstRuleAndDoubleMat
     ASSERT_EQ(p.steps.size(), 2u);
     const auto* nginx = step_for(p, "system.slice/nginx.service");
     ASSERT_NE(nginx, nullptr);
-    EXPECT_EQ(nginx->action, PlanAction::attach);
+    EXPECT_EQ(nginx->action, ReconcileAction::attach);
     EXPECT_EQ(nginx->rule_name, "gateways");
     EXPECT_TRUE(nginx->apply_existing);
     EXPECT_EQ(nginx->request.profile->name, "aws-nlb");
@@ -79,7 +79,7 @@ TEST(ReconcilePlanTest, EachMatchingCgroupIsAttachedWithTheFirstRuleAndDoubleMat
     EXPECT_EQ(p.matched_twice[0].cgroup, k_root + "/system.slice/nginx.service");
     EXPECT_EQ(p.matched_twice[0].rules, (std::vector<std::string>{"gateways", "all"}));
     EXPECT_EQ(p.matched_per_rule, (std::vector<std::size_t>{1, 1}));
-    EXPECT_EQ(p.count(PlanAction::attach), 2u);
+    EXPECT_EQ(p.count(ReconcileAction::attach), 2u);
 }
 
 TEST(ReconcilePlanTest, APodRuleAttachesToThePodCgroupWhichCoversItsContainers) {
@@ -93,7 +93,7 @@ TEST(ReconcilePlanTest, APodRuleAttachesToThePodCgroupWhichCoversItsContainers) 
                            node("kubepods.slice/other", 20, "default/web-1")});
     ASSERT_EQ(p.steps.size(), 1u);
     EXPECT_EQ(p.steps[0].cgroup, k_root + "/" + pod);
-    EXPECT_EQ(p.steps[0].action, PlanAction::attach);
+    EXPECT_EQ(p.steps[0].action, ReconcileAction::attach);
     EXPECT_EQ(p.matched_per_rule[0], 3u);  // the pod and its two containers
 }
 
@@ -119,19 +119,19 @@ TEST(ReconcilePlanTest, ThePinsTheAgentMadeAreKeptUpdatedOrDetached) {
     const auto p = f.plan({same, changed, unmatched},
                           {pinned(same, f.profiles[0], true), pinned(changed, old, true), pinned(unmatched, old, true),
                            pinned(gone, f.profiles[0], true, false)});
-    EXPECT_EQ(step_for(p, "svc-same")->action, PlanAction::keep);
+    EXPECT_EQ(step_for(p, "svc-same")->action, ReconcileAction::keep);
     const auto* update = step_for(p, "svc-changed");
-    EXPECT_EQ(update->action, PlanAction::update);
+    EXPECT_EQ(update->action, ReconcileAction::update);
     ASSERT_FALSE(update->changes.empty());
     EXPECT_EQ(update->changes[0], "profile gcp-cloud-nat -> aws-nlb");
     EXPECT_FALSE(update->apply_existing);  // only a newly matched cgroup's open connections
-    EXPECT_EQ(step_for(p, "other")->action, PlanAction::detach);
+    EXPECT_EQ(step_for(p, "other")->action, ReconcileAction::detach);
     EXPECT_EQ(step_for(p, "other")->why, "no rule attaches there any more");
-    EXPECT_EQ(step_for(p, "svc-gone")->action, PlanAction::detach);
+    EXPECT_EQ(step_for(p, "svc-gone")->action, ReconcileAction::detach);
     EXPECT_EQ(step_for(p, "svc-gone")->why, "cgroup removed");
     // Changes first, in the order attach, update, detach; what stays last.
-    EXPECT_EQ(p.steps.front().action, PlanAction::update);
-    EXPECT_EQ(p.steps.back().action, PlanAction::keep);
+    EXPECT_EQ(p.steps.front().action, ReconcileAction::update);
+    EXPECT_EQ(p.steps.back().action, ReconcileAction::keep);
 }
 
 TEST(ReconcilePlanTest, PinsMadeByHandAreLeftAloneAndReported) {
@@ -141,7 +141,7 @@ TEST(ReconcilePlanTest, PinsMadeByHandAreLeftAloneAndReported) {
     const auto mine = node("svc-a", 1), theirs = node("manual", 2), contested = node("svc-b", 3);
     const Profile other = profile("websocket", 30);
     const auto p = f.plan({mine, theirs, contested}, {pinned(theirs, other, false), pinned(contested, other, false)});
-    EXPECT_EQ(step_for(p, "svc-a")->action, PlanAction::attach);
+    EXPECT_EQ(step_for(p, "svc-a")->action, ReconcileAction::attach);
     EXPECT_EQ(step_for(p, "manual"), nullptr);
     EXPECT_EQ(step_for(p, "svc-b"), nullptr);
     EXPECT_EQ(p.foreign.size(), 2u);
@@ -157,9 +157,9 @@ TEST(ReconcilePlanTest, ACgroupMadeAgainIsANewAttachAndTheOldPinIsDetached) {
     const auto after = node("system.slice/nginx.service", 101);  // same path, new directory
     const auto p = f.plan({after}, {pinned(before, f.profiles[0], true, false)});
     ASSERT_EQ(p.steps.size(), 2u);
-    EXPECT_EQ(p.steps[0].action, PlanAction::attach);
+    EXPECT_EQ(p.steps[0].action, ReconcileAction::attach);
     EXPECT_EQ(p.steps[0].cgroup_id, 101u);
-    EXPECT_EQ(p.steps[1].action, PlanAction::detach);
+    EXPECT_EQ(p.steps[1].action, ReconcileAction::detach);
     EXPECT_EQ(p.steps[1].cgroup_id, 100u);
 }
 
