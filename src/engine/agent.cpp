@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -113,8 +115,41 @@ public:
                 if (p.config.cgroup_id == entry.first) return false;
             return true;
         });
-        return plan_reconcile(m_policy.policy, profiles, sys::list_cgroups(m_sources), pins,
-                              static_cast<std::uint64_t>(unix_now()));
+        auto plan = plan_reconcile(m_policy.policy, profiles, sys::list_cgroups(m_sources), pins,
+                                   static_cast<std::uint64_t>(unix_now()));
+        m_assigned = plan.assigned;
+        return plan;
+    }
+
+    // Only the directories just made (inotify), against what the last full plan assigned: a
+    // new cgroup is attached without listing every cgroup and pin again. Whatever else changed
+    // waits for the full reconcile that follows shortly.
+    void attach_made(const std::vector<std::string>& made) {
+        const auto start = std::chrono::steady_clock::now();
+        m_last_error.clear();
+        std::vector<const Profile*> profiles;
+        for (const auto& p : m_policy.profiles) profiles.push_back(&p);
+        const auto steps = plan_new_cgroups(m_policy.policy, profiles, sys::describe_cgroups(m_sources, made), m_assigned,
+                                            static_cast<std::uint64_t>(unix_now()));
+        bool ok = true;
+        for (const auto& step : steps) ok = carry_out(step) && ok;
+        const double took = seconds_since(start);
+        if (!steps.empty())
+            if (auto spare = sys::preload_enforce(); !spare) m_log.error("loading the programs ahead", spare.error().line());
+        std::lock_guard lock(m_mutex);
+        m_status.observe_reconcile(took, unix_now());
+        if (!ok) {
+            ++m_status.reconcile_errors;
+            m_status.reconcile_ok = false;
+            m_status.reconcile_error = m_last_error;
+        }
+        for (auto& r : m_status.rules) {
+            r.cgroups_attached = 0;
+            for (const auto& [id, pin] : m_owned) r.cgroups_attached += pin.rule == r.name;
+        }
+        if (!steps.empty())
+            m_log.info("reconciled", {{"trigger", "cgroup made"}, {"changes", std::to_string(steps.size())},
+                                      {"seconds", std::to_string(took)}});
     }
 
     // Plans and carries the plan out; false when a change failed.
@@ -383,6 +418,7 @@ private:
     sys::CgroupTreeSources m_sources;
     std::string m_last_error;
     std::string m_rejected;
+    std::map<std::string, int, std::less<>> m_assigned;  // the last full plan's, and the cgroups made since
     std::set<std::string> m_reported;
 
     std::mutex m_mutex;  // guards what the HTTP and health threads share below
@@ -521,7 +557,13 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
     const std::string root = sys::cgroup2_mount();
     auto watched = watch->watch_tree(root);
     if (!watched) return std::unexpected(Errors{watched.error()});
-    if (auto w = watch->watch_files_in(dir_of(o.policy_file)); !w) return std::unexpected(Errors{w.error()});
+    const std::string policy_dir = dir_of(o.policy_file);
+    if (auto w = watch->watch_files_in(policy_dir); !w) return std::unexpected(Errors{w.error()});
+    // Where the kubelet names pods and containers; absent on a host without Kubernetes.
+    const std::string pod_logs = o.pod_logs, container_logs = dir_of(o.pod_logs) + "/containers";
+    for (const auto& d : {pod_logs, container_logs})
+        if (::access(d.c_str(), F_OK) == 0)
+            if (auto w = watch->watch_files_in(d); !w) agent.log().warn("not watched", w.error().line());
     agent.set_watched(*watched);
 
     auto server = sys::MetricsServer::start(listen, agent.routes());
@@ -533,8 +575,12 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
     agent.start_health();
 
     auto next_rescan = std::chrono::steady_clock::now() + std::chrono::seconds(o.rescan_seconds);
+    // When a full reconcile is due after cgroups were made; never, when none is.
+    constexpr auto k_never = std::chrono::steady_clock::time_point::max();
+    auto full_due = k_never;
     for (;;) {
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_rescan - std::chrono::steady_clock::now());
+        const auto next = std::min(full_due, next_rescan);
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now());
         pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {watch->fd(), POLLIN, 0}};
         const int n = ::poll(fds, 2, static_cast<int>(std::max<std::int64_t>(0, wait.count())));
         if (n < 0 && errno != EINTR) {
@@ -558,8 +604,25 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
         if (fds[1].revents & POLLIN) {
             const auto events = watch->read_events();
             agent.set_watched(watch->watched());
-            if (events.files_changed) agent.reload("policy file changed");
-            if (events.tree_changed) agent.reconcile(events.made.empty() ? "cgroup removed" : "cgroup made");
+            const auto changed = [&](const std::string& dir) {
+                return std::find(events.files_in.begin(), events.files_in.end(), dir) != events.files_in.end();
+            };
+            if (changed(policy_dir)) agent.reload("policy file changed");
+            if (events.tree_lost) {
+                agent.reconcile("cgroup removed");
+                full_due = k_never;
+            } else if (!events.made.empty()) {
+                agent.attach_made(events.made);
+                // The rest of what a new cgroup may change (pins made meanwhile, a pod's
+                // names), in a full reconcile a moment later, once for a burst of them.
+                if (full_due == k_never) full_due = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+            }
+            // A pod's log directory may appear after its cgroup: its pod rules match from then.
+            if (changed(pod_logs) || changed(container_logs)) agent.reconcile("pod names changed");
+        }
+        if (std::chrono::steady_clock::now() >= full_due) {
+            agent.reconcile("cgroup made");
+            full_due = k_never;
         }
         if (std::chrono::steady_clock::now() >= next_rescan) {
             agent.reconcile("rescan");

@@ -20,4 +20,8 @@ struct CgroupTreeSources {
 // read are left out.
 std::vector<CgroupNode> list_cgroups(const CgroupTreeSources& sources);
 
+// The same for the absolute directories `dirs` only (the ones inotify said were made); those
+// gone meanwhile, or outside the root, are left out.
+std::vector<CgroupNode> describe_cgroups(const CgroupTreeSources& sources, const std::vector<std::string>& dirs);
+
 }  // namespace kt::sys

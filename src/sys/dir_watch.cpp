@@ -4,6 +4,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "sys/files.hpp"
@@ -68,11 +69,13 @@ DirWatch::Events DirWatch::read_events() {
             off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
             if (e->mask & IN_Q_OVERFLOW) {
                 out.tree_changed = true;
-                out.files_changed = true;
+                out.tree_lost = true;
+                for (const auto& [wd, dir] : m_files) out.files_in.push_back(dir);
                 continue;
             }
-            if (m_files.count(e->wd)) {
-                out.files_changed = true;
+            if (auto f = m_files.find(e->wd); f != m_files.end()) {
+                if (std::find(out.files_in.begin(), out.files_in.end(), f->second) == out.files_in.end())
+                    out.files_in.push_back(f->second);
                 continue;
             }
             const auto dir = m_tree.find(e->wd);
@@ -83,6 +86,7 @@ DirWatch::Events DirWatch::read_events() {
             }
             if (!(e->mask & IN_ISDIR)) continue;
             out.tree_changed = true;
+            if (e->mask & (IN_DELETE | IN_MOVED_FROM)) out.tree_lost = true;
             if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
                 const std::string child = dir->second + "/" + e->name;
                 out.made.push_back(child);

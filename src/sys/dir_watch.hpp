@@ -24,9 +24,10 @@ public:
     Result<void> watch_files_in(const std::string& dir);
 
     struct Events {
-        std::vector<std::string> made;  // directories made under a watched tree
-        bool tree_changed = false;      // a directory made or removed, or events were lost
-        bool files_changed = false;     // something changed in a watch_files_in directory
+        std::vector<std::string> made;        // directories made under a watched tree
+        bool tree_changed = false;            // a directory made or removed, or events were lost
+        bool tree_lost = false;               // a directory removed or moved away, or events lost
+        std::vector<std::string> files_in;    // the watch_files_in directories where something changed
     };
     // Drains what is queued without blocking; new directories (and what was made in them
     // before their watch was added) are watched from here on.

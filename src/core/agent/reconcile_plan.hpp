@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ struct ReconcilePlan {
     std::vector<std::string> foreign;     // pins not the agent's, left alone: "PATH (profile P)"
     std::vector<std::string> blocked;     // cgroups a rule matches that hold another's pins: left alone
     std::vector<std::size_t> matched_per_rule;  // cgroups each rule matches (attached or covered)
+    // Each matched cgroup's rule (attached or covered), by path below the cgroup2 root: what
+    // plan_new_cgroups decides new cgroups against until the next full plan.
+    std::map<std::string, int, std::less<>> assigned;
     std::size_t count(ReconcileAction a) const;
 };
 
@@ -61,5 +65,12 @@ struct ReconcilePlan {
 ReconcilePlan plan_reconcile(const AgentPolicy& policy, const std::vector<const Profile*>& profiles,
                              const std::vector<CgroupNode>& cgroups, const std::vector<PinnedCgroup>& pins,
                              std::uint64_t now_unix);
+
+// The cgroups just made, decided as plan_reconcile would against what it assigned (`assigned`,
+// which gains them): the attach steps, without listing every cgroup and pin again. A new
+// directory has no pins yet; anything else waits for the next full plan.
+std::vector<PlanStep> plan_new_cgroups(const AgentPolicy& policy, const std::vector<const Profile*>& profiles,
+                                       const std::vector<CgroupNode>& made, std::map<std::string, int, std::less<>>& assigned,
+                                       std::uint64_t now_unix);
 
 }  // namespace kt

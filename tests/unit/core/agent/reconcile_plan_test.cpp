@@ -163,6 +163,29 @@ TEST(ReconcilePlanTest, ACgroupMadeAgainIsANewAttachAndTheOldPinIsDetached) {
     EXPECT_EQ(p.steps[1].cgroup_id, 100u);
 }
 
+TEST(ReconcilePlanTest, CgroupsJustMadeAreDecidedAgainstWhatTheLastPlanAssigned) {
+    Fixture f;
+    f.policy.rules = {rule("pods", on_pod("shop/*")), rule("svc", on_unit("*.service"))};
+    f.profiles = {profile("aws-nlb", 240), profile("linux-default", 7200)};
+    auto assigned = f.plan({node("k/pod", 10, "shop/web-1"), node("system.slice", 1)}).assigned;
+    ASSERT_EQ(assigned.count("k/pod"), 1u);
+    std::vector<const Profile*> ptrs{&f.profiles[0], &f.profiles[1]};
+    // A container of a pod already attached is covered; a new unit and a new pod are attached.
+    const auto steps = plan_new_cgroups(f.policy, ptrs,
+                                        {node("k/pod/c1", 11, "shop/web-1", "app"), node("system.slice/nginx.service", 2),
+                                         node("k/pod2", 20, "shop/web-2"), node("user.slice", 3)},
+                                        assigned, 1800000000);
+    ASSERT_EQ(steps.size(), 2u);
+    EXPECT_EQ(steps[0].cgroup, k_root + "/k/pod2");
+    EXPECT_EQ(steps[0].rule_name, "pods");
+    EXPECT_EQ(steps[1].cgroup, k_root + "/system.slice/nginx.service");
+    EXPECT_EQ(steps[1].rule_name, "svc");
+    EXPECT_EQ(steps[1].action, ReconcileAction::attach);
+    EXPECT_EQ(assigned.count("k/pod/c1"), 1u);
+    // Seen once: the same directories again change nothing.
+    EXPECT_TRUE(plan_new_cgroups(f.policy, ptrs, {node("k/pod2", 20, "shop/web-2")}, assigned, 1800000000).empty());
+}
+
 TEST(AgentStatusTest, HealthzSaysWhyAndTheHistogramIsCumulative) {
     AgentStatus s;
     EXPECT_EQ(unhealthy_reason(s), "");

@@ -282,6 +282,29 @@ TEST(HealthTest, RollupsListTheWorstGroupsFirstAndSumTheRest) {
     EXPECT_EQ(destination_label(destination_of(s, SocketRole::accepted)), "clients of :41000");
 }
 
+TEST(HealthTest, TheNodesRollupIsTheSumOfTheNamespacesCountedOnce) {
+    HealthRollup first, second, node;
+    auto s = established(0);
+    s.peer.port = 5432;
+    first.count(destination_of(s, SocketRole::upstream), HealthVerdict::ok);
+    first.count(destination_of(s, SocketRole::upstream), HealthVerdict::likely_dropped);
+    second.count(destination_of(s, SocketRole::upstream), HealthVerdict::likely_dropped);
+    s.peer.port = 6379;
+    second.count(destination_of(s, SocketRole::upstream), HealthVerdict::ok);
+    node.add_destinations(first);
+    node.add_destinations(second);
+    EXPECT_EQ(node.totals().total(), 4u);
+    EXPECT_EQ(node.totals().n[static_cast<std::size_t>(HealthVerdict::likely_dropped)], 2u);
+    const auto top = node.destinations(10);
+    ASSERT_EQ(top.size(), 2u);
+    EXPECT_EQ(top[0].label, "10.0.1.9:5432");
+    EXPECT_EQ(top[0].counts.total(), 3u);
+    EXPECT_EQ(top[0].counts.n[static_cast<std::size_t>(HealthVerdict::likely_dropped)], 2u);
+    EXPECT_EQ(top[1].counts.total(), 1u);
+    // The namespaces' own roll-ups are unchanged.
+    EXPECT_EQ(first.totals().total(), 2u);
+}
+
 TEST(HealthTest, PeerClosingAdviceIsAnEstimateWhenConnectionsAgreeAndABoundWhenNot) {
     PeerClosing p{812, "pgbouncer", "10.0.1.9:5432", 3, 3, 5'000, 5'400};
     auto text = peer_closing_advice(p);
