@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +55,7 @@ std::string grouped(long n) {
 }
 
 std::string fixed(double v, int decimals) {
+    if (std::isnan(v)) return "FAILED";
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
@@ -69,17 +72,24 @@ void print_table(const std::vector<Stats>& stats, const std::string& base) {
     std::printf("| command | median ms | min-max ms | peak RSS MiB | vs %s | runs |\n|---|---:|---:|---:|---:|---:|\n",
                 base.c_str());
     for (const auto& s : stats) {
-        const std::string ratio = floor && floor->median_ms > 0 ? fixed(s.median_ms / floor->median_ms, 2) + "x" : "-";
-        std::printf("| `%s` | %s | %s-%s | %s | %s | %d%s |\n", s.label.c_str(), fixed(s.median_ms, 1).c_str(),
-                    fixed(s.min_ms, 1).c_str(), fixed(s.max_ms, 1).c_str(), fixed(s.peak_rss_mib, 1).c_str(), ratio.c_str(),
-                    s.runs, s.failures ? (" (" + std::to_string(s.failures) + " failed)").c_str() : "");
-        if (s.failures) {
+        if (s.failed()) {
+            // No figure for a row whose runs failed: not a median of failures.
+            std::printf("| `%s` | FAILED (%d of %d runs failed: %s) | | | | %d |\n", s.label.c_str(), s.failures, s.runs,
+                        s.first_error.c_str(), s.runs);
             ++g_failures;
             std::fprintf(stderr, "kt_bench: %s failed: %s\n", s.label.c_str(), s.first_error.c_str());
+            continue;
         }
+        const std::string ratio = floor && floor->median_ms > 0 ? fixed(s.median_ms / floor->median_ms, 2) + "x" : "-";
+        std::printf("| `%s` | %s | %s-%s | %s | %s | %d |\n", s.label.c_str(), fixed(s.median_ms, 1).c_str(),
+                    fixed(s.min_ms, 1).c_str(), fixed(s.max_ms, 1).c_str(), fixed(s.peak_rss_mib, 1).c_str(), ratio.c_str(),
+                    s.runs);
     }
     std::printf("\n");
 }
+
+// The larger of two figures, or NaN when either is (std::max drops a NaN in its second place).
+double worst(double a, double b) { return std::isnan(a) || std::isnan(b) ? std::numeric_limits<double>::quiet_NaN() : std::max(a, b); }
 
 const Stats& find(const std::vector<Stats>& stats, const std::string& label) {
     for (const auto& s : stats)
@@ -90,6 +100,12 @@ const Stats& find(const std::vector<Stats>& stats, const std::string& label) {
 
 // One target line: "faster" targets want a/b <= limit (a is ours), RSS targets want a <= limit.
 void target(const std::string& what, double value, double limit, const std::string& unit, bool at_most) {
+    if (std::isnan(value)) {
+        std::printf("- %s: FAILED (a row it is computed from failed; target %s %s%s)\n", what.c_str(), at_most ? "<=" : ">=",
+                    fixed(limit, 2).c_str(), unit.c_str());
+        ++g_failures;
+        return;
+    }
     const bool met = at_most ? value <= limit : value >= limit;
     std::printf("- %s: %s%s (target %s %s%s): %s\n", what.c_str(), fixed(value, 2).c_str(), unit.c_str(),
                 at_most ? "<=" : ">=", fixed(limit, 2).c_str(), unit.c_str(), met ? "met" : "MISSED");
@@ -111,7 +127,7 @@ void bench_bpf_floors(const Options& o) {
     print_table(stats, "floor (sock_diag dump)");
     const double read = find(stats, "bpf floor: read pass (options)").median_ms;
     const double owners = find(stats, "bpf floor: task-file pass (owners)").median_ms;
-    const double apply = std::max(find(stats, "bpf floor: apply pass (bench-a values)").median_ms,
+    const double apply = worst(find(stats, "bpf floor: apply pass (bench-a values)").median_ms,
                                   find(stats, "bpf floor: apply pass (bench-b values)").median_ms);
     std::printf("- BPF read pass / sock_diag floor: %sx\n",
                 fixed(read / find(stats, "floor (sock_diag dump)").median_ms, 2).c_str());
@@ -123,12 +139,20 @@ void bench_bpf_floors(const Options& o) {
 }
 
 // The engines on every socket of the population: exact values read, and a profile applied
-// and verified, through the BPF socket iterator and through pidfd_getfd. The workers are this
-// program's children, so --comm kt_bench selects them all. The profiles' idle times are long:
+// and verified, through the BPF socket iterator and through pidfd_getfd, on the population's
+// workers (by pid). The profiles' idle times are long:
 // probes of a whole population falling due together overflow loopback's backlog, and the
 // connections they go unanswered on are aborted.
-void bench_engines(const Options& o, const Size& size) {
+void bench_engines(const Options& o, const Size& size, const Population& pop) {
     const std::string& t = o.tool;
+    // The population's workers by pid: `--comm kt_bench` would miss them (and find others)
+    // when the benchmark runs under another name.
+    std::vector<std::string> workers;
+    for (pid_t w : pop.workers()) workers.insert(workers.end(), {"--pid", std::to_string(w)});
+    auto with_workers = [&](std::vector<std::string> argv) {
+        argv.insert(argv.end(), workers.begin(), workers.end());
+        return argv;
+    };
     std::printf("Exact values and apply/verify of every socket, by engine (two profiles applied in turn, so every "
                 "apply changes every socket):\n\n");
     char dir_template[] = "/tmp/kt-bench-XXXXXX";
@@ -143,17 +167,17 @@ void bench_engines(const Options& o, const Size& size) {
         {"keepalive-tune inspect", {t, "inspect"}, 0},
         {"keepalive-tune inspect --exact --engine pidfd", {t, "inspect", "--exact", "--engine", "pidfd"}, pidfd_runs},
         {"keepalive-tune inspect -p", {t, "inspect", "-p"}, 0},
-        {"apply bench-a (pidfd)", {t, "apply", a, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
-        {"apply bench-b (pidfd)", {t, "apply", b, "--comm", "kt_bench", "--engine", "pidfd"}, pidfd_runs},
+        {"apply bench-a (pidfd)", with_workers({t, "apply", a, "--engine", "pidfd"}), pidfd_runs},
+        {"apply bench-b (pidfd)", with_workers({t, "apply", b, "--engine", "pidfd"}), pidfd_runs},
     };
     // A build without the BPF engine has only the pidfd rows.
     if (KT_BENCH_BPF)
         engine_commands.insert(engine_commands.begin() + 1,
                                {{"keepalive-tune inspect --exact (bpf)", {t, "inspect", "--exact", "--engine", "bpf"}, 0},
-                                {"apply bench-a (bpf)", {t, "apply", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-                                {"verify bench-a (bpf)", {t, "verify", a, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-                                {"apply bench-b (bpf)", {t, "apply", b, "--comm", "kt_bench", "--engine", "bpf"}, 0},
-                                {"verify bench-b (bpf)", {t, "verify", b, "--comm", "kt_bench", "--engine", "bpf"}, 0}});
+                                {"apply bench-a (bpf)", with_workers({t, "apply", a, "--engine", "bpf"}), 0},
+                                {"verify bench-a (bpf)", with_workers({t, "verify", a, "--engine", "bpf"}), 0},
+                                {"apply bench-b (bpf)", with_workers({t, "apply", b, "--engine", "bpf"}), 0},
+                                {"verify bench-b (bpf)", with_workers({t, "verify", b, "--engine", "bpf"}), 0}});
     // In order: each verify checks the apply just before it.
     const auto engine_stats = run_alternating(engine_commands, o.runs, false);
     print_table(engine_stats, "keepalive-tune inspect");
@@ -168,9 +192,9 @@ void bench_engines(const Options& o, const Size& size) {
     }
     target("inspect --exact (bpf) / inspect", find(engine_stats, "keepalive-tune inspect --exact (bpf)").median_ms / plain,
            1.5, "x", true);
-    const double apply_alone = std::max(find(engine_stats, "apply bench-a (bpf)").median_ms,
+    const double apply_alone = worst(find(engine_stats, "apply bench-a (bpf)").median_ms,
                                         find(engine_stats, "apply bench-b (bpf)").median_ms);
-    const double bpf_cycle = std::max(find(engine_stats, "apply bench-a (bpf)").median_ms + find(engine_stats, "verify bench-a (bpf)").median_ms,
+    const double bpf_cycle = worst(find(engine_stats, "apply bench-a (bpf)").median_ms + find(engine_stats, "verify bench-a (bpf)").median_ms,
                                       find(engine_stats, "apply bench-b (bpf)").median_ms + find(engine_stats, "verify bench-b (bpf)").median_ms);
     target("apply of every socket (bpf; its apply pass reads each socket back)", apply_alone / 1000.0, 1.5, " s", true);
     target("apply + verify of every socket (bpf)", bpf_cycle / 1000.0, 1.5, " s", true);
@@ -222,7 +246,7 @@ void bench_size(const Options& o, const Size& size, int index) {
     const auto info_stats = run_alternating(info_commands, o.runs);
     print_table(info_stats, "floor with tcp_info");
 
-    bench_engines(o, size);
+    bench_engines(o, size, pop);
 
     const long tw = pop.add_time_wait(size.time_wait);
     std::printf("With %s TIME_WAIT added (sockstat tw, right after creation; they last 60 s, and every run below "
@@ -273,7 +297,7 @@ void bench_engines_only(const Options& o, const Size& size) {
                 "inuse %ld.\n\n",
                 grouped(est).c_str(), grouped(est).c_str(), (est / 2 + 8999) / 9000, pop.netns().c_str(),
                 pop.sockets_in_use());
-    bench_engines(o, size);
+    bench_engines(o, size, pop);
 }
 
 void bench_apply(const Options& o) {
@@ -299,9 +323,9 @@ void bench_apply(const Options& o) {
     // In order: each verify checks the apply just before it.
     const auto stats = run_alternating(commands, o.runs, false);
     print_table(stats, "apply bench-a");
-    const double worst = std::max(find(stats, "apply bench-a").median_ms + find(stats, "verify bench-a").median_ms,
-                                  find(stats, "apply bench-b").median_ms + find(stats, "verify bench-b").median_ms);
-    target("apply + verify of " + grouped(o.apply_sockets) + " sockets", worst / 1000.0, 1.0, " s", true);
+    const double cycle = worst(find(stats, "apply bench-a").median_ms + find(stats, "verify bench-a").median_ms,
+                               find(stats, "apply bench-b").median_ms + find(stats, "verify bench-b").median_ms);
+    target("apply + verify of " + grouped(o.apply_sockets) + " sockets", cycle / 1000.0, 1.0, " s", true);
     std::printf("\n");
     std::system(("rm -rf " + dir).c_str());
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 namespace kt::bench {
 
@@ -85,7 +86,10 @@ std::vector<Stats> run_alternating(const std::vector<Command>& commands, int run
         }
         std::sort(ms.begin(), ms.end());
         st.runs = static_cast<int>(ms.size());
-        if (!ms.empty()) {
+        if (st.failed() || ms.empty()) {
+            const double none = std::numeric_limits<double>::quiet_NaN();
+            st.min_ms = st.max_ms = st.median_ms = st.peak_rss_mib = none;
+        } else {
             st.min_ms = ms.front();
             st.max_ms = ms.back();
             st.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;

@@ -20,6 +20,9 @@ struct Stats {
     int runs = 0;
     int failures = 0;  // runs that exited non-zero
     std::string first_error;
+    // A command with a failed run has no figure: its times and RSS are NaN, so that nothing
+    // computed from them (ratios, targets) can come out as a number either.
+    bool failed() const { return failures > 0; }
 };
 
 // One unmeasured warm-up of each command (except those limited to fewer runs), then `runs`

@@ -20,6 +20,9 @@ public:
     Population& operator=(const Population&) = delete;
 
     const std::string& netns() const { return m_name; }
+    // The worker processes holding the established sockets (apply and verify target them by
+    // pid: the benchmark may run under any process name).
+    const std::vector<pid_t>& workers() const { return m_workers; }
 
     // Adds `sockets` established sockets (both ends of sockets/2 connections), every
     // `keepalive_every`-th client with SO_KEEPALIVE on. Returns the number made.

@@ -194,7 +194,9 @@ public:
     }
 
     // A policy file changed (or SIGHUP): the new one, or the old one kept and the error counted.
-    void reload(const char* trigger) {
+    // `force` (SIGHUP): loaded even when the policy's text is the same, since its profiles may
+    // have changed.
+    void reload(const char* trigger, bool force = false) {
         auto loaded = load_policy(m_o.policy_file, m_o.profile_dirs);
         if (!loaded) {
             const std::string why = loaded.error().front().line();
@@ -209,7 +211,7 @@ public:
             return;
         }
         m_rejected.clear();
-        if (loaded->text == m_policy.text && policy_ok()) return;
+        if (!force && loaded->text == m_policy.text && policy_ok()) return;
         m_policy = std::move(*loaded);
         {
             std::lock_guard lock(m_mutex);
@@ -592,7 +594,7 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
             bool stop = false;
             while (::read(sigfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
                 if (si.ssi_signo == SIGHUP)
-                    agent.reload("SIGHUP");
+                    agent.reload("SIGHUP", true);
                 else
                     stop = true;
             }

@@ -245,10 +245,15 @@ TEST(AgentKernelTest, APolicyEditUpdatesThePinInPlaceAndABadEditKeepsTheLastGood
     ASSERT_GT(still.first, 0);
     EXPECT_EQ(upstream_values(still.first), values(true, 71, 12, 6, 0)) << "the last good policy stays in force";
 
-    // SIGHUP after a good edit: loaded, and healthy again.
+    // A good edit: loaded, and healthy again.
     cm.publish(policy_text(first, match));
     ASSERT_TRUE(agent.wait_for_log("updated: rule svc, profile first", 3s)) << agent.log();
     EXPECT_EQ(http_get(lab.port, "/healthz").status, 200);
+    // SIGHUP reads the profiles again too: a profile edited where nothing watches it.
+    lab.d.write_profile("first", 62, 9, 4);
+    kill(agent.pid(), SIGHUP);
+    ASSERT_TRUE(agent.wait_for_log("updated: rule svc, profile first, cgroup " + cg.path() + ", changed values 61/9/4 -> 62/9/4", 3s))
+        << agent.log();
     close(l);
     EXPECT_EQ(agent.stop(SIGTERM, 5s), 0);
 }
@@ -273,8 +278,16 @@ TEST(AgentKernelTest, PinsOutliveItARestartAdoptsThemASecondAgentIsRefusedAndDet
     const int program = sockops_program_id(cg.path());
     ASSERT_GT(program, 0) << "SIGINT leaves the pins";
     {
-        AgentProcess again(lab.args(policy));
-        ASSERT_TRUE(again.wait_for_log("keepalive-tune agent: started", 10s)) << again.log();
+        auto json_log = lab.args(policy);
+        json_log.push_back("--json-log");
+        AgentProcess again(json_log);
+        ASSERT_TRUE(again.wait_for_log("\"event\":\"started\"", 10s)) << again.log();
+        const auto first_line = again.log().substr(0, again.log().find('\n'));
+        const auto doc = nlohmann::json::parse(first_line, nullptr, false);
+        ASSERT_TRUE(doc.is_object()) << first_line;
+        EXPECT_EQ(doc["level"], "info");
+        EXPECT_EQ(doc["pid"], std::to_string(again.pid()));
+        EXPECT_TRUE(doc["time"].get<std::string>().ends_with("Z")) << first_line;
         // Past its first reconcile: a metric of it is served.
         bool reconciled = false;
         for (int i = 0; i < 100 && !reconciled; ++i) {
@@ -283,7 +296,7 @@ TEST(AgentKernelTest, PinsOutliveItARestartAdoptsThemASecondAgentIsRefusedAndDet
             if (!reconciled) usleep(20000);
         }
         EXPECT_TRUE(reconciled) << again.log();
-        EXPECT_EQ(again.log().find("attached"), std::string::npos) << "adopted, not attached again:\n" << again.log();
+        EXPECT_EQ(again.log().find("\"event\":\"attached\""), std::string::npos) << "adopted, not attached again:\n" << again.log();
         EXPECT_EQ(sockops_program_id(cg.path()), program);
         EXPECT_EQ(again.stop(SIGTERM, 5s), 0);
     }
