@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <condition_variable>
 #include <mutex>
@@ -54,10 +56,11 @@ std::expected<LoadedPolicy, Errors> load_policy(const std::string& file, const s
         if (!rules)
             return std::unexpected(Errors{{file + ": health.paths", rules.error().empty() ? "cannot be read" : rules.error().front().line()}});
     }
-    // Profile names relative to the policy's own directory are found there too.
-    std::vector<std::string> dirs = profile_dirs;
+    // Names are found as everywhere else (--profile-dir, /etc/keepalive-tune/profiles, the
+    // shipped ones); a path is read as it is written.
+    const auto dirs = sys::default_profile_dirs(profile_dirs);
     for (const auto& rule : out.policy.rules) {
-        auto p = sys::load_profile(rule.profile, sys::default_profile_dirs(dirs));
+        auto p = sys::load_profile(rule.profile, dirs);
         if (!p) {
             const std::string why = p.error().empty() ? "cannot be loaded" : p.error().front().line();
             return std::unexpected(Errors{{rule.profile_at.file_line_column(), "rule " + rule.name + ": profile " + why}});
@@ -110,11 +113,9 @@ public:
         for (const auto& p : *listed)
             pins.push_back({p.config, p.cgroup_exists, m_owned.count(p.config.cgroup_id) > 0});
         // A pin recorded as the agent's but gone from bpffs (removed by hand): forget it.
-        std::erase_if(m_owned, [&](const auto& entry) {
-            for (const auto& p : *listed)
-                if (p.config.cgroup_id == entry.first) return false;
-            return true;
-        });
+        std::set<std::uint64_t> present;
+        for (const auto& p : *listed) present.insert(p.config.cgroup_id);
+        std::erase_if(m_owned, [&](const auto& entry) { return !present.count(entry.first); });
         auto plan = plan_reconcile(m_policy.policy, profiles, sys::list_cgroups(m_sources), pins,
                                    static_cast<std::uint64_t>(unix_now()));
         m_assigned = plan.assigned;
@@ -240,6 +241,15 @@ public:
         }
         m_wake.notify_all();
         if (m_health.joinable()) m_health.join();
+    }
+
+    // Whether the health thread is between scans within `limit` of being told to stop: a scan
+    // of a busy node takes longer than a stop may wait.
+    bool health_stops_within(std::chrono::milliseconds limit) {
+        std::unique_lock lock(m_mutex);
+        m_stopping = true;
+        m_wake.notify_all();
+        return m_health_idle.wait_for(lock, limit, [this] { return !m_scanning; });
     }
 
     sys::HttpRoutes routes() {
@@ -377,6 +387,7 @@ private:
                 if (m_stopping) return;
                 every = m_health_every_ms;
                 paths = m_health_paths;
+                m_scanning = true;  // told under the same lock as the stop, so a stop sees it
             }
             HealthOptions h;
             h.all_netns = true;
@@ -404,6 +415,8 @@ private:
             }
             sys::return_free_memory();
             std::unique_lock lock(m_mutex);
+            m_scanning = false;
+            m_health_idle.notify_all();
             ++m_status.health_scans;
             if (ok)
                 m_health_text = std::move(text);
@@ -429,7 +442,9 @@ private:
     std::uint64_t m_health_every_ms = 30000;
     std::string m_health_paths;
     bool m_stopping = false;
+    bool m_scanning = false;                // the health thread is in a scan
     std::condition_variable m_wake;
+    std::condition_variable m_health_idle;  // a scan ended
     std::unique_ptr<sys::SocketIterator> m_iterator;  // the health thread's own
     bool m_iterator_tried = false;
     std::thread m_health;
@@ -567,6 +582,16 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
         if (::access(d.c_str(), F_OK) == 0)
             if (auto w = watch->watch_files_in(d); !w) agent.log().warn("not watched", w.error().line());
     agent.set_watched(*watched);
+    std::size_t unwatched_said = 0;
+    auto say_unwatched = [&] {
+        if (watch->unwatched() == unwatched_said) return;
+        unwatched_said = watch->unwatched();
+        agent.log().warn("not watched", std::to_string(unwatched_said) +
+                                            " cgroup directories over the inotify limit (fs.inotify.max_user_watches): cgroups "
+                                            "made below them are found by the rescan every " +
+                                            std::to_string(o.rescan_seconds) + " s instead");
+    };
+    say_unwatched();
 
     auto server = sys::MetricsServer::start(listen, agent.routes());
     if (!server) return std::unexpected(Errors{server.error()});
@@ -600,12 +625,19 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
             }
             if (stop) {
                 agent.log().info("stopping", {{"signal", std::to_string(si.ssi_signo)}, {"pins", "kept"}});
+                // Everything the agent changed is in bpffs and its state files already; a
+                // health scan still running has nothing to finish that outlives it.
+                if (!agent.health_stops_within(std::chrono::milliseconds(1000))) {
+                    std::fflush(nullptr);
+                    std::_Exit(0);
+                }
                 return 0;
             }
         }
         if (fds[1].revents & POLLIN) {
             const auto events = watch->read_events();
             agent.set_watched(watch->watched());
+            say_unwatched();
             const auto changed = [&](const std::string& dir) {
                 return std::find(events.files_in.begin(), events.files_in.end(), dir) != events.files_in.end();
             };

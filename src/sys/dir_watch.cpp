@@ -28,7 +28,11 @@ void DirWatch::add_tree(const std::string& dir, std::vector<std::string>* made) 
         const std::string d = std::move(pending.back());
         pending.pop_back();
         const int wd = ::inotify_add_watch(m_fd.get(), d.c_str(), k_tree_mask);
-        if (wd < 0) continue;  // gone meanwhile, or the watch limit (reported by the caller's count)
+        if (wd < 0) {
+            // Gone meanwhile (ENOENT), or over the watch limit: counted for the caller to report.
+            if (errno == ENOSPC) ++m_unwatched;
+            continue;
+        }
         m_tree[wd] = d;
         // Read after the watch is in place: what is made from now on is an event, what was
         // made before is seen here.

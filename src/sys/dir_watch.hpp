@@ -33,6 +33,8 @@ public:
     // before their watch was added) are watched from here on.
     Events read_events();
     std::size_t watched() const { return m_tree.size(); }
+    // Directories that could not be watched (ENOSPC: fs.inotify.max_user_watches), since start.
+    std::size_t unwatched() const { return m_unwatched; }
 
 private:
     explicit DirWatch(UniqueFd fd) : m_fd(std::move(fd)) {}
@@ -40,6 +42,7 @@ private:
     UniqueFd m_fd;
     std::unordered_map<int, std::string> m_tree;  // watch descriptor -> directory
     std::unordered_map<int, std::string> m_files;
+    std::size_t m_unwatched = 0;
 };
 
 }  // namespace kt::sys

@@ -26,9 +26,21 @@
 namespace kt::test {
 namespace {
 
-constexpr const char* k_container_id = "c0ffee00d15ea5e0123456789abcdef0123456789abcdef0123456789abcdef0";
-constexpr const char* k_pod_uid = "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-constexpr const char* k_pod_uid_ = "7d1c2b3a_4e5f_4a6b_8c7d_9e0f1a2b3c4d";
+// Eight hex digits that differ between the test processes ctest runs side by side, so that
+// two of them never make the same container or pod (a prefix would then fit both).
+std::string own_digits() {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(getpid()) * 2654435761u);
+    return buf;
+}
+const std::string k_container_id = own_digits() + "d15ea5e0123456789abcdef0123456789abcdef0123456789abcdef0";
+const std::string k_pod_uid = own_digits() + "-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const std::string k_pod_uid_ = own_digits() + "_4e5f_4a6b_8c7d_9e0f1a2b3c4d";
+// Id prefixes as a user types them.
+const std::string k_id10 = k_container_id.substr(0, 10), k_id8 = k_container_id.substr(0, 8),
+                  k_id6 = k_container_id.substr(0, 6);
+// A prefix of no container: this one's first eight digits, then what its id does not have.
+const std::string k_no_id = k_id8 + "ffff";
 
 // The directories kubelet (systemd driver) and containerd make for a pod's container, under a
 // parent of this test's own; removed, deepest first, when the test ends.
@@ -128,7 +140,7 @@ TEST_F(ContainerNetnsTest, AllNetnsShowsTheHostnameContainerAndPod) {
 TEST_F(ContainerNetnsTest, PodAndContainerSelectThatNamespace) {
     const auto inode = netns_inode(m_child->pid());
     for (const std::vector<std::string>& how : {std::vector<std::string>{"--pod", m_hostname},
-                                                std::vector<std::string>{"--container", "c0ffee00d1"}}) {
+                                                std::vector<std::string>{"--container", k_id10}}) {
         for (const char* command : {"inspect", "health", "timewait"}) {
             std::vector<std::string> args{"--json", command};
             if (std::string(command) == "inspect") args.push_back("--summary");
@@ -163,7 +175,7 @@ TEST_F(ContainerNetnsTest, TheNamespaceHasTheSameLabelInEveryMode) {
         ASSERT_EQ(r.exit_code, 0) << r.err;
         EXPECT_EQ(nlohmann::json::parse(r.out)["netns"][0]["label"], "pod:" + m_hostname) << how[0];
     }
-    auto check = run_tool({"--json", "check", "--container", "c0ffee"});
+    auto check = run_tool({"--json", "check", "--container", k_id6});
     ASSERT_EQ(check.exit_code, 0) << check.err;
     const auto doc = nlohmann::json::parse(check.out);
     ASSERT_EQ(doc["netns"].size(), 1u) << check.out;
@@ -188,7 +200,7 @@ TEST_F(ContainerNetnsTest, AnUnknownPodOrContainerIsOneLineAndExitTwo) {
 // process of the container.
 TEST_F(ContainerNetnsTest, ApplyAndVerifyTakeThePodsAndTheContainersProcesses) {
     for (const std::vector<std::string>& how :
-         {std::vector<std::string>{"--pod", m_hostname}, std::vector<std::string>{"--container", "c0ffee00"}}) {
+         {std::vector<std::string>{"--pod", m_hostname}, std::vector<std::string>{"--container", k_id8}}) {
         std::vector<std::string> args{"--json", "apply", "linux-default", "--dry-run"};
         args.insert(args.end(), how.begin(), how.end());
         auto r = run_tool(args);
@@ -203,9 +215,9 @@ TEST_F(ContainerNetnsTest, ApplyAndVerifyTakeThePodsAndTheContainersProcesses) {
         EXPECT_TRUE(v.exit_code == 0 || v.exit_code == 1) << v.err;
         EXPECT_EQ(nlohmann::json::parse(v.out)["sockets"].size(), 1u) << v.out;
     }
-    auto none = run_tool({"verify", "linux-default", "--container", "c0ffee00ffff"});
+    auto none = run_tool({"verify", "linux-default", "--container", k_no_id});
     EXPECT_EQ(none.exit_code, 2);
-    EXPECT_EQ(none.err, "keepalive-tune: error: --container c0ffee00ffff: no process runs in a container whose id "
+    EXPECT_EQ(none.err, "keepalive-tune: error: --container " + k_no_id + ": no process runs in a container whose id "
                         "starts with that\n");
 }
 
@@ -213,7 +225,7 @@ TEST_F(ContainerNetnsTest, ApplyAndVerifyTakeThePodsAndTheContainersProcesses) {
 TEST_F(ContainerNetnsTest, ThePodNameComesFromTheKubeletsDirectories) {
     TempDir kubelet, logs;
     std::filesystem::create_directories(kubelet.path() + "/pods/" + k_pod_uid);
-    kubelet.write(std::string("pods/") + k_pod_uid + "/etc-hosts",
+    kubelet.write("pods/" + k_pod_uid + "/etc-hosts",
                   "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n10.244.0.7\tweb-0\n");
     auto ns = sys::netns_of_pid(m_child->pid());
     ASSERT_TRUE(ns.has_value());
@@ -245,7 +257,7 @@ TEST_F(ContainerNetnsTest, EnforceAttachesToThePodsOrTheContainersCgroup) {
     const std::string pod_dir = mount + "/kt-test-" + std::to_string(getpid()) + "/kubepods-burstable-pod" + k_pod_uid_ + ".slice";
     const std::string scope = pod_dir + "/cri-containerd-" + k_container_id + ".scope";
     for (const auto& [how, dir] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-             {{"--container", "c0ffee00d1"}, scope}, {{"--pod", m_hostname}, pod_dir}}) {
+             {{"--container", k_id10}, scope}, {{"--pod", m_hostname}, pod_dir}}) {
         std::vector<std::string> args{"--json", "enforce", profile};
         args.insert(args.end(), how.begin(), how.end());
         auto r = run_tool(args);
