@@ -152,6 +152,13 @@ TEST(AgentKernelTest, APodRuleMatchesACgroupNamedLikeTheKubeletsAndCoversItsCont
     EXPECT_EQ(plan2.exit_code, 0) << plan2.err;
     EXPECT_NE(plan2.out.find("attach  " + container.path() + "  rule svc"), std::string::npos) << plan2.out;
     EXPECT_NE(plan2.out.find("detach  " + pod.path()), std::string::npos) << plan2.out;
+    // Both rules of one policy on the container: said, and the first wins.
+    const auto both = lab.d.write("both.yaml", policy_text(profile, "pod: \"shop/*\"\n      container: app") +
+                                                   "  - name: pods\n    profile: " + profile + "\n    match: {pod: \"shop/*\"}\n");
+    auto plan3 = run_tool({"agent", "--policy", both, "--pod-logs", lab.d.path() + "/pods", "--state-dir", lab.state, "--once",
+                           "--dry-run"});
+    EXPECT_EQ(plan3.exit_code, 0) << plan3.err;
+    EXPECT_NE(plan3.out.find("matched twice: " + container.path() + ": rules svc pods (svc wins)"), std::string::npos) << plan3.out;
     EXPECT_EQ(run_tool({"agent", "--detach", "--state-dir", lab.state}).exit_code, 0);
     EXPECT_TRUE(listed(pod.path()).is_null());
 }

@@ -31,9 +31,7 @@ int inherited_rule(const std::map<std::string, int, std::less<>>& assigned, std:
 }
 
 int action_rank(ReconcileAction a) { return a == ReconcileAction::keep ? 3 : static_cast<int>(a); }
-}  // namespace
 
-namespace {
 // The rules that match `c`, in policy order.
 std::vector<int> matching_rules(const AgentPolicy& policy, const CgroupNode& c) {
     std::vector<int> out;
