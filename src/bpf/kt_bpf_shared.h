@@ -44,7 +44,7 @@ struct kt_socket_record {
     kt_u8 retransmits;
     kt_u8 backoff;
     /* the timer sock_diag would report (idiag_timer: 0 none, 1 retransmit, 2 keepalive,
-     * 4 zero-window probe) and the jiffies until it fires */
+     * 3 an orphan kept in FIN_WAIT2, 4 zero-window probe) and the jiffies until it fires */
     kt_u8 timer;
     kt_u8 reserved8;
     kt_u32 timer_jiffies;

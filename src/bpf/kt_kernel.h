@@ -46,6 +46,14 @@ struct sock {
 
 struct inet_sock { struct sock sk; } KT_CORE;
 
+/* An orphan in FIN_WAIT2 past its linger is kept as a timewait socket with this substate. */
+struct inet_timewait_sock {
+    struct sock_common __tw_common;
+    volatile unsigned char tw_substate;
+    struct timer_list tw_timer;
+} KT_CORE;
+struct tcp_timewait_sock { struct inet_timewait_sock tw_sk; } KT_CORE;
+
 struct kt_icsk_ack { __u32 lrcvtime; } KT_CORE;
 
 struct inet_connection_sock {

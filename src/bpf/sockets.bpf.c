@@ -22,6 +22,7 @@ unsigned int kt_config_hz = 0;
 
 #define KT_AF_INET 2
 #define KT_AF_INET6 10
+#define KT_TCP_FIN_WAIT2 5
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -82,13 +83,47 @@ static __always_inline void read_options(struct kt_options_record *o, struct soc
     o->keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
 }
 
+/* An orphan that reached FIN_WAIT2 lives on as a timewait socket in that substate, which
+ * sock_diag reports as FIN_WAIT2: the reading pass shows it likewise (no tcp_sock, no file),
+ * so that a reader of the pass alone counts what a dump counts. */
+static __always_inline int orphan_fin_wait2(struct bpf_iter__tcp *ctx, struct sock_common *skc) {
+    struct tcp_timewait_sock *tw = bpf_skc_to_tcp_timewait_sock(skc);
+    if (!tw || tw->tw_sk.tw_substate != KT_TCP_FIN_WAIT2) return 0;
+    __u32 zero = 0;
+    struct kt_pass_config *config = bpf_map_lookup_elem(&pass_config, &zero);
+    if (!config || config->mode != KT_PASS_READ) return 0;
+    struct kt_socket_record r = {};
+    r.cookie = bpf_get_socket_cookie(skc);
+    r.family = (__u8)skc->skc_family;
+    r.state = KT_TCP_FIN_WAIT2;
+    r.netns_inode = skc->skc_net.net->ns.inum;
+    r.local_port = skc->skc_num;
+    r.peer_port = bpf_ntohs(skc->skc_dport);
+    if (r.family == KT_AF_INET) {
+        __be32 local = skc->skc_rcv_saddr;
+        __be32 peer = skc->skc_daddr;
+        __builtin_memcpy(r.local_addr, &local, 4);
+        __builtin_memcpy(r.peer_addr, &peer, 4);
+    } else {
+        BPF_CORE_READ_INTO(&r.local_addr, skc, skc_v6_rcv_saddr);
+        BPF_CORE_READ_INTO(&r.peer_addr, skc, skc_v6_daddr);
+    }
+    r.idle_oow_jiffies = 0xffffffff;
+    /* idiag_timer 3, as inet_twsk_diag_fill reports it */
+    r.timer = 3;
+    long delta = (long)(tw->tw_sk.tw_timer.expires - (unsigned long)bpf_jiffies64());
+    r.timer_jiffies = delta > 0 ? (__u32)delta : 0;
+    bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+    return 0;
+}
+
 SEC("iter/tcp")
 int kt_sockets(struct bpf_iter__tcp *ctx) {
     struct sock_common *skc = ctx->sk_common;
     if (!skc) return 0;
     /* TIME_WAIT and request sockets have no tcp_sock and no keepalive */
     struct tcp_sock *tp = bpf_skc_to_tcp_sock(skc);
-    if (!tp) return 0;
+    if (!tp) return orphan_fin_wait2(ctx, skc);
 
     kt_config_hz = CONFIG_HZ;
     __u32 zero = 0;

@@ -1,7 +1,6 @@
 #include "engine/health_scan.hpp"
 
 #include <deque>
-#include <thread>
 #include <unordered_map>
 
 #include "core/socket/keepalive_observed.hpp"
@@ -75,27 +74,7 @@ std::expected<Validated, Errors> validate(const HealthOptions& o) {
     return v;
 }
 
-// One namespace's iterator pass: what tcp_info would say of each connection, and the values
-// it set or inherits, by cookie.
-struct IteratorView {
-    std::unordered_map<std::uint64_t, KernelSocket> sockets;
-    std::uint32_t hz = 0;
-    KeepaliveDefaults defaults;
-};
-
-Result<IteratorView> read_iterator_view(sys::SocketIterator& it, const sys::NetnsTarget& target,
-                                        const KernelDefaults& d) {
-    auto sockets = it.read(target, sys::SocketIterator::Fields::no_inodes);
-    if (!sockets) return std::unexpected(sockets.error());
-    IteratorView v;
-    v.hz = it.hz();
-    v.defaults = {d.keepalive_time_s, d.keepalive_intvl_s, d.keepalive_probes};
-    v.sockets.reserve(sockets->size());
-    for (const auto& k : *sockets) v.sockets.emplace(k.cookie, k);
-    return v;
-}
-
-// Where each socket of one namespace's dump goes.
+// Where each socket of one namespace's dump or iterator pass goes.
 class HealthSink : public SocketSink {
 public:
     struct Shared {
@@ -109,34 +88,23 @@ public:
     };
 
     // `paths` holds this namespace's path for connections no rule matches, then one per rule.
-    // `view`: the iterator's records, which give the dump's records their tcp_info and exact
-    // values; a connection newer than the pass has neither, and is judged as not idle.
     HealthSink(const Shared& shared, const ListenerIndex& listeners, const NetworkPath* paths,
-               const sys::NetnsHealthFacts& facts, NetnsHealth& ns, const IteratorView* view)
-        : m(shared), m_listeners(listeners), m_paths(paths), m_facts(facts), m_ns(ns), m_view(view) {}
+               const sys::NetnsHealthFacts& facts, NetnsHealth& ns)
+        : m(shared), m_listeners(listeners), m_paths(paths), m_facts(facts), m_ns(ns) {}
 
-    void on_socket(const SocketRecord& dumped) override {
-        if (!judged_state(dumped.state)) return;
-        if (is_orphan(dumped)) {
+    // A dumped socket: its tcp_info, and the values the netns sysctls would give it.
+    void on_socket(const SocketRecord& dumped) override { judge(dumped, std::nullopt); }
+
+    // `exact`: the values the socket has, where the reader could see them (the iterator).
+    void judge(const SocketRecord& s, const std::optional<SocketOptions>& exact) {
+        if (!judged_state(s.state)) return;
+        if (is_orphan(s)) {
             // Not judged, but still an accepted connection in its TCP state on its port.
             ++m_ns.orphans;
-            if (m.request.count_ports && dumped.state < 16 && m_listeners.role_of(dumped) == SocketRole::accepted)
-                ++m_ports[dumped.local.port][dumped.state];
+            if (m.request.count_ports && s.state < 16 && m_listeners.role_of(s) == SocketRole::accepted)
+                ++m_ports[s.local.port][s.state];
             return;
         }
-        SocketRecord filled;
-        const SocketRecord* record = &dumped;
-        std::optional<SocketOptions> exact;
-        if (m_view) {
-            if (auto it = m_view->sockets.find(dumped.cookie); it != m_view->sockets.end()) {
-                filled = dumped;
-                filled.info = tcp_info_of(it->second, m_view->hz);
-                filled.has_info = true;
-                exact = exact_options(it->second, m_view->hz, m_view->defaults).options;
-                record = &filled;
-            }
-        }
-        const SocketRecord& s = *record;
         const SocketRole role = m_listeners.role_of(s);
         if (!(m.query.roles & role_bit(role))) return;
         if (!m.query.keepalive_matches(observe_keepalive(s))) return;
@@ -174,7 +142,6 @@ private:
     const NetworkPath* m_paths;
     const sys::NetnsHealthFacts& m_facts;
     NetnsHealth& m_ns;
-    const IteratorView* m_view;
     std::unordered_map<std::uint16_t, std::array<std::uint64_t, 16>> m_ports;
 };
 
@@ -199,28 +166,27 @@ Result<void> scan_netns(const Validated& v, const HealthSink::Shared& shared, co
     ListenerSink listener_sink(listeners);
     if (auto r = socket->dump({v.query.family, state_bit(TcpState::listen), {}, false}, listener_sink); !r)
         return std::unexpected(r.error());
-    // With the iterator, its pass gives what tcp_info would, and the dump need not ask the
-    // kernel for tcp_info. The two walk the socket table at the same time on two threads; the
-    // dump's records wait for the pass. A connection newer than the pass is judged not idle.
-    const sys::DumpRequest request{v.query.family, v.query.states, compile_bytecode(v.query.kernel), !iterator};
-    std::optional<IteratorView> view;
-    Result<DiagProgress> progress = fail("dump", "not run");
+    HealthSink sink(shared, listeners, mine.data(), facts, ns);
     if (iterator) {
-        Result<IteratorView> read = fail("BPF socket iterator", "not run");
-        std::thread pass([&] { read = read_iterator_view(*iterator, target, facts.defaults); });
-        RecordBuffer buffered;
-        progress = socket->dump(request, buffered);
-        pass.join();
-        if (!read) return std::unexpected(read.error());
-        view = std::move(*read);
-        HealthSink sink(shared, listeners, mine.data(), facts, ns, &*view);
-        buffered.replay(sink);
+        // The iterator's pass alone: each socket with what tcp_info would say of it and the
+        // values it has, judged as it is read, so a namespace is walked once and never held.
+        const std::uint32_t hz = iterator->hz();
+        const KeepaliveDefaults defaults{facts.defaults.keepalive_time_s, facts.defaults.keepalive_intvl_s,
+                                         facts.defaults.keepalive_probes};
+        auto pass = iterator->each(target, sys::SocketIterator::Fields::all, [&](const KernelSocket& k) {
+            if (!(v.query.states & state_bit(static_cast<TcpState>(k.state)))) return;
+            if (v.query.family != 0 && k.family != v.query.family) return;
+            const SocketRecord s = socket_record_of(k, hz);
+            if (!v.query.kernel.matches(s)) return;
+            sink.judge(s, exact_options(k, hz, defaults).options);
+        });
+        if (!pass) return std::unexpected(pass.error());
         sink.finish();
-    } else {
-        HealthSink sink(shared, listeners, mine.data(), facts, ns, nullptr);
-        progress = socket->dump(request, sink);
-        sink.finish();
+        return {};
     }
+    const sys::DumpRequest request{v.query.family, v.query.states, compile_bytecode(v.query.kernel), true};
+    auto progress = socket->dump(request, sink);
+    sink.finish();
     if (!progress) return std::unexpected(progress.error());
     if (progress->interrupted)
         shared.scan.warnings.push_back({"netns " + ns.label,

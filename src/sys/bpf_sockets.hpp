@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -36,6 +37,10 @@ public:
     // 0 (readers that key sockets by cookie). Reading with a program not loaded is an error.
     enum class Fields { all, no_inodes };
     Result<std::vector<KernelSocket>> read(const NetnsTarget& netns, Fields fields = Fields::all);
+    // The same pass handed over as it is read, a record at a time: the memory is one chunk of
+    // records however many sockets the namespace has (a reader that judges each socket alone).
+    // `on_socket` runs on the thread that entered the namespace.
+    Result<void> each(const NetnsTarget& netns, Fields fields, const std::function<void(const KernelSocket&)>& on_socket);
     // The same pass reduced to each socket's cookie and keepalive flag and values.
     Result<std::vector<SocketOptionsRecord>> read_options(const NetnsTarget& netns);
 

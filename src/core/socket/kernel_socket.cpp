@@ -166,6 +166,27 @@ TcpInfo tcp_info_of(const KernelSocket& s, std::uint32_t hz) {
     return i;
 }
 
+SocketRecord socket_record_of(const KernelSocket& s, std::uint32_t hz) {
+    SocketRecord r;
+    r.local = s.local;
+    r.peer = s.peer;
+    r.cookie = s.cookie;
+    r.inode = s.inode;
+    r.family = s.family;
+    r.state = s.state;
+    r.timer = s.timer;
+    r.expires_ms = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{s.timer_jiffies} * 1000 / hz, 0xffffffffu));
+    switch (s.timer) {
+        case DiagTimer::retransmit: r.retrans = s.retransmits; break;
+        case DiagTimer::keepalive:
+        case DiagTimer::zero_window: r.retrans = static_cast<std::uint8_t>(std::min<std::uint32_t>(s.probes_out, 255)); break;
+        default: break;
+    }
+    r.has_info = true;
+    r.info = tcp_info_of(s, hz);
+    return r;
+}
+
 bool in_accept_queue(const KernelSocket& s) {
     return s.inode == 0 && (s.state == static_cast<std::uint8_t>(TcpState::established) ||
                             s.state == static_cast<std::uint8_t>(TcpState::close_wait));

@@ -96,6 +96,11 @@ ExactOptions exact_options(const SocketOptionsRecord& s, std::uint32_t hz, const
 // computed as tcp_get_info does from the same fields. `hz` as above.
 TcpInfo tcp_info_of(const KernelSocket& s, std::uint32_t hz);
 
+// The socket as a sock_diag dump with tcp_info would give it (inet_sk_diag_fill): the
+// retransmit count or the keepalive probes out as idiag_retrans, by timer. A dump's uid and
+// queue lengths are not in the pass, and stay 0. `hz` as above.
+SocketRecord socket_record_of(const KernelSocket& s, std::uint32_t hz);
+
 // A connection established but not yet accept()ed: it is in a listener's queue and has no
 // file (CLOSE_WAIT when the peer closed before the accept). Orphans are in closing states.
 bool in_accept_queue(const KernelSocket& s);

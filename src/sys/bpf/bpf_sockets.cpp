@@ -197,6 +197,39 @@ Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns,
     return m_impl->pass_in(netns, KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0);
 }
 
+Result<void> SocketIterator::each(const NetnsTarget& netns, Fields fields,
+                                  const std::function<void(const KernelSocket&)>& on_socket) {
+    if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
+    return run_in_netns(netns, [&]() -> Result<void> {
+        if (auto m = m_impl->set_mode(KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0); !m) return m;
+        UniqueFd it(bpf_iter_create(bpf_link__fd(m_impl->link)));
+        if (!it) return fail("BPF socket iterator", errno_text(errno));
+        // A read may end inside a record: the rest of it waits at the start of the chunk.
+        constexpr std::size_t k_record = k_kernel_socket_record_size;
+        std::vector<std::uint8_t> chunk(1024 * k_record);
+        std::size_t held = 0;
+        for (int again = 0;;) {
+            const ssize_t n = ::read(it.get(), chunk.data() + held, chunk.size() - held);
+            if (n == 0) break;
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                // As in read_all: EAGAIN after a million objects of other namespaces.
+                if (errno == EAGAIN && ++again < 1000) continue;
+                return fail("BPF socket iterator", errno_text(errno));
+            }
+            held += static_cast<std::size_t>(n);
+            const std::size_t whole = held / k_record * k_record;
+            auto records = parse_kernel_sockets({chunk.data(), whole});
+            if (!records) return std::unexpected(records.error());
+            for (const auto& k : *records) on_socket(k);
+            std::memmove(chunk.data(), chunk.data() + whole, held - whole);
+            held -= whole;
+        }
+        if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
+        return {};
+    });
+}
+
 Result<std::vector<SocketOptionsRecord>> SocketIterator::read_options(const NetnsTarget& netns) {
     if (!m_impl->options_link) return fail("BPF socket iterator", "not loaded");
     std::vector<SocketOptionsRecord> out;

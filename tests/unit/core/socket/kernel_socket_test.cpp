@@ -113,7 +113,7 @@ TEST(KernelSocketTest, TheRecordCarriesTheTimerSockDiagWouldReport) {
     ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
     EXPECT_EQ(sockets->front().timer, DiagTimer::keepalive);
     EXPECT_EQ(sockets->front().timer_jiffies, 500u);
-    r.timer = 3;  // TIME_WAIT's, which the iterator never reports
+    r.timer = 3;  // an orphan kept in FIN_WAIT2 as a timewait socket
     EXPECT_TRUE(parse_kernel_sockets(bytes_of({r})).has_value());
     r.timer = 5;
     auto bad = parse_kernel_sockets(bytes_of({r}));
@@ -193,6 +193,42 @@ TEST(KernelSocketTest, TheRecordGivesWhatTcpInfoWouldReport) {
     EXPECT_EQ(tcp_info_of(parse_kernel_sockets(bytes_of({r}))->front(), 250).peer_probe_ms, k_no_peer_probe);
     // HZ 1000: jiffies are milliseconds.
     EXPECT_EQ(tcp_info_of(sockets->front(), 1000).last_data_recv_ms, 2500u);
+}
+
+TEST(KernelSocketTest, TheSocketRecordIsWhatADumpWithTcpInfoWouldGive) {
+    auto r = listener_record();
+    r.state = 1;
+    r.peer_port = 443;
+    const std::uint8_t peer[4] = {10, 1, 2, 3};
+    std::memcpy(r.peer_addr, peer, 4);
+    r.timer = 2;  // keepalive: idiag_retrans is the probes out
+    r.timer_jiffies = 125;
+    r.probes_out = 3;
+    r.retransmits = 1;
+    r.idle_rcv_jiffies = 2500;
+    auto sockets = parse_kernel_sockets(bytes_of({r}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    const SocketRecord s = socket_record_of(sockets->front(), 250);
+    EXPECT_EQ(s.cookie, 4391847u);
+    EXPECT_EQ(s.inode, 7963861u);
+    EXPECT_EQ(s.state, 1);
+    EXPECT_EQ(endpoint_string(s.local), "127.0.0.1:33047");
+    EXPECT_EQ(endpoint_string(s.peer), "10.1.2.3:443");
+    EXPECT_EQ(s.timer, DiagTimer::keepalive);
+    EXPECT_EQ(s.expires_ms, 500u);
+    EXPECT_EQ(s.retrans, 3);
+    EXPECT_TRUE(s.has_info);
+    EXPECT_EQ(s.info.last_data_recv_ms, 10000u);
+    EXPECT_EQ(s.info.probes, 3);
+    // The retransmit timer: idiag_retrans is the head segment's retransmissions.
+    r.timer = 1;
+    EXPECT_EQ(socket_record_of(parse_kernel_sockets(bytes_of({r}))->front(), 250).retrans, 1);
+    // No timer: nothing.
+    r.timer = 0;
+    r.timer_jiffies = 0;
+    const SocketRecord idle = socket_record_of(parse_kernel_sockets(bytes_of({r}))->front(), 250);
+    EXPECT_EQ(idle.retrans, 0);
+    EXPECT_EQ(idle.expires_ms, 0u);
 }
 
 TEST(KernelSocketTest, OnlyConnectedSocketsWithoutAFileAreInAnAcceptQueue) {
