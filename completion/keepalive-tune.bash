@@ -43,6 +43,8 @@ declare -gA _keepalive_tune_options=(
     [enforce]='--help --cgroup:cgroup --pod:pod --container:text --role:role --override-app --list --remove'
     [agent]='--help --policy:file --metrics-listen:text --once --dry-run --detach --json-log --pod-logs:dir
         --state-dir:dir'
+    [trace]='--help --duration:text --count:text --all --summary --top:text --reason:end-reason --port:text
+        --peer:text --pid:pid --comm:comm --netns:netns --netns-of:pid --all-netns --pod:pod --container:text'
     [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:pod --container:text
         --prometheus'
     [audit]='--help --type:audit-type --path:middlebox --fail-on:severity --pid:pid --comm:comm --engine:engine
@@ -58,7 +60,7 @@ declare -gA _keepalive_tune_options=(
 
 # The subcommands of the commands that have them.
 declare -gA _keepalive_tune_commands=(
-    [_]='inspect health reap probe profile apply verify exec enforce agent undo timewait audit check'
+    [_]='inspect health reap probe trace profile apply verify exec enforce agent undo timewait audit check'
     [profile]='list show validate check middleboxes render'
 )
 
@@ -89,6 +91,7 @@ declare -gA _keepalive_tune_words=(
     [verdict]='ok at-risk likely-dropped peer-closed retransmitting probing unverified'
     [method]='auto destroy shutdown'
     [timewait-group]='pair peer local-port'
+    [end-reason]='keepalive-timeout retransmit-timeout reset-received reset-sent error closed'
     [check-format]='nagios json prometheus'
     [engine]='auto bpf pidfd'
     [render-target]='nginx haproxy envoy istio envoy-gateway gloo higress contour systemd-socket

@@ -28,6 +28,7 @@
 #include "core/text/number_parse.hpp"
 #include "core/timewait/check_policy.hpp"
 #include "core/timewait/check_state.hpp"
+#include "core/trace/connection_end.hpp"
 
 #include "preload/preload_config.h"
 
@@ -89,7 +90,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});
                     (void)kt::in_accept_queue(k);
                     (void)kt::tcp_info_of(k, 250);
+                    (void)kt::socket_record_of(k, 250);
                 }
+            // The trace program's records, judged as trace judges them.
+            if (auto end = kt::parse_connection_end({data + 1, size - 1})) {
+                (void)kt::judge_end(*end, 250, kt::middlebox_catalogue());
+                (void)kt::reset_reason_name(*end, std::vector<std::string>{"NOT_SPECIFIED", "NO_SOCKET"});
+            }
             break;
         case 10: {
             // Includes resolve to one small file for a glob, and fail otherwise.

@@ -158,4 +158,57 @@ struct kt_enforce_stats {
     kt_u64 rewritten;
 };
 
+/* trace: one connection's end as the kernel saw it when the socket reached TCP_CLOSE, or a
+ * reset this host sent. Times are jiffies; keepalive_time/intvl and keepalive_probes are 0 when
+ * the socket never set them (default_* are its netns sysctls then). */
+#define KT_END_CLOSED 1
+#define KT_END_RESET_SENT 2
+#define KT_END_KEEPALIVE 1   /* SO_KEEPALIVE was on */
+#define KT_END_RESET_IN 2    /* a reset arrived (tcp:tcp_receive_reset) just before */
+#define KT_END_SOCKET 4      /* reset sent: for a socket of this host (else no socket matched) */
+#define KT_END_REASON 8      /* reset sent: the kernel gave a reason (enum sk_rst_reason) */
+#define KT_END_FILE 16       /* the socket still had a file: an owner may hold it */
+struct kt_end_record {
+    kt_u64 time_ns; /* CLOCK_BOOTTIME */
+    kt_u64 cookie;
+    kt_u64 bytes_acked;
+    kt_u64 bytes_received;
+    kt_u32 netns_inode;
+    kt_u32 inode;
+    kt_u8 kind;
+    kt_u8 family;
+    kt_u8 old_state; /* the state it left (reset sent: the socket's state) */
+    kt_u8 flags;
+    kt_u16 local_port;
+    kt_u16 peer_port;
+    kt_u8 local_addr[16];
+    kt_u8 peer_addr[16];
+    kt_u32 sk_err;
+    kt_u32 reset_reason;
+    kt_u32 keepalive_time;
+    kt_u32 keepalive_intvl;
+    kt_u32 default_time;
+    kt_u32 default_intvl;
+    kt_u32 user_timeout_ms;
+    kt_u32 idle_rcv_jiffies;
+    kt_u32 idle_snd_jiffies;
+    kt_u32 idle_ack_jiffies;
+    /* At the reset that arrived: since the last ACK from the peer before our last send (the
+     * idle the path had when we sent), and since that send. */
+    kt_u32 reset_idle_jiffies;
+    kt_u32 reset_after_send_jiffies;
+    kt_u32 total_retrans;
+    kt_u32 reset_packets_out;
+    kt_u8 keepalive_probes;
+    kt_u8 default_probes;
+    kt_u8 probes_out;
+    kt_u8 retransmits;
+    kt_u8 retries2;
+    kt_u8 reserved[3];
+    /* Since the head segment was first sent, when it was still unacknowledged (retrans_stamp):
+     * how long the retransmit timer ran; 0 when nothing was being retransmitted. */
+    kt_u32 retransmitting_ms;
+    kt_u32 reserved32;
+};
+
 #endif

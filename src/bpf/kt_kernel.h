@@ -11,7 +11,14 @@
 #define KT_CORE __attribute__((preserve_access_index))
 
 struct ns_common { unsigned int inum; } KT_CORE;
-struct net { struct ns_common ns; } KT_CORE;
+/* The netns sysctls a socket that set nothing inherits (jiffies), and tcp_retries2. */
+struct netns_ipv4 {
+    int sysctl_tcp_keepalive_time;
+    int sysctl_tcp_keepalive_intvl;
+    __u8 sysctl_tcp_keepalive_probes;
+    __u8 sysctl_tcp_retries2;
+} KT_CORE;
+struct net { struct ns_common ns; struct netns_ipv4 ipv4; } KT_CORE;
 struct possible_net_t_kt { struct net *net; } KT_CORE;
 
 struct sock_common {
@@ -41,10 +48,13 @@ struct timer_list { struct hlist_node entry; unsigned long expires; } KT_CORE;
 struct sock {
     struct sock_common __sk_common;
     struct socket *sk_socket;
+    int sk_err;
+    __u16 sk_protocol;
     struct timer_list sk_timer; /* the keepalive timer of a connection */
 } KT_CORE;
 
-struct inet_sock { struct sock sk; } KT_CORE;
+/* inet_sport stays when the bound port is given back (inet_num = 0) as the socket closes. */
+struct inet_sock { struct sock sk; __be16 inet_sport; } KT_CORE;
 
 /* An orphan in FIN_WAIT2 past its linger is kept as a timewait socket with this substate. */
 struct inet_timewait_sock {
@@ -78,6 +88,22 @@ struct tcp_sock {
     __u32 packets_out;
     __u32 total_retrans;
     __u32 last_oow_ack_time;
+    __u64 bytes_acked;
+    __u64 bytes_received;
+    /* The retransmit timer's clock: the head segment's first send (TCP timestamp units, ms,
+     * or us where tcp_usec_ts, 6.7+), and the last time the stack read the clock (us). */
+    __u32 retrans_stamp;
+    __u64 tcp_mstamp;
+    __u8 tcp_usec_ts : 1;
+} KT_CORE;
+
+struct net_device { struct possible_net_t_kt nd_net; } KT_CORE;
+/* An incoming segment a reset answers: its headers, for the addresses when no socket matched. */
+struct sk_buff {
+    struct net_device *dev;
+    unsigned char *head;
+    __u16 transport_header;
+    __u16 network_header;
 } KT_CORE;
 
 struct seq_file;

@@ -76,5 +76,6 @@ void setup_exec(CLI::App& command, const GlobalOptions& global, Dispatch& dispat
 void setup_enforce(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_agent(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 void setup_audit(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
+void setup_trace(CLI::App& command, const GlobalOptions& global, Dispatch& dispatch);
 
 }  // namespace kt::cli

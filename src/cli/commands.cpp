@@ -5,7 +5,7 @@
 namespace kt::cli {
 
 std::span<const CommandSpec> command_table() {
-    static const std::array<CommandSpec, 14> table = {{
+    static const std::array<CommandSpec, 15> table = {{
         {"inspect", "list TCP sockets with their keepalive state, role, owner and netns (sock_diag)", setup_inspect},
         {"health", "judge every connection against its path: ok, at-risk, likely-dropped, peer-closed, retransmitting, "
                    "probing, unverified, with owners, roll-ups and advice",
@@ -13,6 +13,9 @@ std::span<const CommandSpec> command_table() {
         {"reap", "close selected connections (by verdict, idle time, address) through SOCK_DESTROY or shutdown()",
          setup_reap},
         {"probe", "measure the idle timeout of the path to a server with keepalive probes alone", setup_probe},
+        {"trace", "each TCP connection that ends badly, as it ends: keepalive or retransmit timeout, reset received "
+                  "or sent, with netns and owner (BPF)",
+         setup_trace},
         {"profile", "list, show, validate and check keepalive profiles against middlebox idle timeouts, and render them "
                     "for proxies, platforms and libraries",
          setup_profile},
@@ -39,7 +42,7 @@ std::span<const CommandSpec> command_table() {
 }
 
 std::string_view exit_status_of(std::string_view command) {
-    static const std::array<std::pair<std::string_view, std::string_view>, 13> statuses = {{
+    static const std::array<std::pair<std::string_view, std::string_view>, 14> statuses = {{
         {"inspect", "0 listed (also when nothing matched), 2 usage, input or system error."},
         {"health", "0 nothing likely-dropped, retransmitting or peer-closed; 1 some connection is one of them;\n"
                    "2 usage, input or system error."},
@@ -56,6 +59,8 @@ std::string_view exit_status_of(std::string_view command) {
                   "failed; 2 usage, a bad policy, another agent running, or no BPF (nothing attached)."},
         {"undo", "0 everything restored; 1 some could not be; 2 usage, input or system error."},
         {"timewait", "0 reported; 2 usage, input or system error."},
+        {"trace", "0 traced until --duration, --count or SIGINT/SIGTERM; 2 usage or input error, or no BPF (CAP_BPF\n"
+                  "and CAP_PERFMON, kernel BTF)."},
         {"check", "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as a Nagios plugin (bad input is UNKNOWN too)."},
         {"exec", "the command's own status (127 not found, 126 not executable); 2 usage or input error."},
     }};

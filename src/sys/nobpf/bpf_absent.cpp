@@ -3,6 +3,7 @@
 #include "sys/bpf_enforce.hpp"
 #include "sys/bpf_errors.hpp"
 #include "sys/bpf_sockets.hpp"
+#include "sys/bpf_trace.hpp"
 
 namespace kt::sys {
 
@@ -31,6 +32,18 @@ Result<void> SocketIterator::each(const NetnsTarget&, Fields, const std::functio
 Result<std::vector<SocketOptionsRecord>> SocketIterator::read_options(const NetnsTarget&) { return not_built(); }
 Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget&, const PassWrites&) {
     return not_built();
+}
+
+struct EndTracer::Impl {};
+EndTracer::EndTracer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+EndTracer::~EndTracer() = default;
+Result<std::unique_ptr<EndTracer>> EndTracer::load(const Options&) { return not_built(); }
+Result<int> EndTracer::poll(int, const std::function<void(std::span<const std::uint8_t>)>&) { return not_built(); }
+std::uint64_t EndTracer::dropped() const { return 0; }
+std::uint32_t EndTracer::hz() const { return 0; }
+const std::vector<std::string>& EndTracer::reset_reasons() const {
+    static const std::vector<std::string> none;
+    return none;
 }
 
 Result<CgroupDir> resolve_cgroup(const std::string&) { return not_built(); }
