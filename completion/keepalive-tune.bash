@@ -44,7 +44,8 @@ declare -gA _keepalive_tune_options=(
     [agent]='--help --policy:file --metrics-listen:text --once --dry-run --detach --json-log --pod-logs:dir
         --state-dir:dir'
     [trace]='--help --duration:text --count:text --all --summary --top:text --reason:end-reason --port:text
-        --peer:text --pid:pid --comm:comm --netns:netns --netns-of:pid --all-netns --pod:pod --container:text'
+        --peer:text --pid:pid --comm:comm --role:role --netns:netns --netns-of:pid --all-netns --pod:pod --container:text
+        --install-counters --remove-counters'
     [timewait]='--help --by:timewait-group --top:text --netns:netns --netns-of:pid --all-netns --pod:pod --container:text
         --prometheus'
     [audit]='--help --type:audit-type --path:middlebox --fail-on:severity --pid:pid --comm:comm --engine:engine

@@ -168,6 +168,8 @@ struct kt_enforce_stats {
 #define KT_END_SOCKET 4      /* reset sent: for a socket of this host (else no socket matched) */
 #define KT_END_REASON 8      /* reset sent: the kernel gave a reason (enum sk_rst_reason) */
 #define KT_END_FILE 16       /* the socket still had a file: an owner may hold it */
+#define KT_END_ACCEPTED 32   /* seen being made from a listener (SYN-RECV) while trace ran */
+#define KT_END_UPSTREAM 64   /* seen connecting out (SYN-SENT) while trace ran */
 struct kt_end_record {
     kt_u64 time_ns; /* CLOCK_BOOTTIME */
     kt_u64 cookie;
@@ -209,6 +211,44 @@ struct kt_end_record {
      * how long the retransmit timer ran; 0 when nothing was being retransmitted. */
     kt_u32 retransmitting_ms;
     kt_u32 reserved32;
+};
+
+/* Why a connection ended, in keepalive terms: one rule for the trace program's counters and
+ * for the C++ that judges each record (core/trace), so that both always agree. */
+#define KT_END_REASON_KEEPALIVE_TIMEOUT 0
+#define KT_END_REASON_RETRANSMIT_TIMEOUT 1
+#define KT_END_REASON_RESET_RECEIVED 2
+#define KT_END_REASON_RESET_SENT 3
+#define KT_END_REASON_ERROR 4
+#define KT_END_REASON_CLOSED 5
+#define KT_END_REASONS 6
+#define KT_ETIMEDOUT 110
+static inline kt_u32 kt_end_reason_of(int reset_sent, int reset_in, kt_u32 sk_err, kt_u32 retransmits,
+                                      kt_u32 probes_out, int keepalive) {
+    if (reset_sent) return KT_END_REASON_RESET_SENT;
+    /* Only a reset seen arriving: a local abort (SO_LINGER 0) sets ECONNRESET too, and its
+     * reset is a reset sent of its own. */
+    if (reset_in) return KT_END_REASON_RESET_RECEIVED;
+    /* Keepalive's death leaves probes out and no retransmission of data; the retransmit
+     * timer's (tcp_retries2, TCP_USER_TIMEOUT, zero-window probes) leaves retransmissions. */
+    if (sk_err == KT_ETIMEDOUT)
+        return retransmits == 0 && probes_out > 0 && keepalive ? KT_END_REASON_KEEPALIVE_TIMEOUT
+                                                               : KT_END_REASON_RETRANSMIT_TIMEOUT;
+    return sk_err ? KT_END_REASON_ERROR : KT_END_REASON_CLOSED;
+}
+
+/* The counting programs' maps (trace --install-counters): ends by namespace and reason, and the
+ * abnormal ones by destination too (the peer; for a reset sent, where it went). */
+struct kt_end_count_key {
+    kt_u32 netns_inode;
+    kt_u32 reason;
+};
+struct kt_end_destination_key {
+    kt_u32 netns_inode;
+    kt_u8 reason;
+    kt_u8 family;
+    kt_u16 port;
+    kt_u8 addr[16];
 };
 
 #endif

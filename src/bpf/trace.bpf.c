@@ -3,7 +3,10 @@
  * probes out, retransmissions, user timeout, the idle times, the keepalive values) and, where a
  * reset arrived just before, what tcp:tcp_receive_reset saw of it. A reset this host sends is
  * a record of its own, with the kernel's reason where it has one. Records go to user space
- * through a ring buffer; a record that does not fit is counted, never lost silently. */
+ * through a ring buffer; a record that does not fit is counted, never lost silently.
+ * Loaded as counters (trace --install-counters), the same programs count the ends by namespace
+ * and reason, and the abnormal ones by destination, in maps that a pinned link keeps alive
+ * between the runs of `check`; they then write no records. */
 #include "kt_kernel.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -17,6 +20,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define KT_AF_INET 2
 #define KT_AF_INET6 10
 #define KT_IPPROTO_TCP 6
+#define KT_TCP_SYN_SENT 2
+#define KT_TCP_SYN_RECV 3
 #define KT_TCP_CLOSE 7
 #define KT_TCP_LISTEN 10
 
@@ -29,6 +34,8 @@ unsigned int kt_config_hz = 0;
 const volatile __u32 kt_trace_all = 0;
 /* Set by the loader: only this network namespace (its inode), 0 for every one. */
 const volatile __u32 kt_trace_netns = 0;
+/* Set by the loader: count the ends in the maps below instead of recording them. */
+const volatile __u32 kt_trace_count = 0;
 /* Records the ring buffer had no room for. */
 __u64 kt_dropped = 0;
 
@@ -36,6 +43,54 @@ struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, 1 << 22); /* the loader sets the size */
 } ends SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4096); /* namespaces x reasons */
+    __type(key, struct kt_end_count_key);
+    __type(value, __u64);
+} end_counts SEC(".maps");
+
+/* The most recent destinations: one that has not ended badly for long gives way. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 8192);
+    __type(key, struct kt_end_destination_key);
+    __type(value, __u64);
+} end_destinations SEC(".maps");
+
+static __always_inline void add_one(void *map, const void *key) {
+    __u64 *n = bpf_map_lookup_elem(map, key);
+    if (n) {
+        __sync_fetch_and_add(n, 1);
+        return;
+    }
+    __u64 one = 1;
+    /* Another CPU may have added it in between: then count on that one. */
+    if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) != 0) {
+        n = bpf_map_lookup_elem(map, key);
+        if (n) __sync_fetch_and_add(n, 1);
+    }
+}
+
+static __always_inline void count_end(__u32 netns, __u32 reason, __u8 family, __u16 port, const void *addr) {
+    struct kt_end_count_key key = {.netns_inode = netns, .reason = reason};
+    add_one(&end_counts, &key);
+    if (reason == KT_END_REASON_CLOSED) return;
+    struct kt_end_destination_key dest = {.netns_inode = netns, .reason = (__u8)reason, .family = family, .port = port};
+    __builtin_memcpy(dest.addr, addr, 16);
+    add_one(&end_destinations, &dest);
+}
+
+/* The side of each connection made while trace runs, known from how it was made: the kernel
+ * keeps no such fact, and by the time an end is read its listener may be gone too. On the
+ * socket itself, so it goes with it. */
+struct {
+    __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, __u8);
+} sides SEC(".maps");
 
 /* What tcp_receive_reset saw, for the close that follows it on the same socket. */
 struct kt_reset_seen {
@@ -99,6 +154,11 @@ int BPF_PROG(kt_reset_in, struct sock *sk) {
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int newstate) {
     kt_config_hz = CONFIG_HZ;
+    if (!kt_trace_count && (newstate == KT_TCP_SYN_SENT || newstate == KT_TCP_SYN_RECV)) {
+        __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+        if (side) *side = newstate == KT_TCP_SYN_SENT ? KT_END_UPSTREAM : KT_END_ACCEPTED;
+        return 0;
+    }
     /* A listener closing is not a connection ending. */
     if (newstate != KT_TCP_CLOSE || oldstate == KT_TCP_LISTEN || sk->sk_protocol != KT_IPPROTO_TCP) return 0;
     struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
@@ -108,6 +168,16 @@ int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int news
     __u64 cookie = bpf_get_socket_cookie((void *)sk);
     struct kt_reset_seen *seen = bpf_map_lookup_elem(&resets, &cookie);
     const int err = sk->sk_err;
+    if (kt_trace_count) {
+        const int keepalive = (sk->__sk_common.skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+        const __u32 reason = kt_end_reason_of(0, seen != 0, (__u32)err, tp->inet_conn.icsk_retransmits,
+                                              tp->inet_conn.icsk_probes_out, keepalive);
+        struct kt_end_record where = {};
+        addresses(&where, &sk->__sk_common);
+        count_end(net->ns.inum, reason, where.family, where.peer_port, where.peer_addr);
+        if (seen) bpf_map_delete_elem(&resets, &cookie);
+        return 0;
+    }
     if (!kt_trace_all && !seen && err == 0) return 0;
     struct kt_end_record *r = reserve();
     if (!r) {
@@ -127,6 +197,8 @@ int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int news
     r->local_port = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
     r->inode = socket_inode(sk);
     if (sk->sk_socket) r->flags |= KT_END_FILE;
+    __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, 0);
+    if (side) r->flags |= *side;
     if ((skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1) r->flags |= KT_END_KEEPALIVE;
     r->keepalive_time = tp->keepalive_time;
     r->keepalive_intvl = tp->keepalive_intvl;
@@ -167,10 +239,8 @@ int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int news
 /* A reset this host sends: for a socket (tcp_send_active_reset: no segment) or in answer to a
  * segment (sk NULL when no socket matched: NO_SOCKET). The segment's addresses are reversed,
  * as the reset goes back to its sender. */
-static __always_inline int reset_out(const struct sock *sk, const struct sk_buff *skb, __u32 reason, int has_reason) {
-    struct kt_end_record *r = reserve();
-    if (!r) return 0;
-    __builtin_memset(r, 0, sizeof(*r));
+static __always_inline void reset_out_fill(struct kt_end_record *r, const struct sock *sk, const struct sk_buff *skb,
+                                           __u32 reason, int has_reason) {
     r->time_ns = bpf_ktime_get_boot_ns();
     r->kind = KT_END_RESET_SENT;
     if (has_reason) {
@@ -210,8 +280,24 @@ static __always_inline int reset_out(const struct sock *sk, const struct sk_buff
                 r->inode = socket_inode(sk);
                 r->flags |= KT_END_FILE;
             }
+            __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, 0);
+            if (side) r->flags |= *side;
         }
     }
+}
+
+static __always_inline int reset_out(const struct sock *sk, const struct sk_buff *skb, __u32 reason, int has_reason) {
+    if (kt_trace_count) {
+        struct kt_end_record seen = {};
+        reset_out_fill(&seen, sk, skb, reason, has_reason);
+        if (seen.family == KT_AF_INET || seen.family == KT_AF_INET6)
+            count_end(seen.netns_inode, KT_END_REASON_RESET_SENT, seen.family, seen.peer_port, seen.peer_addr);
+        return 0;
+    }
+    struct kt_end_record *r = reserve();
+    if (!r) return 0;
+    __builtin_memset(r, 0, sizeof(*r));
+    reset_out_fill(r, sk, skb, reason, has_reason);
     if ((r->family != KT_AF_INET && r->family != KT_AF_INET6) || (kt_trace_netns && r->netns_inode != kt_trace_netns)) {
         bpf_ringbuf_discard(r, 0);
         return 0;

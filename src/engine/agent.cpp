@@ -167,6 +167,12 @@ std::expected<int, Errors> run_agent(const AgentOptions& o) {
 
     Agent agent(o, std::move(*policy), std::move(*owned));
     agent.count_policy_load();
+    if (!o.dry_run)
+        if (auto c = agent.keep_counters(); !c) {
+            auto e = c.error();
+            e.what = "health: connection_ends: " + e.what;
+            return std::unexpected(Errors{e});
+        }
     if (o.once) {
         ReconcilePlan p = agent.plan();
         bool ok = true;

@@ -9,6 +9,7 @@
 #include "engine/engine_choice.hpp"
 #include "render/agent_metrics.hpp"
 #include "render/check_view.hpp"
+#include "sys/bpf_end_counters.hpp"
 #include "sys/bpf_enforce.hpp"
 #include "sys/config_files.hpp"
 #include "sys/files.hpp"
@@ -140,6 +141,7 @@ void Agent::reload(const char* trigger, bool force) {
         ++m_status.policy_reloads;
     }
     set_rules();
+    if (auto c = keep_counters(); !c) m_log.error("connection-end counters", c.error().line());
     m_log.info("policy loaded", {{"file", m_o.policy_file}, {"rules", std::to_string(m_policy.policy.rules.size())},
                                  {"trigger", trigger}});
     reconcile("policy changed");
@@ -191,6 +193,14 @@ void Agent::set_watched(std::size_t n) {
 void Agent::count_policy_load() {
     std::lock_guard lock(m_mutex);
     ++m_status.policy_reloads;
+}
+
+Result<void> Agent::keep_counters() {
+    if (!m_policy.policy.connection_ends) return {};
+    auto r = sys::install_end_counters();
+    if (!r) return std::unexpected(r.error());
+    if (!r->already) m_log.info("connection-end counters installed", {{"pin_dir", sys::end_counters_dir()}});
+    return {};
 }
 
 void Agent::preload() {

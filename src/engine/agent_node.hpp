@@ -57,6 +57,9 @@ public:
 
     void set_watched(std::size_t n);
     void count_policy_load();
+    // The connection-end counters, when the policy asks for them (health: connection_ends):
+    // installed if they are not, and left installed when the agent stops, as its pins are.
+    Result<void> keep_counters();
     AgentLog& log() { return m_log; }
     const LoadedPolicy& policy() const { return m_policy; }
 

@@ -1,6 +1,8 @@
 #include "engine/check_scan.hpp"
 
+#include "sys/bpf_end_counters.hpp"
 #include "sys/bpf_enforce.hpp"
+#include "sys/netns.hpp"
 
 namespace kt::engine {
 
@@ -31,6 +33,17 @@ std::expected<CheckScan, Errors> scan_for_check(const HealthOptions& health, sys
             out.input.enforced.push_back({pin.config.cgroup_path, pin.config.profile, pin.cgroup_exists});
     else
         out.warnings.push_back(pins.error());
+    // Ends counted between this run and the last, when the counting programs are installed.
+    if (auto counters = sys::read_end_counters(); !counters) {
+        out.warnings.push_back(counters.error());
+    } else if (*counters) {
+        Errors ignored;
+        std::vector<ChosenNetns> chosen;
+        if (auto targets = sys::select_netns({health.netns, health.netns_of, health.all_netns, health.pod, health.container},
+                                             ignored))
+            for (const auto& t : *targets) chosen.push_back({static_cast<std::uint32_t>(t.inode), t.label});
+        out.input.connection_ends = end_counts_report(**counters, chosen, health.top);
+    }
     return out;
 }
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <unordered_map>
 
 #include "core/socket/diag_bytecode.hpp"
 #include "core/text/duration.hpp"
@@ -15,7 +14,7 @@
 #include "render/trace_view.hpp"
 #include "sys/bpf_trace.hpp"
 #include "sys/output.hpp"
-#include "sys/socket_owners.hpp"
+#include "engine/trace_lookups.hpp"
 
 namespace kt::engine {
 
@@ -28,6 +27,7 @@ struct Selection {
     KernelFilter filter;
     std::vector<EndReason> reasons;
     std::vector<std::uint32_t> netns;  // empty: every namespace
+    std::uint8_t roles = k_all_roles;
 };
 
 std::expected<Selection, Errors> validate(const TraceOptions& o) {
@@ -59,55 +59,16 @@ std::expected<Selection, Errors> validate(const TraceOptions& o) {
                                 "not a reason: keepalive-timeout, retransmit-timeout, reset-received, reset-sent, "
                                 "error or closed"});
     }
+    if (!o.roles.empty()) {
+        if (auto r = parse_role_list(o.roles, "--role"))
+            s.roles = *r;
+        else
+            problems.push_back(r.error());
+    }
     if (o.top == 0) problems.push_back({"--top", "must be at least 1"});
     if (!problems.empty()) return std::unexpected(problems);
     return s;
 }
-
-// Netns labels by inode, read again when an unknown namespace shows up (at most once a second).
-class NetnsLabels {
-public:
-    std::string label(std::uint32_t inode) {
-        if (auto it = m_labels.find(inode); it != m_labels.end()) return it->second;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - m_read > std::chrono::seconds(1)) {
-            m_read = now;
-            Errors ignored;
-            if (auto all = sys::select_netns({"", 0, true, "", ""}, ignored))
-                for (const auto& t : *all) m_labels[static_cast<std::uint32_t>(t.inode)] = t.label;
-            if (auto it = m_labels.find(inode); it != m_labels.end()) return it->second;
-        }
-        return "netns:" + std::to_string(inode);
-    }
-
-private:
-    std::unordered_map<std::uint32_t, std::string> m_labels;
-    std::chrono::steady_clock::time_point m_read{};
-};
-
-// Socket owners by inode from /proc, read again on a miss (at most every 100 ms): an owner
-// that closed its socket before the end was reported is "gone".
-class Owners {
-public:
-    const sys::SocketOwner* find(std::uint32_t inode, std::string& comm) {
-        if (const auto* o = lookup(inode, comm)) return o;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - m_read < std::chrono::milliseconds(100)) return nullptr;
-        m_read = now;
-        m_scan = sys::scan_socket_owners({"/proc", {}, {}});
-        return lookup(inode, comm);
-    }
-
-private:
-    const sys::SocketOwner* lookup(std::uint32_t inode, std::string& comm) {
-        if (!m_scan) return nullptr;
-        const auto* o = m_scan->index.find(inode);
-        if (o) comm = std::string(m_scan->index.comm(o->pid));
-        return o;
-    }
-    std::optional<sys::OwnerScan> m_scan;
-    std::chrono::steady_clock::time_point m_read{};
-};
 
 std::uint64_t clock_ms(clockid_t id) {
     timespec ts{};
@@ -153,8 +114,9 @@ std::expected<int, Errors> run_trace(const TraceOptions& o) {
     const std::int64_t boot_to_unix_ms =
         static_cast<std::int64_t>(clock_ms(CLOCK_REALTIME)) - static_cast<std::int64_t>(clock_ms(CLOCK_BOOTTIME));
     const auto start = std::chrono::steady_clock::now();
-    NetnsLabels labels;
-    Owners owners;
+    TraceNamespaces namespaces;
+    TraceRoles roles(namespaces);
+    TraceOwners owners;
     render::TraceSummary summary;
     std::uint64_t shown = 0, lost_reported = 0;
     Errors bad_records;
@@ -179,6 +141,8 @@ std::expected<int, Errors> run_trace(const TraceOptions& o) {
         e.verdict = judge_end(*end, t.hz(), middlebox_catalogue());
         if (!s.reasons.empty() && std::find(s.reasons.begin(), s.reasons.end(), e.verdict.reason) == s.reasons.end())
             return;
+        e.role = roles.role(*end);
+        if (s.roles != k_all_roles && !(e.role && (s.roles & role_bit(*e.role)))) return;
         if (end->inode != 0) {
             std::string comm;
             if (const auto* owner = owners.find(end->inode, comm)) {
@@ -196,7 +160,7 @@ std::expected<int, Errors> run_trace(const TraceOptions& o) {
             if (!pid_ok || !comm_ok) return;
         }
         e.unix_ms = static_cast<std::uint64_t>(static_cast<std::int64_t>(end->boot_ns / 1000000) + boot_to_unix_ms);
-        e.netns = labels.label(end->netns_inode);
+        e.netns = namespaces.label(end->netns_inode);
         if (end->kind == EndKind::reset_sent) e.reset_reason = reset_reason_name(*end, t.reset_reasons());
         ++shown;
         summary.add(e);

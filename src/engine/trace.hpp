@@ -23,6 +23,7 @@ struct TraceOptions {
     sys::NetnsChoice netns;
     std::vector<std::int32_t> pids;
     std::vector<std::string> comms;
+    std::string roles;  // listener, accepted, upstream, comma-separated; empty: all
     std::size_t top = 10;
     std::size_t ring_bytes = 8u << 20;
 };

@@ -52,6 +52,20 @@ std::string check_nagios(const CheckResult& r) {
 std::string check_nagios_unknown(const std::string& why) { return "KEEPALIVE-TUNE UNKNOWN - " + one_line(why) + "\n"; }
 
 namespace {
+nlohmann::json end_counts_json(const EndCountsReport& r) {
+    nlohmann::json netns = nlohmann::json::array(), destinations = nlohmann::json::array();
+    for (const auto& n : r.netns) {
+        nlohmann::json by_reason = nlohmann::json::object();
+        for (std::size_t i = 0; i < k_end_reason_count; ++i)
+            by_reason[std::string(end_reason_name(static_cast<EndReason>(i)))] = n.by_reason[i];
+        netns.push_back({{"netns", n.label}, {"by_reason", by_reason}});
+    }
+    for (const auto& d : r.destinations)
+        destinations.push_back({{"netns", d.netns}, {"reason", end_reason_name(d.reason)}, {"destination", d.destination},
+                                {"count", d.count}});
+    return {{"netns", netns}, {"destinations", destinations}};
+}
+
 nlohmann::json enforced_json(const std::vector<EnforcedState>& list) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : list) out.push_back({{"cgroup", e.cgroup}, {"profile", e.profile}, {"cgroup_exists", e.cgroup_exists}});
@@ -92,7 +106,8 @@ nlohmann::json check_json(const CheckResult& r, const CheckInput& in, const Chec
             {"netns", netns},
             {"health", in.health ? health_json(*in.health) : nlohmann::json()},
             {"compliance", compliance},
-            {"enforced", enforced_json(in.enforced)}};
+            {"enforced", enforced_json(in.enforced)},
+            {"connection_ends", in.connection_ends ? end_counts_json(*in.connection_ends) : nlohmann::json()}};
 }
 
 nlohmann::json check_json_unknown(const std::string& why) {
@@ -147,6 +162,26 @@ std::string check_prometheus(const CheckResult& r, const CheckInput& in, std::in
            "# TYPE keepalive_tune_enforced_cgroups gauge\n"
            "keepalive_tune_enforced_cgroups{state=\"active\"} " + std::to_string(in.enforced.size() - orphaned) + "\n"
            "keepalive_tune_enforced_cgroups{state=\"orphaned\"} " + std::to_string(orphaned) + "\n";
+    if (in.connection_ends) out += end_counts_prometheus(*in.connection_ends);
+    return out;
+}
+
+std::string end_counts_prometheus(const EndCountsReport& r) {
+    std::string out =
+        "# HELP keepalive_tune_connection_ends_total TCP connections ended since the counters were installed (trace "
+        "--install-counters), by reason.\n"
+        "# TYPE keepalive_tune_connection_ends_total counter\n";
+    for (const auto& n : r.netns)
+        for (std::size_t i = 0; i < k_end_reason_count; ++i)
+            out += "keepalive_tune_connection_ends_total{netns=\"" + prometheus_label(n.label) + "\",reason=\"" +
+                   std::string(end_reason_name(static_cast<EndReason>(i))) + "\"} " + std::to_string(n.by_reason[i]) + "\n";
+    out += "# HELP keepalive_tune_connection_ends_by_destination_total Abnormal TCP connection ends toward the "
+           "destinations that had the most, by reason.\n"
+           "# TYPE keepalive_tune_connection_ends_by_destination_total counter\n";
+    for (const auto& d : r.destinations)
+        out += "keepalive_tune_connection_ends_by_destination_total{netns=\"" + prometheus_label(d.netns) +
+               "\",reason=\"" + std::string(end_reason_name(d.reason)) + "\",destination=\"" +
+               prometheus_label(d.destination) + "\"} " + std::to_string(d.count) + "\n";
     return out;
 }
 

@@ -20,9 +20,12 @@ nlohmann::json check_json(const CheckResult& r, const CheckInput& in, const Chec
                           const std::vector<std::string>& baselines);
 nlohmann::json check_json_unknown(const std::string& why);
 
-// The timewait series plus keepalive_tune_check_status (the exit code), deltas and compliance.
-// `now` is unix seconds.
+// The timewait series plus keepalive_tune_check_status (the exit code), deltas, compliance and
+// the connection ends counted. `now` is unix seconds.
 std::string check_prometheus(const CheckResult& r, const CheckInput& in, std::int64_t now);
 std::string check_prometheus_unknown(std::int64_t now);
+// keepalive_tune_connection_ends_total{netns,reason} (every reason of each namespace) and
+// keepalive_tune_connection_ends_by_destination_total{netns,reason,destination} (the top ones).
+std::string end_counts_prometheus(const EndCountsReport& r);
 
 }  // namespace kt::render

@@ -78,6 +78,7 @@ std::string trace_line(const TraceEvent& e) {
     std::string s = clock_text(e.unix_ms) + " " + std::string(end_reason_name(e.verdict.reason)) + " netns " + e.netns +
                     " " + endpoint_string(c.local) + " -> " + endpoint_string(c.peer);
     if (c.kind == EndKind::closed || c.has_socket) s += " " + std::string(tcp_state_name(c.old_state));
+    if (e.role) s += " " + std::string(role_name(*e.role));
     s += ": " + detail_text(e);
     if (c.kind == EndKind::closed)
         s += "; acked " + std::to_string(c.bytes_acked) + " B, received " + std::to_string(c.bytes_received) + " B";
@@ -98,6 +99,7 @@ nlohmann::json trace_json(const TraceEvent& e) {
         {"family", family_name(c.family)},
     };
     j["state_before"] = c.kind == EndKind::closed || c.has_socket ? nlohmann::json(tcp_state_name(c.old_state)) : nullptr;
+    j["role"] = e.role ? nlohmann::json(role_name(*e.role)) : nullptr;
     if (e.owner == OwnerState::found)
         j["owner"] = {{"pid", e.pid}, {"comm", e.comm}};
     else

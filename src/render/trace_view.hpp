@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <tuple>
 
+#include "core/socket/socket_role.hpp"
 #include "core/trace/connection_end.hpp"
 
 namespace kt::render {
@@ -22,6 +24,7 @@ struct TraceEvent {
     EndVerdict verdict;
     std::uint64_t unix_ms = 0;
     std::string netns;         // the label inspect gives, or "netns:INODE" for one already gone
+    std::optional<SocketRole> role;  // none: a reset sent without a socket, or not known
     std::string reset_reason;  // reset-sent: the kernel's reason, or "not-specified"
     OwnerState owner = OwnerState::none;
     std::int32_t pid = 0;

@@ -10,12 +10,21 @@
 
 #include "core/change/enforce_config.hpp"
 #include "core/text/error.hpp"
+#include "sys/unique_fd.hpp"
 
 namespace kt::sys {
 
 // Where the pins live: one directory per cgroup, named by its cgroup id.
 inline constexpr const char* k_bpffs = "/sys/fs/bpf";
 inline constexpr const char* k_pin_root = "/sys/fs/bpf/keepalive-tune";
+
+// Runs that pin and unpin under k_pin_root hold this lock, so that one removing the last pins
+// (with the shared marks and the pin root) never does so while another is pinning beside them.
+UniqueFd lock_pins();
+
+// bpffs is not mounted on every host (this one has none by default): mounts it where systemd
+// would, so pins outlive this process. True when it mounted it.
+Result<bool> ensure_bpffs();
 
 // The absolute cgroup v2 directory of PATH (absolute, or relative to the cgroup2 mount) and its
 // id (the directory's inode, which is what the kernel reports as the cgroup id).

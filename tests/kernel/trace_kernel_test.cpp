@@ -168,6 +168,7 @@ TEST(TraceKernelTest, AKeepaliveDeathBehindASilencedServerIsAKeepaliveTimeoutWit
     EXPECT_EQ(e["local"], std::string(ForgetfulNatLab::k_client) + ":" + port_of(c.client));
     EXPECT_EQ(e["peer"], std::string(ForgetfulNatLab::k_server) + ":" + port_of(c.listener));
     EXPECT_EQ(e["state_before"], "established");
+    EXPECT_EQ(e["role"], "upstream");
     EXPECT_EQ(e["owner_state"], "found");
     EXPECT_EQ(e["owner"]["pid"], getpid());
 }
@@ -238,6 +239,7 @@ TEST(TraceKernelTest, DataToAPortWithoutAListenerIsAResetSentWithTheKernelsReaso
     // Linux 6.10 gave tcp_send_reset its reason.
     EXPECT_EQ(e["reset_reason"], kernel_at_least(6, 10) ? "NO_SOCKET" : "not-specified");
     EXPECT_EQ(e["owner_state"], "none");
+    EXPECT_EQ(e["role"], nullptr);  // no socket sent it
 }
 
 // `n` loopback connections opened and closed normally inside `ns`, then one refused connect
@@ -275,9 +277,31 @@ TEST(TraceKernelTest, NormalClosesAreShownWithAllOnly) {
     EXPECT_EQ(trace.finish(10), 0) << trace.err();
     const auto events = trace.events();
     ASSERT_EQ(events.size(), 6u) << trace.out();  // both ends of each connection
+    int accepted = 0, upstream = 0;
     for (const auto& e : events) {
         EXPECT_EQ(e["reason"], "closed");
         EXPECT_EQ(e["error"], nullptr);
+        accepted += e["role"] == "accepted";
+        upstream += e["role"] == "upstream";
+    }
+    EXPECT_EQ(accepted, 3) << trace.out();
+    EXPECT_EQ(upstream, 3) << trace.out();
+}
+
+TEST(TraceKernelTest, RoleChoosesTheSideOfTheConnection) {
+    KT_REQUIRE_TRACE();
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    Trace trace({"--netns", ns.name(), "--all", "--role", "accepted", "--count", "3", "--duration", "15s"});
+    ASSERT_TRUE(trace.wait_attached()) << trace.err();
+    close_normally(ns, 3);
+    EXPECT_EQ(trace.finish(10), 0) << trace.err();
+    const auto events = trace.events();
+    ASSERT_EQ(events.size(), 3u) << trace.out();
+    // The three accepted ends all have the listener's port.
+    for (const auto& e : events) {
+        EXPECT_EQ(e["role"], "accepted");
+        EXPECT_EQ(e["local"], events[0]["local"]);
     }
 }
 
@@ -304,6 +328,9 @@ TEST(TraceKernelTest, BadInputAndNoPrivilegeAreExit2WithTheReason) {
     for (const auto& args : std::vector<std::vector<std::string>>{{"--duration", "soon"},
                                                                  {"--port", "http"},
                                                                  {"--reason", "timeout"},
+                                                                 {"--role", "client"},
+                                                                 {"--install-counters", "--duration", "1s"},
+                                                                 {"--install-counters", "--remove-counters"},
                                                                  {"--ring-bytes", "5000"},
                                                                  {"--netns", "kt-no-such-netns"}}) {
         std::vector<std::string> argv{"trace"};

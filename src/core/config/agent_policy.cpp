@@ -73,7 +73,7 @@ constexpr std::array<std::string_view, 4> k_top_keys{"schema", "rules", "metrics
 constexpr std::array<std::string_view, 6> k_rule_keys{"name", "profile", "match", "roles", "existing", "override_app"};
 constexpr std::array<std::string_view, 4> k_match_keys{"cgroup", "unit", "pod", "container"};
 constexpr std::array<std::string_view, 1> k_metrics_keys{"listen"};
-constexpr std::array<std::string_view, 2> k_health_keys{"every", "paths"};
+constexpr std::array<std::string_view, 3> k_health_keys{"every", "paths", "connection_ends"};
 
 // Every key of `map` is one of `known`; the first that is not is the error.
 Result<void> known_keys(const YamlNode& map, std::span<const std::string_view> known, std::string_view where) {
@@ -235,7 +235,7 @@ Result<AgentPolicy> parse_agent_policy(std::string_view text, std::string_view f
         }
     }
     if (const YamlNode* h = root.get("health")) {
-        if (!h->is_mapping()) return std::unexpected(at(h->at, "health: must be a mapping with every and paths"));
+        if (!h->is_mapping()) return std::unexpected(at(h->at, "health: must be a mapping with every, paths and connection_ends"));
         if (auto k = known_keys(*h, k_health_keys, "health"); !k) return std::unexpected(k.error());
         if (const YamlNode* e = h->get("every")) {
             auto ns = yaml_duration_ns(*e);
@@ -248,6 +248,11 @@ Result<AgentPolicy> parse_agent_policy(std::string_view text, std::string_view f
             auto t = text_of(*paths, "paths");
             if (!t) return std::unexpected(t.error());
             p.health_paths = *t;
+        }
+        if (const YamlNode* c = h->get("connection_ends")) {
+            auto b = flag_of(*c, "connection_ends");
+            if (!b) return std::unexpected(b.error());
+            p.connection_ends = *b;
         }
     }
     return p;

@@ -45,6 +45,7 @@ struct AgentPolicy {
     std::string metrics_listen;             // ADDR:PORT, empty when the file does not say
     std::uint64_t health_every_ms = 30000;  // how often the health series are computed
     std::string health_paths;               // as health --paths; empty: none
+    bool connection_ends = false;           // install the connection-end counters (trace --install-counters)
     std::string file;
 };
 

@@ -12,6 +12,7 @@
 #include "core/health/health_report.hpp"
 #include "core/text/error.hpp"
 #include "core/timewait/timewait_report.hpp"
+#include "core/trace/end_counts.hpp"
 
 namespace kt {
 
@@ -87,6 +88,8 @@ struct CheckInput {
     std::vector<std::optional<IntervalDelta>> deltas;  // one per report; nullopt: no baseline yet
     std::optional<Compliance> compliance;
     std::vector<EnforcedState> enforced;
+    // The counting programs' totals (trace --install-counters); nullopt when none are installed.
+    std::optional<EndCountsReport> connection_ends;
 };
 
 struct Finding {

@@ -10,6 +10,14 @@
 
 namespace kt {
 
+static_assert(static_cast<int>(EndReason::keepalive_timeout) == KT_END_REASON_KEEPALIVE_TIMEOUT &&
+                  static_cast<int>(EndReason::retransmit_timeout) == KT_END_REASON_RETRANSMIT_TIMEOUT &&
+                  static_cast<int>(EndReason::reset_received) == KT_END_REASON_RESET_RECEIVED &&
+                  static_cast<int>(EndReason::reset_sent) == KT_END_REASON_RESET_SENT &&
+                  static_cast<int>(EndReason::error) == KT_END_REASON_ERROR &&
+                  static_cast<int>(EndReason::closed) == KT_END_REASON_CLOSED && KT_END_REASONS == 6,
+              "EndReason follows KT_END_REASON_*");
+static_assert(KT_ETIMEDOUT == ETIMEDOUT);
 static_assert(sizeof(kt_end_record) == k_connection_end_record_size,
               "kt_end_record changed: keep k_connection_end_record_size in step");
 
@@ -38,6 +46,7 @@ Result<ConnectionEnd> parse_connection_end(std::span<const std::uint8_t> bytes) 
     e.has_socket = r.flags & KT_END_SOCKET;
     e.has_reason = r.flags & KT_END_REASON;
     e.had_file = r.flags & KT_END_FILE;
+    e.side = r.flags & KT_END_ACCEPTED ? EndSide::accepted : r.flags & KT_END_UPSTREAM ? EndSide::upstream : EndSide::unknown;
     e.local.address.family = e.peer.address.family = r.family;
     const std::size_t len = r.family == k_family_inet ? 4 : 16;
     std::memcpy(e.local.address.bytes.data(), r.local_addr, len);
@@ -116,14 +125,10 @@ EndVerdict judge_end(const ConnectionEnd& e, std::uint32_t hz, std::span<const M
     v.probes_sent = e.probes_out;
     // Idle before the end: nothing sent and nothing received (ACKs, keepalive answers included).
     v.idle_ms = ms_of(std::min({e.idle_rcv, e.idle_snd, e.idle_ack}), hz);
-    if (e.kind == EndKind::reset_sent) {
-        v.reason = EndReason::reset_sent;
-        return v;
-    }
-    // Only a reset the tracepoint saw arrive: a local abort (SO_LINGER 0, tcp_disconnect) sets
-    // ECONNRESET too, and its reset is a reset-sent of its own.
-    if (e.reset_in) {
-        v.reason = EndReason::reset_received;
+    // The rule the counting programs use too (kt_bpf_shared.h).
+    v.reason = static_cast<EndReason>(kt_end_reason_of(e.kind == EndKind::reset_sent, e.reset_in, e.sk_err, e.retransmits,
+                                                       e.probes_out, e.keepalive));
+    if (v.reason == EndReason::reset_received) {
         // A reset answering the SYN: refused, nothing was ever idle.
         if (e.old_state == static_cast<std::uint8_t>(TcpState::syn_sent)) {
             v.idle_ms = 0;
@@ -132,8 +137,8 @@ EndVerdict judge_end(const ConnectionEnd& e, std::uint32_t hz, std::span<const M
         // The reset answered data we sent after the path had been idle: the path (a NAT, a
         // load balancer) or the peer had forgotten the connection.
         v.first_send_after_idle = e.reset_packets_out > 0 && e.reset_idle >= hz;
-        if (v.first_send_after_idle) v.idle_ms = ms_of(e.reset_idle, hz);
         if (v.first_send_after_idle) {
+            v.idle_ms = ms_of(e.reset_idle, hz);
             // Those whose timeout the idle passed, by no more than a quarter (plus 5 s).
             const std::uint64_t idle_s = v.idle_ms / 1000;
             for (const auto& m : catalogue)
@@ -141,21 +146,10 @@ EndVerdict judge_end(const ConnectionEnd& e, std::uint32_t hz, std::span<const M
                     idle_s <= m.idle_timeout_seconds + m.idle_timeout_seconds / 4 + 5)
                     v.middleboxes.push_back(m.id);
         }
-        return v;
+    } else if (v.reason == EndReason::retransmit_timeout) {
+        v.by_user_timeout = e.user_timeout_ms > 0;
+        v.retransmitted_ms = e.retransmitting_ms;
     }
-    if (e.sk_err == ETIMEDOUT) {
-        // Keepalive's death leaves probes out and no retransmission of data; the retransmit
-        // timer's (tcp_retries2, TCP_USER_TIMEOUT, zero-window probes) leaves retransmissions.
-        if (e.retransmits == 0 && e.probes_out > 0 && e.keepalive) {
-            v.reason = EndReason::keepalive_timeout;
-        } else {
-            v.reason = EndReason::retransmit_timeout;
-            v.by_user_timeout = e.user_timeout_ms > 0;
-            v.retransmitted_ms = e.retransmitting_ms;
-        }
-        return v;
-    }
-    v.reason = e.sk_err ? EndReason::error : EndReason::closed;
     return v;
 }
 

@@ -18,6 +18,9 @@ namespace kt {
 
 enum class EndKind : std::uint8_t { closed = 1, reset_sent = 2 };
 
+// How the connection was made, when trace saw it being made.
+enum class EndSide : std::uint8_t { unknown, accepted, upstream };
+
 // A kt_end_record, its times still in jiffies.
 struct ConnectionEnd {
     std::uint64_t boot_ns = 0;  // CLOCK_BOOTTIME
@@ -34,6 +37,7 @@ struct ConnectionEnd {
     bool has_socket = false;   // reset sent: a socket of this host sent it
     bool has_reason = false;   // reset sent: the kernel gave a reason
     bool had_file = false;     // the socket still had a file when it ended
+    EndSide side = EndSide::unknown;
     Endpoint local;
     Endpoint peer;
     std::uint32_t sk_err = 0;
@@ -63,6 +67,7 @@ inline constexpr std::size_t k_connection_end_record_size = 152;
 // Whole records only: a ring buffer sample is exactly one.
 Result<ConnectionEnd> parse_connection_end(std::span<const std::uint8_t> bytes);
 
+// In the order of KT_END_REASON_* (kt_bpf_shared.h), which the counting programs use.
 enum class EndReason { keepalive_timeout, retransmit_timeout, reset_received, reset_sent, error, closed };
 std::string_view end_reason_name(EndReason r);
 // "keepalive-timeout", ...: for --reason and the like.

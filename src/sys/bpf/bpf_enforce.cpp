@@ -23,14 +23,6 @@
 
 namespace kt::sys {
 
-namespace {
-const char* const k_pins[] = {"sockops", "setsockopt", "config", "stats"};
-
-// The socket marks every enforce program shares (kt_socket_mark), pinned beside the cgroups'.
-const std::string k_marks_pin = std::string(k_pin_root) + "/socket-marks";
-
-// Runs that attach and remove hold this lock, so that one removing the last pins (with the
-// shared marks and the pin root) never does so while another is attaching beside them.
 UniqueFd lock_pins() {
     ::mkdir("/run/keepalive-tune", 0755);
     UniqueFd fd(::open("/run/keepalive-tune/pins.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -39,10 +31,6 @@ UniqueFd lock_pins() {
     return fd;
 }
 
-std::string pin_dir_of(std::uint64_t cgroup_id) { return std::string(k_pin_root) + "/cgroup-" + std::to_string(cgroup_id); }
-
-// bpffs is not mounted on every host (this one has none by default): mount it where systemd
-// would, so pins outlive this process.
 Result<bool> ensure_bpffs() {
     struct statfs fs{};
     if (::statfs(k_bpffs, &fs) == 0 && static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC) return false;
@@ -51,6 +39,14 @@ Result<bool> ensure_bpffs() {
         return fail(std::string("mounting bpffs at ") + k_bpffs, errno_text(errno) + " (needs CAP_SYS_ADMIN)");
     return true;
 }
+
+namespace {
+const char* const k_pins[] = {"sockops", "setsockopt", "config", "stats"};
+
+// The socket marks every enforce program shares (kt_socket_mark), pinned beside the cgroups'.
+const std::string k_marks_pin = std::string(k_pin_root) + "/socket-marks";
+
+std::string pin_dir_of(std::uint64_t cgroup_id) { return std::string(k_pin_root) + "/cgroup-" + std::to_string(cgroup_id); }
 
 void remove_pins(const std::string& dir) {
     for (const char* name : k_pins) ::unlink((dir + "/" + name).c_str());

@@ -9,6 +9,7 @@
 
 #include "kt_trace.skel.h"
 #include "sys/bpf_errors.hpp"
+#include "sys/bpf/trace_btf.hpp"
 #include "sys/bpf_sockets.hpp"
 #include "sys/files.hpp"
 
@@ -31,14 +32,6 @@ struct EndTracer::Impl {
         ++self->handled;
         return 0;
     }
-};
-
-namespace {
-// What the running kernel's BTF says of tcp_send_reset: its reasons (numbered per kernel
-// version, so read from here rather than a header) and whether the tracepoint passes one.
-struct ResetFacts {
-    std::vector<std::string> reasons;
-    bool has_reason_argument = false;
 };
 
 ResetFacts reset_facts() {
@@ -72,7 +65,11 @@ ResetFacts reset_facts() {
     btf__free(vmlinux);
     return facts;
 }
-}  // namespace
+
+void choose_reset_program(kt_trace_bpf* skel, const ResetFacts& facts) {
+    bpf_program__set_autoload(skel->progs.kt_reset_out, facts.has_reason_argument);
+    bpf_program__set_autoload(skel->progs.kt_reset_out_no_reason, !facts.has_reason_argument);
+}
 
 EndTracer::EndTracer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 EndTracer::~EndTracer() = default;
@@ -88,8 +85,7 @@ Result<std::unique_ptr<EndTracer>> EndTracer::load(const Options& options) {
     impl->skel->rodata->kt_trace_all = options.all ? 1 : 0;
     impl->skel->rodata->kt_trace_netns = options.netns_inode;
     const ResetFacts facts = reset_facts();
-    bpf_program__set_autoload(impl->skel->progs.kt_reset_out, facts.has_reason_argument);
-    bpf_program__set_autoload(impl->skel->progs.kt_reset_out_no_reason, !facts.has_reason_argument);
+    choose_reset_program(impl->skel, facts);
     if (bpf_map__set_max_entries(impl->skel->maps.ends, static_cast<__u32>(options.ring_bytes)) != 0)
         return fail("BPF", "the trace ring buffer's size: " + errno_text(errno));
     if (kt_trace_bpf__load(impl->skel) != 0) return std::unexpected(load_error("the trace programs", errno));

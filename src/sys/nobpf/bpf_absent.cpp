@@ -1,5 +1,6 @@
 // A build without the BPF engine (KT_BPF=OFF, or clang/bpftool/libbpf missing at build time):
 // every entry point says so, `--engine auto` runs the pidfd engine, and nothing is enforced.
+#include "sys/bpf_end_counters.hpp"
 #include "sys/bpf_enforce.hpp"
 #include "sys/bpf_errors.hpp"
 #include "sys/bpf_sockets.hpp"
@@ -51,5 +52,12 @@ Result<EnforceResult> enforce(const kt_enforce_config&) { return not_built(); }
 Result<void> preload_enforce() { return not_built(); }
 Result<std::vector<EnforcedPin>> list_enforced() { return std::vector<EnforcedPin>{}; }
 Result<bool> remove_enforced(std::uint64_t) { return not_built(); }
+UniqueFd lock_pins() { return UniqueFd(); }
+Result<bool> ensure_bpffs() { return not_built(); }
+
+std::string end_counters_dir() { return std::string(k_pin_root) + "/connection-ends"; }
+Result<CountersInstalled> install_end_counters() { return not_built(); }
+Result<bool> remove_end_counters() { return not_built(); }
+Result<std::optional<EndCounters>> read_end_counters() { return std::optional<EndCounters>(); }
 
 }  // namespace kt::sys

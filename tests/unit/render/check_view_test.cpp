@@ -60,5 +60,32 @@ TEST(CheckViewTest, PrometheusCarriesStatusDeltasAndCompliance) {
     EXPECT_NE(check_prometheus_unknown(5).find("\nkeepalive_tune_check_status 3\n"), std::string::npos);
 }
 
+TEST(CheckViewTest, ConnectionEndsAreCountersForEveryReasonAndTheTopDestinations) {
+    EndCountsReport ends;
+    ends.netns.push_back({"pod \"a\"", {}});
+    ends.netns[0].by_reason[static_cast<std::size_t>(EndReason::keepalive_timeout)] = 2;
+    ends.destinations.push_back({"pod \"a\"", EndReason::keepalive_timeout, "10.0.0.9:5432", 2});
+    CheckInput in;
+    in.connection_ends = ends;
+    const auto text = check_prometheus(sample(CheckStatus::ok), in, 1700000000);
+    EXPECT_NE(text.find("# TYPE keepalive_tune_connection_ends_total counter\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("keepalive_tune_connection_ends_total{netns=\"pod \\\"a\\\"\",reason=\"keepalive-timeout\"} 2\n"),
+              std::string::npos)
+        << text;
+    // Every reason is a series from the start, at zero.
+    for (const char* reason : {"retransmit-timeout", "reset-received", "reset-sent", "error", "closed"})
+        EXPECT_NE(text.find("reason=\"" + std::string(reason) + "\"} 0\n"), std::string::npos) << reason;
+    EXPECT_NE(text.find("keepalive_tune_connection_ends_by_destination_total{netns=\"pod \\\"a\\\"\",reason=\"keepalive-"
+                        "timeout\",destination=\"10.0.0.9:5432\"} 2\n"),
+              std::string::npos)
+        << text;
+    const auto json = check_json(sample(CheckStatus::ok), in, CheckThresholds{}, {});
+    EXPECT_EQ(json["connection_ends"]["netns"][0]["by_reason"]["keepalive-timeout"], 2);
+    EXPECT_EQ(json["connection_ends"]["destinations"][0]["destination"], "10.0.0.9:5432");
+    // Without counters installed: no series, and null in JSON.
+    EXPECT_EQ(check_prometheus(sample(CheckStatus::ok), CheckInput{}, 1).find("connection_ends"), std::string::npos);
+    EXPECT_TRUE(check_json(sample(CheckStatus::ok), CheckInput{}, CheckThresholds{}, {})["connection_ends"].is_null());
+}
+
 }  // namespace
 }  // namespace kt::render

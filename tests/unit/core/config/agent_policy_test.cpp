@@ -65,6 +65,17 @@ TEST(AgentPolicyTest, JsonIsAcceptedBeingYaml) {
     EXPECT_EQ(p->rules[0].match.unit, "*.service");
     EXPECT_EQ(p->health_every_ms, 30000u);
     EXPECT_EQ(p->metrics_listen, "");
+    EXPECT_FALSE(p->connection_ends);
+}
+
+TEST(AgentPolicyTest, HealthConnectionEndsAsksForTheCounters) {
+    const std::string head = "schema: keepalive-tune.policy.v1\nrules:\n  - name: a\n    profile: p\n    match: {unit: x}\n";
+    auto p = parse_agent_policy(head + "health:\n  connection_ends: true\n", "policy.yaml");
+    ASSERT_TRUE(p.has_value()) << p.error().line();
+    EXPECT_TRUE(p->connection_ends);
+    EXPECT_EQ(error_of(head + "health:\n  connection_ends: yes please\n"),
+              "policy.yaml:7:20: connection_ends: must be true or false");
+    EXPECT_NE(error_of(head + "health:\n  connection_end: true\n").find("(did you mean \"connection_ends\"?)"), std::string::npos);
 }
 
 TEST(AgentPolicyTest, AnUnknownKeyIsNamedWithItsPositionAndTheNearestKnownOne) {

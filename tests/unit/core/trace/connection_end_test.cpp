@@ -51,6 +51,16 @@ TEST(ConnectionEndTest, OnlyWholeRecordsOfAKnownKindAndFamilyParse) {
     EXPECT_FALSE(parse_connection_end(bytes_of(r)).has_value());
 }
 
+TEST(ConnectionEndTest, TheSideSeenBeingMadeIsKept) {
+    EXPECT_EQ(parsed(closed_record()).side, EndSide::unknown);
+    auto r = closed_record();
+    r.flags |= KT_END_ACCEPTED;
+    EXPECT_EQ(parsed(r).side, EndSide::accepted);
+    r = closed_record();
+    r.flags |= KT_END_UPSTREAM;
+    EXPECT_EQ(parsed(r).side, EndSide::upstream);
+}
+
 TEST(ConnectionEndTest, ProbesOutAndNoRetransmissionIsAKeepaliveTimeoutWithItsValues) {
     auto r = closed_record();
     r.sk_err = ETIMEDOUT;
