@@ -2,13 +2,15 @@
 //
 //   kt_bench [--quick | --full | --smoke | --engines N] [--runs N] [--tool PATH] [--floor PATH]
 //   kt_bench --agent N [--agent-connections M] [--agent-health-seconds S]
+//   kt_bench --trace S [--runs N]
 //
 // For each size it builds a population in a network namespace of its own, times every command
 // alternately (median, spread, peak RSS), adds TIME_WAIT and times the TIME_WAIT commands
 // within the 60 s they last, then removes everything. Then 10,000 sockets of one process are
 // changed and verified by apply/verify. --engines N runs only the engine rows (exact values,
 // apply and verify of every socket) on N established sockets. Prints Markdown (BENCHMARKS.md
-// holds a run of it);
+// holds a run of it); --trace S times connection churn with and without trace running (S
+// seconds a run);
 // exits 1 if any command failed, 2 on a usage or setup error, 77 when not root.
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -25,6 +27,7 @@
 #include <string>
 
 #include "agent_bench.hpp"
+#include "trace_bench.hpp"
 #include "measure.hpp"
 #include "population.hpp"
 
@@ -46,6 +49,7 @@ struct Options {
     long agent_cgroups = 1000;
     long agent_connections = 100000;
     int agent_health_seconds = 30;
+    int trace_seconds = 5;
 };
 
 std::string grouped(long n) {
@@ -353,6 +357,7 @@ void print_machine(const Options& o) {
 int usage() {
     std::fprintf(stderr, "usage: kt_bench [--quick | --full | --smoke | --engines N] [--runs N] [--tool PATH] [--floor PATH]\n"
                          "       kt_bench --agent CGROUPS [--agent-connections N] [--agent-health-seconds S]\n"
+                         "       kt_bench --trace SECONDS [--runs N]\n"
                          "       kt_bench --populate ESTABLISHED TIME_WAIT   (hold a population until Enter)\n");
     return 2;
 }
@@ -399,6 +404,10 @@ int main(int argc, char** argv) {
             o.agent_connections = std::atol(argv[++i]);
         } else if (a == "--agent-health-seconds" && i + 1 < argc) {
             o.agent_health_seconds = std::atoi(argv[++i]);
+        } else if (a == "--trace" && i + 1 < argc) {
+            o.mode = "trace";
+            o.trace_seconds = std::atoi(argv[++i]);
+            if (o.trace_seconds < 1 || o.trace_seconds > 600) return usage();
         } else if (a == "--smoke") {
             o.mode = "smoke";
             o.sizes = {{1000, 200}};
@@ -426,11 +435,19 @@ int main(int argc, char** argv) {
         int index = 0;
         if (o.mode == "agent") {
             g_failures += bench_agent(o.tool, o.agent_cgroups, o.agent_connections, o.agent_health_seconds);
+        } else if (o.mode == "trace") {
+            if (!KT_BENCH_BPF) {
+                std::fprintf(stderr, "kt_bench: --trace needs the BPF engine (built with KT_BPF=OFF)\n");
+                return 2;
+            }
+            g_failures += bench_trace(o.tool, o.trace_seconds, o.runs);
         } else if (o.mode == "engines") {
             bench_engines_only(o, o.sizes[0]);
         } else {
             for (const auto& size : o.sizes) bench_size(o, size, index++);
             bench_apply(o);
+            // The smoke run keeps the trace rows working too, at a second a run.
+            if (o.mode == "smoke" && KT_BENCH_BPF) g_failures += bench_trace(o.tool, 1, 1);
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kt_bench: error: %s\n", e.what());

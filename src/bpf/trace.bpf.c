@@ -34,6 +34,8 @@ unsigned int kt_config_hz = 0;
 const volatile __u32 kt_trace_all = 0;
 /* Set by the loader: only this network namespace (its inode), 0 for every one. */
 const volatile __u32 kt_trace_netns = 0;
+/* Set by the loader: note how each connection is made (sides, below), for trace --role. */
+const volatile __u32 kt_trace_sides = 0;
 /* Set by the loader: count the ends in the maps below instead of recording them. */
 const volatile __u32 kt_trace_count = 0;
 /* Records the ring buffer had no room for. */
@@ -84,7 +86,8 @@ static __always_inline void count_end(__u32 netns, __u32 reason, __u8 family, __
 
 /* The side of each connection made while trace runs, known from how it was made: the kernel
  * keeps no such fact, and by the time an end is read its listener may be gone too. On the
- * socket itself, so it goes with it. */
+ * socket itself, so it goes with it. Only for trace --role: the storage allocated for every
+ * new connection costs a churning host about a tenth of its connection rate. */
 struct {
     __uint(type, BPF_MAP_TYPE_SK_STORAGE);
     __uint(map_flags, BPF_F_NO_PREALLOC);
@@ -154,7 +157,7 @@ int BPF_PROG(kt_reset_in, struct sock *sk) {
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int newstate) {
     kt_config_hz = CONFIG_HZ;
-    if (!kt_trace_count && (newstate == KT_TCP_SYN_SENT || newstate == KT_TCP_SYN_RECV)) {
+    if (kt_trace_sides && (newstate == KT_TCP_SYN_SENT || newstate == KT_TCP_SYN_RECV)) {
         __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
         if (side) *side = newstate == KT_TCP_SYN_SENT ? KT_END_UPSTREAM : KT_END_ACCEPTED;
         return 0;
@@ -165,9 +168,13 @@ int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int news
     if (!tp) return 0;
     struct net *net = sk->__sk_common.skc_net.net;
     if (kt_trace_netns && net->ns.inum != kt_trace_netns) return 0;
+    const int err = sk->sk_err;
+    /* A reset received sets sk_err before the close (tcp_reset): an end without an error is a
+     * normal close, which only --all and the counters want. The cookie (an atomic counter the
+     * first time a socket is asked) and the map lookup below are then not paid on every close. */
+    if (!kt_trace_all && !kt_trace_count && err == 0) return 0;
     __u64 cookie = bpf_get_socket_cookie((void *)sk);
     struct kt_reset_seen *seen = bpf_map_lookup_elem(&resets, &cookie);
-    const int err = sk->sk_err;
     if (kt_trace_count) {
         const int keepalive = (sk->__sk_common.skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
         const __u32 reason = kt_end_reason_of(0, seen != 0, (__u32)err, tp->inet_conn.icsk_retransmits,
@@ -197,8 +204,10 @@ int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int news
     r->local_port = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
     r->inode = socket_inode(sk);
     if (sk->sk_socket) r->flags |= KT_END_FILE;
-    __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, 0);
-    if (side) r->flags |= *side;
+    if (kt_trace_sides) {
+        __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, 0);
+        if (side) r->flags |= *side;
+    }
     if ((skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1) r->flags |= KT_END_KEEPALIVE;
     r->keepalive_time = tp->keepalive_time;
     r->keepalive_intvl = tp->keepalive_intvl;
@@ -280,8 +289,10 @@ static __always_inline void reset_out_fill(struct kt_end_record *r, const struct
                 r->inode = socket_inode(sk);
                 r->flags |= KT_END_FILE;
             }
-            __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, 0);
-            if (side) r->flags |= *side;
+            if (kt_trace_sides) {
+                __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, 0);
+                if (side) r->flags |= *side;
+            }
         }
     }
 }

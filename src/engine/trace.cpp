@@ -94,7 +94,8 @@ std::expected<int, Errors> run_trace(const TraceOptions& o) {
 
     // One namespace is chosen in the kernel: the ring buffer then carries that one's ends alone.
     const std::uint32_t only = selection->netns.size() == 1 ? selection->netns.front() : 0;
-    auto tracer = sys::EndTracer::load({o.all, o.ring_bytes, only});
+    // Sides marked in the kernel only where --role selects by them (their cost: EndTracer).
+    auto tracer = sys::EndTracer::load({o.all, o.ring_bytes, only, !o.roles.empty()});
     if (!tracer) {
         auto e = tracer.error();
         e.what = "trace";

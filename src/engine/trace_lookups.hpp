@@ -28,8 +28,8 @@ private:
     std::chrono::steady_clock::time_point m_read{};
 };
 
-// The side of an ended connection: how it was made, when the programs saw it being made;
-// else from its namespace's listeners (a listener-only sock_diag dump), read on a namespace's
+// The side of an ended connection: how it was made, when the programs saw it being made
+// (with --role); else from its namespace's listeners (a listener-only sock_diag dump), read on a namespace's
 // first such end, and again at most once a second when a connection looks outbound, since a
 // listener opened after the last read makes its accepted connections look so. None for a
 // reset sent without a socket, or a namespace that cannot be read.

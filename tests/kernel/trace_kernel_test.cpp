@@ -277,17 +277,48 @@ TEST(TraceKernelTest, NormalClosesAreShownWithAllOnly) {
     EXPECT_EQ(trace.finish(10), 0) << trace.err();
     const auto events = trace.events();
     ASSERT_EQ(events.size(), 6u) << trace.out();  // both ends of each connection
-    int accepted = 0, upstream = 0;
     for (const auto& e : events) {
         EXPECT_EQ(e["reason"], "closed");
         EXPECT_EQ(e["error"], nullptr);
+    }
+}
+
+TEST(TraceKernelTest, WithoutRoleTheSideComesFromTheListenersStillOpen) {
+    KT_REQUIRE_TRACE();
+    TestNetns ns;
+    ASSERT_TRUE(ns.ok());
+    int listener = -1;
+    ns.run_inside([&] { listener = listen_on("127.0.0.1"); });
+    ASSERT_GE(listener, 0);
+    Trace trace({"--netns", ns.name(), "--all", "--count", "6", "--duration", "15s"});
+    ASSERT_TRUE(trace.wait_attached()) << trace.err();
+    ns.run_inside([&] {
+        for (int i = 0; i < 3; ++i) {
+            const int c = connect_to("127.0.0.1", local_port(listener));
+            const int a = accept_one(listener);
+            close(c);
+            close(a);
+        }
+    });
+    EXPECT_EQ(trace.finish(10), 0) << trace.err();
+    const std::string listening = "127.0.0.1:" + std::to_string(local_port(listener));
+    close(listener);
+    const auto events = trace.events();
+    ASSERT_EQ(events.size(), 6u) << trace.out();
+    int accepted = 0, upstream = 0;
+    for (const auto& e : events) {
         accepted += e["role"] == "accepted";
         upstream += e["role"] == "upstream";
+        if (e["role"] == "accepted") {
+            EXPECT_EQ(e["local"], listening);
+        }
     }
     EXPECT_EQ(accepted, 3) << trace.out();
     EXPECT_EQ(upstream, 3) << trace.out();
 }
 
+// With --role the programs note how each connection is made, so the side is known though the
+// listener is closed before the ends are read.
 TEST(TraceKernelTest, RoleChoosesTheSideOfTheConnection) {
     KT_REQUIRE_TRACE();
     TestNetns ns;

@@ -84,6 +84,7 @@ Result<std::unique_ptr<EndTracer>> EndTracer::load(const Options& options) {
     if (!impl->skel) return fail("BPF", "opening the trace programs: " + errno_text(errno));
     impl->skel->rodata->kt_trace_all = options.all ? 1 : 0;
     impl->skel->rodata->kt_trace_netns = options.netns_inode;
+    impl->skel->rodata->kt_trace_sides = options.sides ? 1 : 0;
     const ResetFacts facts = reset_facts();
     choose_reset_program(impl->skel, facts);
     if (bpf_map__set_max_entries(impl->skel->maps.ends, static_cast<__u32>(options.ring_bytes)) != 0)
