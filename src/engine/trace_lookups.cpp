@@ -60,8 +60,18 @@ const sys::SocketOwner* TraceOwners::find(std::uint32_t inode, std::string& comm
     const auto now = std::chrono::steady_clock::now();
     if (now - m_read < std::chrono::milliseconds(100)) return nullptr;
     m_read = now;
-    m_scan = sys::scan_socket_owners({"/proc", {}, {}});
+    m_scan = scan();
     return lookup(inode, comm);
+}
+
+sys::OwnerScan TraceOwners::scan() {
+    if (!m_iterator_tried) {
+        m_iterator_tried = true;
+        if (auto it = sys::SocketIterator::load(sys::SocketIterator::owners)) m_iterator = std::move(*it);
+    }
+    if (m_iterator)
+        if (auto files = m_iterator->socket_files()) return sys::owner_scan_of(*files);
+    return sys::scan_socket_owners({"/proc", {}, {}});
 }
 
 const sys::SocketOwner* TraceOwners::lookup(std::uint32_t inode, std::string& comm) {

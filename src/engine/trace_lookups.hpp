@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "core/socket/socket_role.hpp"
 #include "core/trace/connection_end.hpp"
+#include "sys/bpf_sockets.hpp"
 #include "sys/netns.hpp"
 #include "sys/socket_owners.hpp"
 
@@ -49,14 +51,18 @@ private:
     std::unordered_map<std::uint32_t, Listeners> m_listeners;
 };
 
-// Socket owners by inode from /proc, read again on a miss (at most every 100 ms): an owner that
-// closed its socket before the end was reported is "gone".
+// Socket owners by inode, from the BPF engine's task-file pass (every process's socket files
+// in one pass; /proc where it cannot load), read again on a miss (at most every 100 ms): an
+// owner that closed its socket before the end was reported is "gone".
 class TraceOwners {
 public:
     const sys::SocketOwner* find(std::uint32_t inode, std::string& comm);
 
 private:
     const sys::SocketOwner* lookup(std::uint32_t inode, std::string& comm);
+    sys::OwnerScan scan();
+    std::unique_ptr<sys::SocketIterator> m_iterator;
+    bool m_iterator_tried = false;
     std::optional<sys::OwnerScan> m_scan;
     std::chrono::steady_clock::time_point m_read{};
 };

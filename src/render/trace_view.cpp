@@ -111,6 +111,9 @@ nlohmann::json trace_json(const TraceEvent& e) {
     }
     j["error"] = v.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.error);
     j["idle_ms"] = v.idle_ms;
+    j["last_send_ms"] = v.last_send_ms;
+    j["last_receive_ms"] = v.last_receive_ms;
+    j["last_ack_ms"] = v.last_ack_ms;
     // As tcp_info's: sequence space, so the SYN and the FIN count one byte each.
     j["bytes_acked"] = c.bytes_acked;
     j["bytes_received"] = c.bytes_received;

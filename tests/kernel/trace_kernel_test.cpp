@@ -160,6 +160,10 @@ TEST(TraceKernelTest, AKeepaliveDeathBehindASilencedServerIsAKeepaliveTimeoutWit
     EXPECT_EQ(e["reason"], "keepalive-timeout") << e.dump();
     EXPECT_EQ(e["error"], "ETIMEDOUT");
     EXPECT_EQ(e["probes_sent"], 2);
+    // Nothing came back after the handshake: 1 s idle, then 2 probes 1 s apart.
+    EXPECT_GE(e["last_receive_ms"].get<int>(), 2500) << e.dump();
+    EXPECT_LE(e["last_receive_ms"].get<int>(), 10000) << e.dump();
+    EXPECT_GE(e["last_ack_ms"].get<int>(), 2500) << e.dump();
     EXPECT_EQ(e["keepalive"]["on"], true);
     EXPECT_EQ(e["keepalive"]["idle_s"], 1);
     EXPECT_EQ(e["keepalive"]["interval_s"], 1);

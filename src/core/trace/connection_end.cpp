@@ -125,6 +125,9 @@ EndVerdict judge_end(const ConnectionEnd& e, std::uint32_t hz, std::span<const M
     v.probes_sent = e.probes_out;
     // Idle before the end: nothing sent and nothing received (ACKs, keepalive answers included).
     v.idle_ms = ms_of(std::min({e.idle_rcv, e.idle_snd, e.idle_ack}), hz);
+    v.last_send_ms = ms_of(e.idle_snd, hz);
+    v.last_receive_ms = ms_of(e.idle_rcv, hz);
+    v.last_ack_ms = ms_of(e.idle_ack, hz);
     // The rule the counting programs use too (kt_bpf_shared.h).
     v.reason = static_cast<EndReason>(kt_end_reason_of(e.kind == EndKind::reset_sent, e.reset_in, e.sk_err, e.retransmits,
                                                        e.probes_out, e.keepalive));

@@ -87,6 +87,11 @@ struct EndVerdict {
     std::uint64_t retransmitted_ms = 0;
     // Idle before the end: for a reset received after our send, the idle before that send.
     std::uint64_t idle_ms = 0;
+    // Before the end: since this host last sent data, since it last received data, and since
+    // the peer last acknowledged anything (keepalive answers included).
+    std::uint64_t last_send_ms = 0;
+    std::uint64_t last_receive_ms = 0;
+    std::uint64_t last_ack_ms = 0;
     bool first_send_after_idle = false;
     // reset-received after idle: the catalogue's middleboxes whose idle timeout is just below it.
     std::vector<std::string> middleboxes;

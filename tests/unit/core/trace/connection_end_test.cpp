@@ -51,6 +51,18 @@ TEST(ConnectionEndTest, OnlyWholeRecordsOfAKnownKindAndFamilyParse) {
     EXPECT_FALSE(parse_connection_end(bytes_of(r)).has_value());
 }
 
+TEST(ConnectionEndTest, TheLastSendReceiveAndAckAreEachTheirOwn) {
+    auto r = closed_record();
+    r.idle_snd_jiffies = 500;   // 2 s
+    r.idle_rcv_jiffies = 2500;  // 10 s
+    r.idle_ack_jiffies = 250;   // 1 s: a keepalive answer
+    const auto v = judge_end(parsed(r), 250, {});
+    EXPECT_EQ(v.last_send_ms, 2000u);
+    EXPECT_EQ(v.last_receive_ms, 10000u);
+    EXPECT_EQ(v.last_ack_ms, 1000u);
+    EXPECT_EQ(v.idle_ms, 1000u);
+}
+
 TEST(ConnectionEndTest, TheSideSeenBeingMadeIsKept) {
     EXPECT_EQ(parsed(closed_record()).side, EndSide::unknown);
     auto r = closed_record();
@@ -76,6 +88,9 @@ TEST(ConnectionEndTest, ProbesOutAndNoRetransmissionIsAKeepaliveTimeoutWithItsVa
     EXPECT_EQ(v.keepalive_interval_s, 1u);
     EXPECT_EQ(v.keepalive_count, 2u);
     EXPECT_EQ(v.idle_ms, 4000u);
+    EXPECT_EQ(v.last_send_ms, 4000u);
+    EXPECT_EQ(v.last_receive_ms, 4000u);
+    EXPECT_EQ(v.last_ack_ms, 4000u);
     // Nothing of its own: the netns's.
     r.keepalive_time = r.keepalive_intvl = 0;
     r.keepalive_probes = 0;
