@@ -189,6 +189,12 @@ long Population::add_established(long sockets, int keepalive_every) {
     return made;
 }
 
+void Population::stop_workers() {
+    for (pid_t p : m_workers) kill(p, SIGKILL);
+    for (pid_t p : m_workers) waitpid(p, nullptr, 0);
+    m_workers.clear();
+}
+
 long Population::add_time_wait(long count) {
     // One short-lived process per destination; TIME_WAIT outlives them (the kernel owns it).
     std::vector<pid_t> children;

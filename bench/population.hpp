@@ -30,6 +30,8 @@ public:
     // Adds `count` sockets in TIME_WAIT (client-side closes toward 16 destinations). They last
     // 60 s. Returns the namespace's TIME_WAIT count afterwards (/proc/net/sockstat).
     long add_time_wait(long count);
+    // Kills the workers at once (their sockets all close), reaps them and forgets them.
+    void stop_workers();
     // One process holding `connections` connections (both ends): for apply/verify timing.
     pid_t add_single_holder(long connections);
 

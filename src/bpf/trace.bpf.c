@@ -87,7 +87,7 @@ static __always_inline void count_end(__u32 netns, __u32 reason, __u8 family, __
 /* The side of each connection made while trace runs, known from how it was made: the kernel
  * keeps no such fact, and by the time an end is read its listener may be gone too. On the
  * socket itself, so it goes with it. Only for trace --role: the storage allocated for every
- * new connection costs a churning host about a tenth of its connection rate. */
+ * new connection costs a churning host up to a tenth of its connection rate. */
 struct {
     __uint(type, BPF_MAP_TYPE_SK_STORAGE);
     __uint(map_flags, BPF_F_NO_PREALLOC);

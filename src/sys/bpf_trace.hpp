@@ -20,7 +20,7 @@ public:
         bool all = false;                    // normal closes too
         std::size_t ring_bytes = 8u << 20;   // a power of two, at least a page
         std::uint32_t netns_inode = 0;       // only this network namespace; 0 for every one
-        // Mark each connection made while tracing with its side (socket storage): about a tenth
+        // Mark each connection made while tracing with its side (socket storage): up to a tenth
         // of a churning host's connection rate (BENCHMARKS.md), so only where --role selects.
         bool sides = false;
     };
