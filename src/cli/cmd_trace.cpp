@@ -93,8 +93,8 @@ void setup_trace(CLI::App& cmd, const GlobalOptions& global, Dispatch& dispatch)
     cmd.add_option("--peer", o->peers, "only connections to this address or CIDR (repeatable)")->type_name("CIDR");
     as_pid(cmd.add_option("--pid", o->pids, "only connections this process still held when they ended (repeatable)"));
     cmd.add_option("--role", o->roles,
-                   "only connections of these sides: accepted, upstream, listener, comma-separated (from the "
-                   "namespace's listeners when the end is reported)")
+                   "only connections of these sides: accepted, upstream, listener, comma-separated (the programs "
+                   "then note how each new connection is made)")
         ->type_name("ROLES");
     cmd.add_option("--comm", o->comms, "only connections a process of this name still held (repeatable)");
     cmd.add_option("--netns", o->netns.name, "the network namespace NAME (/run/netns) or PATH (default: this one)");

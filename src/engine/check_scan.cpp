@@ -2,7 +2,6 @@
 
 #include "sys/bpf_end_counters.hpp"
 #include "sys/bpf_enforce.hpp"
-#include "sys/netns.hpp"
 
 namespace kt::engine {
 
@@ -37,11 +36,9 @@ std::expected<CheckScan, Errors> scan_for_check(const HealthOptions& health, sys
     if (auto counters = sys::read_end_counters(); !counters) {
         out.warnings.push_back(counters.error());
     } else if (*counters) {
-        Errors ignored;
+        // The namespaces the health scan read, with the labels its series carry.
         std::vector<ChosenNetns> chosen;
-        if (auto targets = sys::select_netns({health.netns, health.netns_of, health.all_netns, health.pod, health.container},
-                                             ignored))
-            for (const auto& t : *targets) chosen.push_back({static_cast<std::uint32_t>(t.inode), t.label});
+        for (const auto& n : out.health->report.netns) chosen.push_back({static_cast<std::uint32_t>(n.inode), n.label});
         out.input.connection_ends = end_counts_report(**counters, chosen, health.top);
     }
     return out;

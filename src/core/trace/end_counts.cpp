@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <unordered_map>
 
 #include "core/socket/ip_text.hpp"
 
@@ -9,10 +10,12 @@ namespace kt {
 
 EndCountsReport end_counts_report(const EndCounters& counters, std::span<const ChosenNetns> chosen, std::size_t top) {
     EndCountsReport out;
+    // Every map entry is placed: with --all-netns, hundreds of namespaces.
+    std::unordered_map<std::uint32_t, std::ptrdiff_t> by_inode;
+    for (std::size_t i = 0; i < chosen.size(); ++i) by_inode.emplace(chosen[i].inode, static_cast<std::ptrdiff_t>(i));
     auto index_of = [&](std::uint32_t inode) -> std::ptrdiff_t {
-        for (std::size_t i = 0; i < chosen.size(); ++i)
-            if (chosen[i].inode == inode) return static_cast<std::ptrdiff_t>(i);
-        return -1;
+        const auto it = by_inode.find(inode);
+        return it == by_inode.end() ? -1 : it->second;
     };
     for (const auto& c : chosen) out.netns.push_back({c.label, {}});
     for (const auto& t : counters.totals) {
