@@ -115,10 +115,15 @@ void target(const std::string& what, double value, double limit, const std::stri
                 at_most ? "<=" : ">=", fixed(limit, 2).c_str(), unit.c_str(), met ? "met" : "MISSED");
 }
 
+// The medians of the BPF engine's passes alone, in ms (NaN: the row failed).
+struct BpfFloors {
+    double read = 0, owners = 0, apply = 0;
+};
+
 // The BPF engine's passes with nothing around them (kt_bench_bpf_floor), beside the sock_diag
 // floor: what no apply, verify or inspect --exact through the iterator can go below. The apply
 // pass writes both profiles' values in turn, unconditionally, so each run changes every socket.
-void bench_bpf_floors(const Options& o) {
+BpfFloors bench_bpf_floors(const Options& o) {
     const std::string f = KT_BENCH_BPF_FLOOR;
     std::printf("\nThe BPF passes alone (a program per pass that does only that, loaded as keepalive-tune loads "
                 "its own), beside the sock_diag floor:\n\n");
@@ -137,9 +142,18 @@ void bench_bpf_floors(const Options& o) {
                 fixed(read / find(stats, "floor (sock_diag dump)").median_ms, 2).c_str());
     // apply and verify of a process target each find the processes' sockets (a task-file
     // pass); apply then runs an apply pass, verify a read pass.
-    std::printf("- floor of apply + verify of a process target (task-file + apply pass, task-file + read pass): "
-                "%s s, against the 1.5 s target\n",
-                fixed((2 * owners + apply + read) / 1000.0, 2).c_str());
+    std::printf("- floor of apply of a process target (task-file + apply pass): %s ms\n", fixed(owners + apply, 1).c_str());
+    std::printf("- floor of apply + verify of a process target (task-file + apply pass, task-file + read pass): %s ms\n",
+                fixed(2 * owners + apply + read, 1).c_str());
+    return {read, owners, apply};
+}
+
+// Peak RSS allowed to apply and to verify: 40 MiB at 100k sockets, 150 MiB at 500k, and in
+// proportion between (NaN: no target at this size).
+double rss_limit_mib(long sockets) {
+    if (sockets <= 100000) return 40;
+    if (sockets > 500000) return std::numeric_limits<double>::quiet_NaN();
+    return 40 + (150.0 - 40) * static_cast<double>(sockets - 100000) / 400000;
 }
 
 // The engines on every socket of the population: exact values read, and a profile applied
@@ -200,9 +214,23 @@ void bench_engines(const Options& o, const Size& size, const Population& pop) {
                                         find(engine_stats, "apply bench-b (bpf)").median_ms);
     const double bpf_cycle = worst(find(engine_stats, "apply bench-a (bpf)").median_ms + find(engine_stats, "verify bench-a (bpf)").median_ms,
                                       find(engine_stats, "apply bench-b (bpf)").median_ms + find(engine_stats, "verify bench-b (bpf)").median_ms);
-    target("apply of every socket (bpf; its apply pass reads each socket back)", apply_alone / 1000.0, 1.5, " s", true);
-    target("apply + verify of every socket (bpf)", bpf_cycle / 1000.0, 1.5, " s", true);
-    bench_bpf_floors(o);
+    double peak_rss = 0;
+    for (const char* row : {"apply bench-a (bpf)", "verify bench-a (bpf)", "apply bench-b (bpf)", "verify bench-b (bpf)"})
+        peak_rss = worst(peak_rss, find(engine_stats, row).failed() ? std::numeric_limits<double>::quiet_NaN()
+                                                                     : find(engine_stats, row).peak_rss_mib);
+    const long sockets = pop.sockets_in_use();
+    std::printf("- apply and verify (bpf): %s ms and %s ms per 1,000 sockets, peak RSS %s bytes per socket\n",
+                fixed(apply_alone * 1000 / static_cast<double>(sockets), 2).c_str(),
+                fixed((bpf_cycle - apply_alone) * 1000 / static_cast<double>(sockets), 2).c_str(),
+                fixed(peak_rss * 1048576 / static_cast<double>(sockets), 0).c_str());
+    if (const double limit = rss_limit_mib(size.established); !std::isnan(limit))
+        target("peak RSS of apply and verify (bpf)", peak_rss, limit, " MiB", true);
+    const BpfFloors floors = bench_bpf_floors(o);
+    // Ratios to the passes of the same run: a machine's speed divides out.
+    std::printf("Targets against the floor of the same run:\n\n");
+    target("apply (bpf) / its floor (task-file + apply pass)", apply_alone / (floors.owners + floors.apply), 1.3, "x", true);
+    target("apply + verify (bpf) / their floor (two task-file passes, an apply and a read pass)",
+           bpf_cycle / (2 * floors.owners + floors.apply + floors.read), 1.3, "x", true);
     std::printf("\n");
 }
 

@@ -92,14 +92,22 @@ struct kt_write_sequence {
     kt_u32 reserved;
     struct kt_write writes[KT_MAX_WRITES];
 };
-/* A socket of an apply pass, by cookie: the sequence it gets, and once the program has run
- * it, its outcome. The iterator shows a socket again when its record did not fit the read
- * buffer (and drops that record): the writes run once, and each showing reports them. */
+/* A socket of an apply pass: the sequence it gets, and once the program has run it, its
+ * outcome. The iterator shows a socket again when its record did not fit the read buffer (and
+ * drops that record): the writes run once, and each showing reports them. */
 struct kt_apply_entry {
+    kt_u64 cookie;
     kt_u32 sequence;
     kt_u32 done;
     kt_u32 writes_done; /* writes of the sequence that went through */
     kt_u32 write_errno; /* errno of the write that failed, 0 when all went through */
+};
+
+/* The apply pass's entries by cookie, sorted: where each cookie's entry is. */
+struct kt_apply_index {
+    kt_u64 cookie;
+    kt_u32 entry;
+    kt_u32 reserved;
 };
 
 /* A socket as the apply pass left it: its options read under its lock right after its writes,
@@ -119,6 +127,8 @@ struct kt_applied_record {
 struct kt_pass_config {
     kt_u32 mode;
     kt_u32 flags;
+    kt_u32 apply_count; /* entries of the apply pass's array, sorted by cookie */
+    kt_u32 reserved;
 };
 
 /* The profile `enforce` puts on new connections of a cgroup, kept in a pinned map with what

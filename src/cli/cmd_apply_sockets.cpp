@@ -11,6 +11,7 @@
 #include "core/change/option_io.hpp"
 #include "core/change/undo_record.hpp"
 #include "core/socket/ip_text.hpp"
+#include "engine/fd_sink.hpp"
 #include "render/profile_view.hpp"
 #include "sys/files.hpp"
 #include "sys/output.hpp"
@@ -61,6 +62,13 @@ nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, con
             {"sockets", list},
             {"summary", {{"changed", c.changed}, {"compliant", c.compliant}, {"failed", c.failed}, {"gone", c.gone}}},
             {"notes", notes}};
+}
+
+// The reports of `prep` in place: its sockets, then the gone ones.
+render::ReportAt reports_of(const engine::Preparation& prep) {
+    return [&prep](std::size_t i) -> const render::SocketReport& {
+        return i < prep.sockets.size() ? prep.sockets[i].report : prep.gone[i - prep.sockets.size()];
+    };
 }
 
 // The reports, moved out of `prep`.
@@ -166,7 +174,7 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
         } else {
             write_out("pass " + std::to_string(pass) + ": changed " + std::to_string(c.changed) + ", failed " +
                       std::to_string(c.failed) + ", compliant " + std::to_string(c.compliant) + "\n");
-            if (c.failed) write_out(render::socket_reports_text(take_reports(*prep)));
+            if (c.failed) engine::write_reports_text(prep->sockets.size() + prep->gone.size(), reports_of(*prep));
         }
         std::fflush(stdout);
     }
@@ -200,6 +208,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     if (auto r = lock_owners(locks, *found); !r) return std::unexpected(Errors{r.error()});
     auto prep = engine->prepare(*found, p, targets->queue_listeners, *selection);
     if (!prep) return std::unexpected(prep.error());
+    std::vector<sys::FoundSocket>().swap(*found);  // the plan holds what is needed of each from here on
     const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf", selection->roles);
 
     engine::ChangeCounts counts;
@@ -224,15 +233,15 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     std::set<std::uint32_t> handled;
     if (o.watch_seconds)
         for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
-    const auto reports = take_reports(*prep);
     if (g.json) {
-        write_out(pass_json(engine->name(), p, o.dry_run, reports, counts, notes).dump(o.watch_seconds ? -1 : 2) + "\n");
+        write_out(pass_json(engine->name(), p, o.dry_run, take_reports(*prep), counts, notes).dump(o.watch_seconds ? -1 : 2) +
+                  "\n");
     } else {
         write_out(std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " + p.name + " (" +
                   render::keepalive_triplet(p.keepalive) + ")\n");
-        write_out(render::socket_reports_text(reports));
+        engine::write_reports_text(prep->sockets.size() + prep->gone.size(), reports_of(*prep));
         std::size_t planned = 0;
-        for (const auto& r : reports) planned += r.outcome == render::SocketOutcome::planned;
+        for (const auto& s : prep->sockets) planned += s.report.outcome == render::SocketOutcome::planned;
         write_out(o.dry_run ? std::to_string(planned) + " to change, " + std::to_string(counts.compliant) + " compliant\n"
                             : std::to_string(counts.changed) + " changed, " + std::to_string(counts.compliant) +
                                   " compliant, " + std::to_string(counts.failed) + " failed, " +

@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/target_options.hpp"
+#include "engine/fd_sink.hpp"
 #include "engine/verify_sockets.hpp"
 #include "sys/output.hpp"
 #include "sys/profile_store.hpp"
@@ -23,12 +24,11 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
     if (!p) return std::unexpected(p.error());
     auto v = engine::verify_sockets(o.target, *p);
     if (!v) return std::unexpected(v.error());
-    const auto& reports = v->reports;
     const std::size_t drifted = v->drift, compliant = v->compliant;
 
     if (g.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& r : reports) list.push_back(render::socket_report_json(r, "current"));
+        for (std::size_t i = 0; i < v->size(); ++i) list.push_back(render::socket_report_json(v->report(i), "current"));
         write_json({{"schema", "keepalive-tune.verify.v2"},
                     {"profile", p->name},
                     {"engine", v->engine},
@@ -36,7 +36,7 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
                     {"sockets", list},
                     {"summary", {{"compliant", compliant}, {"drift", drifted}, {"gone", v->gone}}}});
     } else {
-        write_out(render::socket_reports_text(reports));
+        engine::write_reports_text(v->size(), [&](std::size_t i) -> const render::SocketReport& { return v->report(i); });
         write_out(drifted == 0 ? "compliant: all " + std::to_string(compliant) + " socket(s) carry profile " + p->name + "\n"
                                : "drift: " + std::to_string(drifted) + " of " + std::to_string(drifted + compliant) +
                                      " socket(s) differ from profile " + p->name + "\n");

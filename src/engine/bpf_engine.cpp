@@ -10,49 +10,22 @@
 #include "core/socket/kernel_socket_index.hpp"
 #include "core/socket/socket_role.hpp"
 #include "core/socket/tcp_state.hpp"
+#include "engine/bpf_pass_targets.hpp"
 #include "engine/socket_engine.hpp"
 #include "sys/files.hpp"
 
 namespace kt::engine {
 
 namespace {
-struct NetnsView {
-    sys::NetnsTarget target;
-    KeepaliveDefaults defaults;
-    std::vector<KernelSocket> sockets;
-};
-
 bool same_listening_address(const Endpoint& listener, const Endpoint& local) {
     if (listener.port != local.port) return false;
     return listener.address.is_unspecified() || listener.address.unmapped() == local.address.unmapped();
 }
 
-// A socket of the pass by its inode, with the namespace it was read in.
-struct InodeEntry {
-    std::uint64_t inode = 0;
-    const KernelSocket* socket = nullptr;
-    std::size_t netns = 0;  // index into the views
-};
-using InodeIndex = RecordIndex<InodeEntry, &InodeEntry::inode>;
-
-// The namespace's listeners and the connections waiting in accept queues: few among many
-// sockets, picked out once rather than once per targeted listener.
-struct QueueView {
-    std::vector<const KernelSocket*> listeners, queued;
-};
-QueueView queue_view(const std::vector<KernelSocket>& sockets) {
-    QueueView v;
-    for (const auto& k : sockets) {
-        if (k.state == static_cast<std::uint8_t>(TcpState::listen)) v.listeners.push_back(&k);
-        else if (in_accept_queue(k)) v.queued.push_back(&k);
-    }
-    return v;
-}
-
-bool shares_port_with_others(const sys::FoundSocket& listener, const std::vector<const KernelSocket*>& listeners,
+bool shares_port_with_others(const sys::FoundSocket& listener, const std::vector<PassSocket>& listeners,
                              const std::set<std::uint32_t>& targeted) {
-    for (const KernelSocket* l : listeners)
-        if (const auto& k = *l; !targeted.count(k.inode) && k.local.port == listener.ref.local.port &&
+    for (const auto& k : listeners)
+        if (!targeted.count(k.inode) && k.local.port == listener.ref.local.port &&
             (same_listening_address(listener.ref.local, k.local) || same_listening_address(k.local, listener.ref.local)))
             return true;
     return false;
@@ -66,85 +39,74 @@ public:
     std::expected<Preparation, Errors> prepare(const std::vector<sys::FoundSocket>& found, const Profile& p,
                                                const std::vector<sys::FoundSocket>& queue_listeners,
                                                const sys::SocketSelection& selection) override {
-        std::vector<std::int32_t> pids;
-        for (const auto* list : {&found, &queue_listeners})
-            for (const auto& f : *list) pids.push_back(f.ref.pid);
-        auto index_of = [](const std::vector<NetnsView>& views) {
-            std::vector<InodeEntry> entries;
-            std::size_t total = 0;
-            for (const auto& v : views) total += v.sockets.size();
-            entries.reserve(total);
-            for (std::size_t i = 0; i < views.size(); ++i)
-                for (const auto& k : views[i].sockets)
-                    if (k.inode) entries.push_back({k.inode, &k, i});
-            return InodeIndex(std::move(entries));
-        };
-        auto missing_from = [&](const InodeIndex& index) {
+        auto missing_from = [&](const PassTargets& pass) {
             for (const auto* list : {&found, &queue_listeners})
                 for (const auto& f : *list)
-                    if (!index.find(f.ref.inode)) return true;
+                    if (!pass.by_inode.find(f.ref.inode)) return true;
             return false;
         };
-        // The pass started beside finding the targets, unless a socket found is not in it
-        // (made meanwhile, when a dump found the targets): then a pass of our own.
-        std::expected<std::vector<NetnsView>, Errors> views = std::unexpected(Errors{});
-        InodeIndex by_inode;
-        if (auto pass = prefetched()) {
-            views = std::move(*pass);
-            if (views) by_inode = index_of(*views);
-        }
-        if (!views || missing_from(by_inode)) {
-            views = read_namespaces(pids);
+        // What the pass started beside finding the targets kept of them, unless a socket
+        // found is not in it (made meanwhile, when a dump found the targets): then a pass of
+        // our own.
+        std::optional<PassTargets> pass = std::move(m_targets);
+        m_targets.reset();
+        if (!pass)  // the targets were found by a dump: the prefetched pass whole
+            if (auto views = prefetched(); views && *views) pass = pass_targets_of(std::move(**views), nullptr);
+        if (!pass || missing_from(*pass)) {
+            pass.reset();
+            std::vector<std::int32_t> pids;
+            for (const auto* list : {&found, &queue_listeners})
+                for (const auto& f : *list) pids.push_back(f.ref.pid);
+            auto views = read_namespaces(pids);
             if (!views) return std::unexpected(views.error());
-            by_inode = index_of(*views);
+            pass = pass_targets_of(std::move(*views), nullptr);
         }
         Preparation out;
         out.sockets.reserve(found.size());
-        for (const auto& v : *views) out.namespaces.push_back(v.target);
+        for (const auto& n : pass->namespaces) out.namespaces.push_back(n.target);
 
-        auto plan = [&](const sys::FoundSocket& f, const KernelSocket& k, std::size_t ns) {
-            PreparedSocket s{f, {}, {}, k.cookie, ns};
-            const auto before = exact_options(k, m_it->hz(), (*views)[ns].defaults).options;
-            s.report.item = plan_socket(f.ref, before, p);
+        auto plan = [&](const sys::FoundSocket& f, const auto& k, std::uint32_t ns) {
+            PreparedSocket s;
+            s.cookie = k.cookie;
+            s.netns = ns;
+            s.timer = f.timer;
+            s.expires_ms = f.expires_ms;
+            s.report.item = plan_socket(f.ref, options_of(k, m_it->hz(), pass->namespaces[ns].defaults), p);
             s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
                                                                              : render::SocketOutcome::planned;
             out.sockets.push_back(std::move(s));
         };
         for (const auto& f : found) {
-            const InodeEntry* e = by_inode.find(f.ref.inode);
-            if (!e) {
+            const PassOptions* k = pass->by_inode.find(f.ref.inode);
+            if (!k) {
                 out.gone.push_back(gone(f.ref, "closed before the BPF pass"));
                 continue;
             }
-            plan(f, *e->socket, e->netns);
+            plan(f, *k, k->netns);
         }
         // Connections in a targeted listener's accept queue have no file yet, and belong to
         // that listener's process once accepted.
         std::set<std::uint32_t> targeted;
         for (const auto& l : queue_listeners) targeted.insert(l.ref.inode);
-        std::map<std::size_t, QueueView> queues;
         for (const auto& l : queue_listeners) {
-            const InodeEntry* e = by_inode.find(l.ref.inode);
-            if (!e) continue;
-            const std::size_t ns = e->netns;
-            auto view = queues.find(ns);
-            if (view == queues.end()) view = queues.emplace(ns, queue_view((*views)[ns].sockets)).first;
+            const PassOptions* listener = pass->by_inode.find(l.ref.inode);
+            if (!listener) continue;
+            const auto& ns = pass->namespaces[listener->netns];
             // Listeners of other processes on the same port (SO_REUSEPORT) have queues of their
             // own, and which one a connection waits in cannot be told: leave them all.
-            if (shares_port_with_others(l, view->second.listeners, targeted)) {
+            if (shares_port_with_others(l, ns.listeners, targeted)) {
                 out.notes.push_back("accept queue of " + std::to_string(l.ref.local.port) +
                                     ": listeners of other processes share the port (SO_REUSEPORT), so its queued "
                                     "connections were left alone");
                 continue;
             }
-            for (const KernelSocket* waiting : view->second.queued) {
-                const auto& k = *waiting;
+            for (const auto& k : ns.queued) {
                 if (!same_listening_address(l.ref.local, k.local)) continue;
                 if (!m_queued.insert(k.cookie).second) continue;
                 sys::FoundSocket q;
                 q.ref = {l.ref.pid, -1, 0, SocketRole::accepted, k.state, k.local, k.peer};
                 if (!selection.matches(q.ref)) continue;
-                plan(q, k, ns);
+                plan(q, k, listener->netns);
                 ++out.queued;
             }
         }
@@ -192,19 +154,22 @@ public:
         }
         for (std::size_t ns = 0; ns < views->size(); ++ns) {
             const auto& view = (*views)[ns];
-            std::unordered_map<std::uint64_t, const KernelSocket*> by_inode, by_cookie;
+            std::vector<SocketAt> inodes, cookies;
+            inodes.reserve(view.sockets.size());
+            cookies.reserve(view.sockets.size());
             for (const auto& s : view.sockets) {
-                if (s.inode) by_inode.emplace(s.inode, &s);
-                by_cookie.emplace(s.cookie, &s);
+                if (s.inode) inodes.push_back({s.inode, &s});
+                cookies.push_back({s.cookie, &s});
             }
+            const SocketsByKey by_inode(std::move(inodes)), by_cookie(std::move(cookies));
             PassWrites writes;
             std::vector<Restore*> touched;
             for (auto& x : restores) {
                 const auto& index = x.socket.inode ? by_inode : by_cookie;
-                auto found = index.find(x.socket.inode ? x.socket.inode : x.cookie);
-                if (found == index.end()) continue;
-                const KernelSocket* k = found->second;
-                const auto current = exact_options(*k, m_it->hz(), view.defaults).options;
+                const SocketAt* found = index.find(x.socket.inode ? x.socket.inode : x.cookie);
+                if (!found) continue;
+                const PassSocket* k = found->socket;
+                const auto current = options_of(*k, m_it->hz(), view.defaults);
                 x.report.item.before = current;
                 x.report.before_read = true;
                 x.cookie = k->cookie;
@@ -260,6 +225,7 @@ public:
 
     void prefetch(const std::vector<std::int32_t>& pids) override {
         m_pass.reset();  // a watch's earlier pass
+        m_targets.reset();
         m_prefetch = std::async(std::launch::async, [this, pids] { return read_namespaces(pids); });
     }
 
@@ -270,12 +236,20 @@ public:
         if (!m_pass && m_prefetch.valid()) m_pass = m_prefetch.get();
         if (!m_pass) return std::nullopt;
         if (!*m_pass) return std::unexpected(m_pass->error());
+        auto& views = **m_pass;
+        std::size_t total = 0;
+        for (const auto& view : views) total += view.sockets.size();
         std::vector<sys::FoundSocket> found;
-        for (const auto& view : **m_pass) {
+        found.reserve(total);  // pages only where written: the found ones
+        ChosenSockets chosen(views.size());
+        for (std::size_t ns = 0; ns < views.size(); ++ns) {
+            const auto& sockets = views[ns].sockets;
+            chosen[ns].assign(sockets.size(), false);
             ListenerIndex listeners;
-            for (const auto& k : view.sockets)
+            for (const auto& k : sockets)
                 if (k.state == static_cast<std::uint8_t>(TcpState::listen)) listeners.add(k.local);
-            for (const auto& k : view.sockets) {
+            for (std::size_t i = 0; i < sockets.size(); ++i) {
+                const auto& k = sockets[i];
                 // What the dump asks for: listening and connected sockets, each with its file.
                 if (!k.inode || !(k_default_inspect_states & state_bit(static_cast<TcpState>(k.state)))) continue;
                 const sys::SocketOwner* owner = owners.find(k.inode);
@@ -284,9 +258,16 @@ public:
                 f.ref = SocketRef{owner->pid, owner->fd, k.inode, listeners.role_of(k.state, k.local), k.state, k.local, k.peer};
                 f.timer = static_cast<std::uint8_t>(k.timer);
                 f.expires_ms = static_cast<std::uint32_t>(std::uint64_t{k.timer_jiffies} * 1000 / m_it->hz());
-                if (selection.matches(f.ref)) found.push_back(f);
+                if (!selection.matches(f.ref)) continue;
+                found.push_back(f);
+                chosen[ns][i] = true;
             }
         }
+        // Only the options of what was found are kept for prepare(): the pass is let go, and
+        // so are the buffers the task-file pass was read into.
+        m_targets = pass_targets_of(std::move(views), &chosen);
+        m_pass.reset();
+        m_it->release_buffers();
         return found;
     }
 
@@ -305,6 +286,13 @@ private:
         r.error = Error{"socket " + std::to_string(ref.inode), why};
         return r;
     }
+
+    // A socket of a pass by one key (inode or cookie), for undo's restores.
+    struct SocketAt {
+        std::uint64_t key = 0;
+        const PassSocket* socket = nullptr;
+    };
+    using SocketsByKey = RecordIndex<SocketAt, &SocketAt::key>;
 
     // The sockets an apply pass reached, by cookie.
     using Reached = CookieIndex<AppliedSocket>;
@@ -325,9 +313,14 @@ private:
         for (auto& t : targets) {
             auto defaults = sys::read_keepalive_defaults(t);
             if (!defaults) return std::unexpected(Errors{defaults.error()});
-            auto sockets = m_it->read(t);
-            if (!sockets) return std::unexpected(Errors{sockets.error()});
-            views.push_back({std::move(t), *defaults, std::move(*sockets)});
+            // Each record is kept compact as it arrives: the pass is never held as raw records.
+            std::vector<PassSocket> sockets;
+            sockets.reserve(m_expected_sockets);
+            auto read = m_it->each(t, sys::SocketIterator::Fields::all,
+                                   [&](const KernelSocket& k) { sockets.push_back(pass_socket_of(k)); });
+            if (!read) return std::unexpected(Errors{read.error()});
+            m_expected_sockets = std::max(m_expected_sockets, sockets.size());
+            views.push_back({std::move(t), *defaults, std::move(sockets)});
         }
         return views;
     }
@@ -396,9 +389,11 @@ private:
     }
 
     std::unique_ptr<sys::SocketIterator> m_it;
+    std::size_t m_expected_sockets = 0;  // the largest namespace read so far (a watch's next pass)
     std::set<std::uint64_t> m_queued;
     std::future<std::expected<std::vector<NetnsView>, Errors>> m_prefetch;
     std::optional<std::expected<std::vector<NetnsView>, Errors>> m_pass;  // m_prefetch's, once waited for
+    std::optional<PassTargets> m_targets;  // what find_in_pass() kept of m_pass for prepare()
 
     // The prefetched pass, once.
     std::optional<std::expected<std::vector<NetnsView>, Errors>> prefetched() {

@@ -1,4 +1,5 @@
-// Output chunks written straight to a file descriptor (stdout, or a --dump-raw file).
+// Output chunks written straight to a file descriptor (stdout, or a --dump-raw file), or
+// through standard output's buffer.
 #pragma once
 
 #include <unistd.h>
@@ -6,7 +7,9 @@
 #include <cerrno>
 #include <string_view>
 
+#include "render/apply_view.hpp"
 #include "render/chunk_writer.hpp"
+#include "sys/output.hpp"
 
 namespace kt::engine {
 
@@ -31,5 +34,18 @@ private:
     int m_fd;
     bool m_broken = false;
 };
+
+// Chunks through write_out, so that they stay in order with the lines written around them.
+class StdoutSink : public render::ChunkSink {
+public:
+    void write(std::string_view chunk) override { write_out(chunk); }
+};
+
+// apply's, verify's and undo's table of reports on standard output, a chunk at a time.
+inline void write_reports_text(std::size_t count, const render::ReportAt& at) {
+    StdoutSink sink;
+    render::ChunkWriter out(sink);
+    render::write_socket_reports(out, count, at);
+}
 
 }  // namespace kt::engine

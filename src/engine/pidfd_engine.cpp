@@ -49,7 +49,10 @@ public:
                     refused.push_back(before.error());
                 continue;
             }
-            PreparedSocket s{f, std::move(*dup), {}};
+            PreparedSocket s;
+            s.dup = std::move(*dup);
+            s.timer = f.timer;
+            s.expires_ms = f.expires_ms;
             s.report.item = plan_socket(f.ref, *before, p);
             s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
                                                                              : render::SocketOutcome::planned;

@@ -19,14 +19,17 @@
 
 namespace kt::engine {
 
-// A socket read and planned. `dup` is the pidfd engine's handle; `cookie` and `netns` the
-// BPF engine's.
+// A socket read and planned: its reference is report.item.socket. `dup` is the pidfd
+// engine's handle; `cookie` and `netns` the BPF engine's. Half a million of these are held
+// at once, so nothing is in it twice.
 struct PreparedSocket {
-    sys::FoundSocket found;
-    sys::UniqueFd dup;
     render::SocketReport report;
     std::uint64_t cookie = 0;
-    std::size_t netns = 0;  // index into Preparation::namespaces
+    std::uint32_t netns = 0;  // index into Preparation::namespaces
+    sys::UniqueFd dup;
+    // The keepalive timer as found (sys::FoundSocket), for verify.
+    std::uint32_t expires_ms = 0;
+    std::uint8_t timer = 0;
 };
 
 struct Preparation {

@@ -16,25 +16,23 @@ std::expected<VerifyOutcome, Errors> verify_sockets(const TargetOptions& target,
     if (!found) return std::unexpected(found.error());
     auto prep = (*engine)->prepare(found->sockets, p, found->queue_listeners, *selection);
     if (!prep) return std::unexpected(prep.error());
+    std::vector<sys::FoundSocket>().swap(found->sockets);  // the plan holds what is needed of each from here on
 
     VerifyOutcome out;
     out.engine = (*engine)->name();
-    out.reports.reserve(prep->sockets.size() + prep->gone.size());
     for (auto& s : prep->sockets) {
-        auto r = std::move(s.report);
+        auto& r = s.report;
         // A connection still in an accept queue was not in the sock_diag dump: no timer seen.
-        const bool timer_seen = s.found.ref.inode != 0;
+        const bool timer_seen = r.item.socket.inode != 0;
         if (timer_seen)
-            if (auto finding = check_keepalive_timer(s.found.ref.state, static_cast<DiagTimer>(s.found.timer),
-                                                     s.found.expires_ms, p))
+            if (auto finding = check_keepalive_timer(r.item.socket.state, static_cast<DiagTimer>(s.timer), s.expires_ms, p))
                 r.notes.push_back(*finding);
         const bool ok = r.item.drift == 0 && r.notes.empty();
         r.outcome = ok ? render::SocketOutcome::compliant : render::SocketOutcome::drift;
         (ok ? out.compliant : out.drift)++;
-        out.reports.push_back(std::move(r));
     }
     out.gone = prep->gone.size();
-    out.reports.insert(out.reports.end(), prep->gone.begin(), prep->gone.end());
+    out.prep = std::move(*prep);
     return out;
 }
 

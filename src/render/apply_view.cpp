@@ -1,9 +1,11 @@
 #include "render/apply_view.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include "core/socket/ip_text.hpp"
 #include "core/socket/json_shapes.hpp"
 #include "core/socket/tcp_state.hpp"
-#include "render/table.hpp"
 
 namespace kt::render {
 
@@ -21,30 +23,71 @@ const char* outcome_name(SocketOutcome o) {
     return "?";
 }
 
-std::string socket_reports_text(const std::vector<SocketReport>& reports) {
-    Table t({"PID", "FD", "ROLE", "STATE", "LOCAL", "PEER", "RESULT", "DETAILS"});
-    t.reserve(reports.size(), 8, 128);
-    std::string details;  // one buffer for every row's
-    char endpoint[k_max_endpoint_text];
-    for (const auto& r : reports) {
+namespace {
+constexpr std::size_t k_report_columns = 8;
+constexpr const char* k_report_header[k_report_columns] = {"PID", "FD", "ROLE", "STATE", "LOCAL", "PEER", "RESULT", "DETAILS"};
+
+// One row's cells, formatted into buffers that the next row reuses.
+struct ReportCells {
+    std::string_view cell[k_report_columns];
+
+    void fill(const SocketReport& r) {
         const auto& s = r.item.socket;
         details.clear();
         append_drift_text(details, r.item);
         for (const auto& n : r.notes) details.append(details.empty() ? "" : ", ").append(n);
         if (r.error) details.append(details.empty() ? "" : "; ").append(r.error->line());
-        t.cell(s.pid);
+        cell[0] = number(pid, s.pid);
         // No fd: a connection still in the accept queue of the process's listener.
-        if (s.fd < 0) t.cell("queued");
-        else t.cell(s.fd);
-        t.cell(r.role_known ? role_name(s.role) : "-");
-        t.cell(tcp_state_name(s.state));
-        t.cell(std::string_view(endpoint, format_endpoint(endpoint, s.local)));
-        t.cell(std::string_view(endpoint, format_endpoint(endpoint, s.peer)));
-        t.cell(outcome_name(r.outcome));
-        t.cell(details.empty() ? std::string_view("-") : std::string_view(details));
-        t.end_row();
+        cell[1] = s.fd < 0 ? std::string_view("queued") : number(fd, s.fd);
+        cell[2] = r.role_known ? role_name(s.role) : "-";
+        cell[3] = tcp_state_name(s.state);
+        cell[4] = std::string_view(local, format_endpoint(local, s.local));
+        cell[5] = std::string_view(peer, format_endpoint(peer, s.peer));
+        cell[6] = outcome_name(r.outcome);
+        cell[7] = details.empty() ? std::string_view("-") : std::string_view(details);
     }
-    return t.str();
+
+private:
+    static std::string_view number(char (&buf)[16], std::int32_t v) {
+        return {buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf)};
+    }
+    char pid[16], fd[16];
+    char local[k_max_endpoint_text], peer[k_max_endpoint_text];
+    std::string details;
+};
+}  // namespace
+
+void write_socket_reports(ChunkWriter& out, std::size_t count, const ReportAt& at) {
+    std::size_t width[k_report_columns];
+    for (std::size_t c = 0; c < k_report_columns; ++c) width[c] = std::string_view(k_report_header[c]).size();
+    ReportCells row;
+    for (std::size_t i = 0; i < std::min(count, k_settled_report_rows); ++i) {
+        row.fill(at(i));
+        for (std::size_t c = 0; c < k_report_columns; ++c) width[c] = std::max(width[c], row.cell[c].size());
+    }
+    // Two spaces between columns, the last one unpadded.
+    auto put = [&](const std::string_view* cells) {
+        for (std::size_t c = 0; c + 1 < k_report_columns; ++c) out.cell(cells[c], width[c] + 1);
+        out.put(cells[k_report_columns - 1]);
+        out.end_row();
+    };
+    std::string_view header[k_report_columns];
+    for (std::size_t c = 0; c < k_report_columns; ++c) header[c] = k_report_header[c];
+    put(header);
+    for (std::size_t i = 0; i < count; ++i) {
+        row.fill(at(i));
+        put(row.cell);
+    }
+}
+
+std::string socket_reports_text(const std::vector<SocketReport>& reports) {
+    StringSink sink;
+    {
+        ChunkWriter out(sink);
+        write_socket_reports(out, reports.size(), [&](std::size_t i) -> const SocketReport& { return reports[i]; });
+    }
+    return std::move(sink.text);
 }
 
 const char* outcome_json_name(SocketOutcome o) {
@@ -65,7 +108,7 @@ nlohmann::json socket_report_json(const SocketReport& r, std::string_view curren
             {std::string(current_key), r.before_read ? options_json(r.item.before) : nlohmann::json()},
             {"target", options_json(r.item.after)},
             {"drift", drift_texts(r.item)},
-            {"notes", r.notes},
+            {"notes", r.notes.list()},
             {"result", outcome_json_name(r.outcome)},
             {"error", r.error ? nlohmann::json(r.error->line()) : nlohmann::json()}};
 }

@@ -187,9 +187,11 @@ SocketRecord socket_record_of(const KernelSocket& s, std::uint32_t hz) {
     return r;
 }
 
-bool in_accept_queue(const KernelSocket& s) {
-    return s.inode == 0 && (s.state == static_cast<std::uint8_t>(TcpState::established) ||
-                            s.state == static_cast<std::uint8_t>(TcpState::close_wait));
+bool in_accept_queue(const KernelSocket& s) { return in_accept_queue(s.inode, s.state); }
+
+bool in_accept_queue(std::uint32_t inode, std::uint8_t state) {
+    return inode == 0 && (state == static_cast<std::uint8_t>(TcpState::established) ||
+                          state == static_cast<std::uint8_t>(TcpState::close_wait));
 }
 
 }  // namespace kt

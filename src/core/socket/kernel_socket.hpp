@@ -104,6 +104,7 @@ SocketRecord socket_record_of(const KernelSocket& s, std::uint32_t hz);
 // A connection established but not yet accept()ed: it is in a listener's queue and has no
 // file (CLOSE_WAIT when the peer closed before the accept). Orphans are in closing states.
 bool in_accept_queue(const KernelSocket& s);
+bool in_accept_queue(std::uint32_t inode, std::uint8_t state);
 
 // A socket file held by a process, from the BPF task-file iterator.
 struct SocketFile {

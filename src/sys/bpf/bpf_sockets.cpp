@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,9 +37,9 @@ struct SocketIterator::Impl {
         if (skel) kt_sockets_bpf__destroy(skel);
     }
 
-    Result<void> set_mode(std::uint32_t mode, std::uint32_t flags = KT_PASS_INODES) {
+    Result<void> set_mode(std::uint32_t mode, std::uint32_t flags = KT_PASS_INODES, std::uint32_t apply_count = 0) {
         const std::uint32_t zero = 0;
-        kt_pass_config c{mode, flags};
+        kt_pass_config c{mode, flags, apply_count, 0};
         if (bpf_map__update_elem(skel->maps.pass_config, &zero, sizeof zero, &c, sizeof c, BPF_ANY) != 0)
             return fail("BPF pass configuration", errno_text(errno));
         return {};
@@ -192,6 +193,11 @@ Result<std::vector<SocketFile>> SocketIterator::socket_files() {
     return parse_socket_files(*bytes);
 }
 
+void SocketIterator::release_buffers() {
+    m_impl->sockets_buffer = {};
+    m_impl->owners_buffer = {};
+}
+
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns, Fields fields) {
     if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
     return m_impl->pass_in(netns, KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0);
@@ -262,6 +268,46 @@ Result<UniqueFd> pass_map(const char* name, std::uint32_t key_size, std::uint32_
     }
     return map;
 }
+
+// An array map for one pass, written through a mapping of it: no system call per element.
+// `fill` writes the `count` elements.
+template <class Element, class Fill>
+Result<UniqueFd> mapped_pass_array(const char* name, std::uint32_t count, Fill fill) {
+    bpf_map_create_opts options{};
+    options.sz = sizeof options;
+    options.map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP;
+    UniqueFd map(bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(std::uint32_t), sizeof(Element),
+                                std::max<std::uint32_t>(count, 1), &options));
+    if (!map) return fail("BPF apply map", errno_text(errno));
+    if (count == 0) return map;
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t bytes = (std::size_t{count} * sizeof(Element) + page - 1) / page * page;
+    void* mapped = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, map.get(), 0);
+    if (mapped == MAP_FAILED) return fail("BPF apply map", "mapping it: " + errno_text(errno));
+    fill(static_cast<Element*>(mapped));
+    ::munmap(mapped, bytes);
+    return map;
+}
+
+// The sockets of an apply pass in the order they were planned (the read pass's, which the
+// apply pass follows), and beside them their cookies sorted, for the sockets out of order.
+struct ApplyArrays {
+    UniqueFd sockets, index;
+};
+Result<ApplyArrays> apply_arrays(const PassWrites& writes) {
+    const std::uint32_t count = static_cast<std::uint32_t>(writes.size());
+    const auto& planned = writes.sockets();
+    auto sockets = mapped_pass_array<kt_apply_entry>("kt_apply", count, [&](kt_apply_entry* out) {
+        for (std::uint32_t i = 0; i < count; ++i) out[i] = {planned[i].cookie, planned[i].sequence, 0, 0, 0};
+    });
+    if (!sockets) return std::unexpected(sockets.error());
+    auto index = mapped_pass_array<kt_apply_index>("kt_apply_index", count, [&](kt_apply_index* out) {
+        for (std::uint32_t i = 0; i < count; ++i) out[i] = {planned[i].cookie, i, 0};
+        std::sort(out, out + count, [](const kt_apply_index& a, const kt_apply_index& b) { return a.cookie < b.cookie; });
+    });
+    if (!index) return std::unexpected(index.error());
+    return ApplyArrays{std::move(*sockets), std::move(*index)};
+}
 }  // namespace
 
 Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget& netns, const PassWrites& writes) {
@@ -276,33 +322,29 @@ Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget& netn
         numbers.push_back(static_cast<std::uint32_t>(numbers.size()));
         sequences.push_back(k);
     }
-    std::vector<std::uint64_t> cookies;
-    std::vector<kt_apply_entry> entries;
-    cookies.reserve(writes.size());
-    entries.reserve(writes.size());
-    for (const auto& socket : writes.sockets()) {
-        cookies.push_back(socket.cookie);
-        entries.push_back({socket.sequence, 0, 0, 0});
-    }
     auto sequence_map = pass_map("kt_sequences", sizeof(std::uint32_t), sizeof(kt_write_sequence), numbers.data(),
                                  sequences.data(), static_cast<std::uint32_t>(numbers.size()));
     if (!sequence_map) return std::unexpected(sequence_map.error());
-    auto socket_map = pass_map("kt_apply", sizeof(std::uint64_t), sizeof(kt_apply_entry), cookies.data(), entries.data(),
-                               static_cast<std::uint32_t>(cookies.size()));
-    if (!socket_map) return std::unexpected(socket_map.error());
+    auto socket_maps = apply_arrays(writes);
+    if (!socket_maps) return std::unexpected(socket_maps.error());
     // The pass's own maps, in the slots the program looks in. The program marks each socket
     // it has run, so a socket shown twice is changed once; the maps go with their slots, so a
     // later pass reads only.
     const std::uint32_t zero = 0;
     const int sequence_slots = bpf_map__fd(m_impl->skel->maps.sequence_maps);
     const int socket_slots = bpf_map__fd(m_impl->skel->maps.apply_maps);
-    const int sequence_fd = sequence_map->get(), socket_fd = socket_map->get();
+    const int index_slots = bpf_map__fd(m_impl->skel->maps.apply_index_maps);
+    const int sequence_fd = sequence_map->get(), socket_fd = socket_maps->sockets.get(),
+              index_fd = socket_maps->index.get();
+    // The program starts at the first entry.
+    m_impl->skel->bss->kt_apply_next = 0;
     if (bpf_map_update_elem(sequence_slots, &zero, &sequence_fd, BPF_ANY) != 0 ||
-        bpf_map_update_elem(socket_slots, &zero, &socket_fd, BPF_ANY) != 0)
+        bpf_map_update_elem(socket_slots, &zero, &socket_fd, BPF_ANY) != 0 ||
+        bpf_map_update_elem(index_slots, &zero, &index_fd, BPF_ANY) != 0)
         return fail("BPF apply map", errno_text(errno));
     std::vector<AppliedSocket> out;
     auto r = run_in_netns(netns, [&]() -> Result<void> {
-        if (auto m = m_impl->set_mode(KT_PASS_APPLY); !m) return m;
+        if (auto m = m_impl->set_mode(KT_PASS_APPLY, KT_PASS_INODES, static_cast<std::uint32_t>(writes.size())); !m) return m;
         auto bytes = m_impl->read_all(m_impl->link, m_impl->sockets_buffer);
         if (!bytes) return std::unexpected(bytes.error());
         auto applied = parse_applied_sockets(*bytes);
@@ -310,6 +352,7 @@ Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget& netn
         out = std::move(*applied);
         return {};
     });
+    bpf_map_delete_elem(index_slots, &zero);
     bpf_map_delete_elem(socket_slots, &zero);
     bpf_map_delete_elem(sequence_slots, &zero);
     if (!r) return std::unexpected(r.error());

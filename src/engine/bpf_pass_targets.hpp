@@ -1,0 +1,67 @@
+// What the BPF engine keeps of an iterator pass between finding its targets and planning
+// them. A pass over half a million sockets arrives as 120-byte records; apply and verify need
+// the keepalive options of the sockets they plan (32 bytes each, by inode) and, for accept
+// queues, each namespace's listeners and waiting connections (few), so the rest is let go
+// before the plans are made.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/socket/kernel_socket.hpp"
+#include "core/socket/kernel_socket_index.hpp"
+#include "sys/netns.hpp"
+
+namespace kt::engine {
+
+// A socket of a pass with its tuple: listeners, queued connections and undo's restores.
+struct PassSocket {
+    std::uint64_t cookie = 0;
+    std::uint32_t inode = 0;
+    std::uint32_t idle_jiffies = 0, interval_jiffies = 0, user_timeout_ms = 0, timer_jiffies = 0;
+    Endpoint local, peer;
+    std::uint8_t state = 0, count = 0;
+    bool keepalive = false;
+    DiagTimer timer = DiagTimer::none;
+};
+PassSocket pass_socket_of(const KernelSocket& k);
+
+// A socket of a pass that may be planned: its options alone.
+struct PassOptions {
+    std::uint64_t cookie = 0;
+    std::uint32_t inode = 0;
+    std::uint32_t netns = 0;  // index into PassTargets::namespaces
+    std::uint32_t idle_jiffies = 0, interval_jiffies = 0, user_timeout_ms = 0;
+    std::uint8_t count = 0;
+    bool keepalive = false;
+};
+
+// The values a socket has, its own or its namespace's defaults.
+SocketOptions options_of(const PassSocket& k, std::uint32_t hz, const KeepaliveDefaults& defaults);
+SocketOptions options_of(const PassOptions& k, std::uint32_t hz, const KeepaliveDefaults& defaults);
+
+// Every socket of one namespace, as a pass read it.
+struct NetnsView {
+    sys::NetnsTarget target;
+    KeepaliveDefaults defaults;
+    std::vector<PassSocket> sockets;
+};
+
+struct PassTargets {
+    struct Netns {
+        sys::NetnsTarget target;
+        KeepaliveDefaults defaults;
+        std::vector<PassSocket> listeners;
+        std::vector<PassSocket> queued;  // established, not yet accepted: no inode
+    };
+    std::vector<Netns> namespaces;
+    RecordIndex<PassOptions, &PassOptions::inode> by_inode;
+};
+
+// The sockets of `views` with an inode that `chosen` marks (chosen[n][i]: the i-th socket of
+// the n-th view; null: all of them), with every listener and queued connection. Each view is
+// released as soon as it has been gone through.
+using ChosenSockets = std::vector<std::vector<bool>>;
+PassTargets pass_targets_of(std::vector<NetnsView>&& views, const ChosenSockets* chosen);
+
+}  // namespace kt::engine
