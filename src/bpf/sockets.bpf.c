@@ -35,12 +35,12 @@ struct {
  * space creates for the pass at the size it needs and puts in slot 0: a map declared here would
  * be created at its largest at every load. The sockets are arrays that user space fills through
  * a mapping of them: filling a hash map of 500,000 cookies took 400 ms of bpf() calls and
- * bucket locks, more than a third of the pass itself. They are in the order of the read pass
- * the plan came from, which this pass walks in the same order, so the next entry is nearly
- * always the socket at hand; the others are found by halves in a second array sorted by cookie
- * (the last halvings of a large array are cache misses: searching for every socket made the
- * pass 1.1 s instead of 0.85 s at 500,000). BPF_F_INNER_MAP: each pass's arrays have their
- * own size. */
+ * bucket locks, more than a third of the pass itself. When apply found its targets in a read
+ * pass, the entries are in that pass's order, which this pass walks again, so the next entry is
+ * nearly always the socket at hand; the others (queued connections, sockets made since, undo's
+ * restores, targets found by a dump) are found by halves in a second array of the cookies
+ * sorted (its last halvings are cache misses: searching for every socket made the pass 1.1 s
+ * instead of 0.85 s at 500,000). BPF_F_INNER_MAP: each pass's arrays have their own size. */
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
     __uint(max_entries, 1);

@@ -315,11 +315,9 @@ private:
             if (!defaults) return std::unexpected(Errors{defaults.error()});
             // Each record is kept compact as it arrives: the pass is never held as raw records.
             std::vector<PassSocket> sockets;
-            sockets.reserve(m_expected_sockets);
             auto read = m_it->each(t, sys::SocketIterator::Fields::all,
                                    [&](const KernelSocket& k) { sockets.push_back(pass_socket_of(k)); });
             if (!read) return std::unexpected(Errors{read.error()});
-            m_expected_sockets = std::max(m_expected_sockets, sockets.size());
             views.push_back({std::move(t), *defaults, std::move(sockets)});
         }
         return views;
@@ -389,7 +387,6 @@ private:
     }
 
     std::unique_ptr<sys::SocketIterator> m_it;
-    std::size_t m_expected_sockets = 0;  // the largest namespace read so far (a watch's next pass)
     std::set<std::uint64_t> m_queued;
     std::future<std::expected<std::vector<NetnsView>, Errors>> m_prefetch;
     std::optional<std::expected<std::vector<NetnsView>, Errors>> m_pass;  // m_prefetch's, once waited for

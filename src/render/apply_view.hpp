@@ -71,7 +71,7 @@ private:
 };
 
 // Half a million of these are held by an apply or verify of every socket: 120 bytes each,
-// the fields ordered so that none pads.
+// the fields ordered so that one byte pads.
 struct SocketReport {
     PlanItem item;
     SocketOutcome outcome = SocketOutcome::planned;

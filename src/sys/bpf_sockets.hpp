@@ -54,8 +54,10 @@ public:
     // It may run on one thread while a socket pass runs on another.
     Result<std::vector<SocketFile>> socket_files();
 
-    // The passes' read buffers are kept for the next pass (a watch, the agent); a command
-    // that has read what it needs gives their memory back (48 MB at 500k sockets).
+    // The buffers whole passes are read into (the task-file pass, read(), the apply pass) are
+    // kept for the next pass; the BPF engine gives them back once it has found its targets
+    // (the task-file pass's holds 32 bytes a socket file: 16 MB at 500k), and the apply
+    // pass's grows again.
     void release_buffers();
 
     struct Impl;
