@@ -64,13 +64,6 @@ nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, con
             {"notes", notes}};
 }
 
-// The reports of `prep` in place: its sockets, then the gone ones.
-render::ReportAt reports_of(const engine::Preparation& prep) {
-    return [&prep](std::size_t i) -> const render::SocketReport& {
-        return i < prep.sockets.size() ? prep.sockets[i].report : prep.gone[i - prep.sockets.size()];
-    };
-}
-
 // The reports, moved out of `prep`.
 std::vector<render::SocketReport> take_reports(engine::Preparation& prep) {
     std::vector<render::SocketReport> out;
@@ -174,7 +167,7 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
         } else {
             write_out("pass " + std::to_string(pass) + ": changed " + std::to_string(c.changed) + ", failed " +
                       std::to_string(c.failed) + ", compliant " + std::to_string(c.compliant) + "\n");
-            if (c.failed) engine::write_reports_text(prep->sockets.size() + prep->gone.size(), reports_of(*prep));
+            if (c.failed) engine::write_reports_text(*prep);
         }
         std::fflush(stdout);
     }
@@ -239,7 +232,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     } else {
         write_out(std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " + p.name + " (" +
                   render::keepalive_triplet(p.keepalive) + ")\n");
-        engine::write_reports_text(prep->sockets.size() + prep->gone.size(), reports_of(*prep));
+        engine::write_reports_text(*prep);
         std::size_t planned = 0;
         for (const auto& s : prep->sockets) planned += s.report.outcome == render::SocketOutcome::planned;
         write_out(o.dry_run ? std::to_string(planned) + " to change, " + std::to_string(counts.compliant) + " compliant\n"

@@ -28,7 +28,8 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
 
     if (g.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (std::size_t i = 0; i < v->size(); ++i) list.push_back(render::socket_report_json(v->report(i), "current"));
+        for (std::size_t i = 0; i < v->prep.report_count(); ++i)
+            list.push_back(render::socket_report_json(v->prep.report(i), "current"));
         write_json({{"schema", "keepalive-tune.verify.v2"},
                     {"profile", p->name},
                     {"engine", v->engine},
@@ -36,7 +37,7 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
                     {"sockets", list},
                     {"summary", {{"compliant", compliant}, {"drift", drifted}, {"gone", v->gone}}}});
     } else {
-        engine::write_reports_text(v->size(), [&](std::size_t i) -> const render::SocketReport& { return v->report(i); });
+        engine::write_reports_text(v->prep);
         write_out(drifted == 0 ? "compliant: all " + std::to_string(compliant) + " socket(s) carry profile " + p->name + "\n"
                                : "drift: " + std::to_string(drifted) + " of " + std::to_string(drifted + compliant) +
                                      " socket(s) differ from profile " + p->name + "\n");

@@ -71,7 +71,7 @@ public:
             s.netns = ns;
             s.timer = f.timer;
             s.expires_ms = f.expires_ms;
-            s.report.item = plan_socket(f.ref, options_of(k, m_it->hz(), pass->namespaces[ns].defaults), p);
+            s.report.item = plan_socket(f.ref, exact_options_of(k, m_it->hz(), pass->namespaces[ns].defaults).options, p);
             s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
                                                                              : render::SocketOutcome::planned;
             out.sockets.push_back(std::move(s));
@@ -169,7 +169,7 @@ public:
                 const SocketAt* found = index.find(x.socket.inode ? x.socket.inode : x.cookie);
                 if (!found) continue;
                 const PassSocket* k = found->socket;
-                const auto current = options_of(*k, m_it->hz(), view.defaults);
+                const auto current = exact_options_of(*k, m_it->hz(), view.defaults).options;
                 x.report.item.before = current;
                 x.report.before_read = true;
                 x.cookie = k->cookie;

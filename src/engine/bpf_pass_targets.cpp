@@ -10,27 +10,6 @@ PassSocket pass_socket_of(const KernelSocket& k) {
             k.state,           k.count,         k.keepalive,    k.timer};
 }
 
-namespace {
-template <class Pass>
-SocketOptions options_from(const Pass& k, std::uint32_t hz, const KeepaliveDefaults& defaults) {
-    SocketOptionsRecord r;
-    r.cookie = k.cookie;
-    r.idle_jiffies = k.idle_jiffies;
-    r.interval_jiffies = k.interval_jiffies;
-    r.user_timeout_ms = k.user_timeout_ms;
-    r.count = k.count;
-    r.keepalive = k.keepalive;
-    return exact_options(r, hz, defaults).options;
-}
-}  // namespace
-
-SocketOptions options_of(const PassSocket& k, std::uint32_t hz, const KeepaliveDefaults& defaults) {
-    return options_from(k, hz, defaults);
-}
-SocketOptions options_of(const PassOptions& k, std::uint32_t hz, const KeepaliveDefaults& defaults) {
-    return options_from(k, hz, defaults);
-}
-
 PassTargets pass_targets_of(std::vector<NetnsView>&& views, const ChosenSockets* chosen) {
     PassTargets out;
     auto kept = [&](std::size_t ns, std::size_t i) {

@@ -36,10 +36,6 @@ struct PassOptions {
     bool keepalive = false;
 };
 
-// The values a socket has, its own or its namespace's defaults.
-SocketOptions options_of(const PassSocket& k, std::uint32_t hz, const KeepaliveDefaults& defaults);
-SocketOptions options_of(const PassOptions& k, std::uint32_t hz, const KeepaliveDefaults& defaults);
-
 // Every socket of one namespace, as a pass read it.
 struct NetnsView {
     sys::NetnsTarget target;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <string_view>
 
+#include "engine/socket_engine.hpp"
 #include "render/apply_view.hpp"
 #include "render/chunk_writer.hpp"
 #include "sys/output.hpp"
@@ -41,11 +42,13 @@ public:
     void write(std::string_view chunk) override { write_out(chunk); }
 };
 
-// apply's, verify's and undo's table of reports on standard output, a chunk at a time.
-inline void write_reports_text(std::size_t count, const render::ReportAt& at) {
+// apply's and verify's table of a preparation's reports on standard output, a chunk at a time.
+inline void write_reports_text(const Preparation& prep) {
     StdoutSink sink;
     render::ChunkWriter out(sink);
-    render::write_socket_reports(out, count, at);
+    render::write_socket_reports(out, prep.report_count(), [&prep](std::size_t i) -> const render::SocketReport& {
+        return prep.report(i);
+    });
 }
 
 }  // namespace kt::engine

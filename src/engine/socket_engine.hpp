@@ -38,6 +38,13 @@ struct Preparation {
     std::vector<sys::NetnsTarget> namespaces;
     std::size_t queued = 0;  // connections found waiting in accept queues (BPF engine)
     std::vector<std::string> notes;
+
+    // Every report where it is kept (half a million are not copied out): the planned sockets,
+    // then the gone ones.
+    std::size_t report_count() const { return sockets.size() + gone.size(); }
+    const render::SocketReport& report(std::size_t i) const {
+        return i < sockets.size() ? sockets[i].report : gone[i - sockets.size()];
+    }
 };
 
 struct ChangeCounts {

@@ -30,6 +30,7 @@ std::expected<VerifyOutcome, Errors> verify_sockets(const TargetOptions& target,
         const bool ok = r.item.drift == 0 && r.notes.empty();
         r.outcome = ok ? render::SocketOutcome::compliant : render::SocketOutcome::drift;
         (ok ? out.compliant : out.drift)++;
+        s.dup = {};  // the pidfd engine's copy of the socket: verify changes nothing
     }
     out.gone = prep->gone.size();
     out.prep = std::move(*prep);

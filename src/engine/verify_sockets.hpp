@@ -12,13 +12,9 @@
 namespace kt::engine {
 
 struct VerifyOutcome {
-    // Each socket's report is judged where the engine left it (half a million are not copied
-    // out): compliant and drifted sockets, then gone ones.
+    // Each socket's report is judged where the engine left it (prep.report(i)): compliant and
+    // drifted sockets, then gone ones.
     Preparation prep;
-    std::size_t size() const { return prep.sockets.size() + prep.gone.size(); }
-    const render::SocketReport& report(std::size_t i) const {
-        return i < prep.sockets.size() ? prep.sockets[i].report : prep.gone[i - prep.sockets.size()];
-    }
     std::size_t compliant = 0;
     std::size_t drift = 0;
     std::size_t gone = 0;

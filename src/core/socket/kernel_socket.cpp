@@ -124,23 +124,6 @@ Result<std::vector<SocketFile>> parse_socket_files(std::span<const std::uint8_t>
     return out;
 }
 
-namespace {
-template <class Record>
-ExactOptions exact_options_of(const Record& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
-    ExactOptions e;
-    e.options.keepalive = s.keepalive;
-    e.idle_inherited = s.idle_jiffies == 0;
-    e.interval_inherited = s.interval_jiffies == 0;
-    e.count_inherited = s.count == 0;
-    // TCP_KEEPIDLE stores seconds * HZ, so the division is exact for values set in seconds.
-    e.options.idle_seconds = e.idle_inherited ? netns.idle_seconds : s.idle_jiffies / hz;
-    e.options.interval_seconds = e.interval_inherited ? netns.interval_seconds : s.interval_jiffies / hz;
-    e.options.count = e.count_inherited ? netns.count : s.count;
-    e.options.user_timeout_ms = s.user_timeout_ms;
-    return e;
-}
-}  // namespace
-
 ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
     return exact_options_of(s, hz, netns);
 }

@@ -88,7 +88,23 @@ struct ExactOptions {
     bool count_inherited = false;
 };
 
-// `hz` is the kernel's CONFIG_HZ (jiffies per second), never 0.
+// `hz` is the kernel's CONFIG_HZ (jiffies per second), never 0. Any record with the fields of
+// KernelSocket's options (keepalive, idle_jiffies, interval_jiffies, count, user_timeout_ms)
+// will do: the engines keep smaller ones than KernelSocket.
+template <class Record>
+ExactOptions exact_options_of(const Record& s, std::uint32_t hz, const KeepaliveDefaults& netns) {
+    ExactOptions e;
+    e.options.keepalive = s.keepalive;
+    e.idle_inherited = s.idle_jiffies == 0;
+    e.interval_inherited = s.interval_jiffies == 0;
+    e.count_inherited = s.count == 0;
+    // TCP_KEEPIDLE stores seconds * HZ, so the division is exact for values set in seconds.
+    e.options.idle_seconds = e.idle_inherited ? netns.idle_seconds : s.idle_jiffies / hz;
+    e.options.interval_seconds = e.interval_inherited ? netns.interval_seconds : s.interval_jiffies / hz;
+    e.options.count = e.count_inherited ? netns.count : s.count;
+    e.options.user_timeout_ms = s.user_timeout_ms;
+    return e;
+}
 ExactOptions exact_options(const KernelSocket& s, std::uint32_t hz, const KeepaliveDefaults& netns);
 ExactOptions exact_options(const SocketOptionsRecord& s, std::uint32_t hz, const KeepaliveDefaults& netns);
 
