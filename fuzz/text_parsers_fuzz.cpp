@@ -85,6 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 for (const auto& k : *options) (void)kt::exact_options(k, 100, kt::KeepaliveDefaults{});
             if (auto applied = kt::parse_applied_sockets({data + 1, size - 1}))
                 for (const auto& k : *applied) (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});
+            if (auto planned = kt::parse_planned_sockets({data + 1, size - 1}))
+                for (const auto& k : *planned) (void)kt::exact_options_of(k.after, 250, kt::KeepaliveDefaults{});
             if (auto sockets = kt::parse_kernel_sockets({data + 1, size - 1}))
                 for (const auto& k : *sockets) {
                     (void)kt::exact_options(k, 250, kt::KeepaliveDefaults{});

@@ -118,9 +118,11 @@ struct kt_applied_record {
     kt_u32 write_errno;
 };
 
-/* Which sockets a pass reports: all of them (read), or only those in the apply map. */
+/* Which sockets a pass reports: all of them (read), only those in the apply map, or (plan)
+ * those whose inode the plan's bitmap holds, planned and changed in the pass itself. */
 #define KT_PASS_READ 0
 #define KT_PASS_APPLY 1
+#define KT_PASS_PLAN 2
 /* Whether records carry the socket's inode: finding it is a cache miss per socket that a
  * reader keyed by cookie (inspect --exact) does without. */
 #define KT_PASS_INODES 1
@@ -129,6 +131,138 @@ struct kt_pass_config {
     kt_u32 flags;
     kt_u32 apply_count; /* entries of the apply pass's array, sorted by cookie */
     kt_u32 reserved;
+};
+
+/* A socket's keepalive options in the units of setsockopt (seconds, ms), as getsockopt would
+ * return them. */
+struct kt_keepalive_values {
+    kt_u32 keepalive;
+    kt_u32 idle_seconds;
+    kt_u32 interval_seconds;
+    kt_u32 count;
+    kt_u32 user_timeout_ms;
+};
+
+/* The one rule for the order of a socket's writes, which the plan pass follows in the kernel
+ * and user space plans with (core/change/apply_plan): values first and SO_KEEPALIVE last, as
+ * turning keepalive on arms the timer one full idle from then. When keepalive is already on, a
+ * new TCP_KEEPIDLE re-arms the timer against the time the connection has already been idle
+ * (tcp_sock_set_keepidle_locked): a connection idle at least as long as the new idle would
+ * probe at once, so for it SO_KEEPALIVE goes off first (which deletes the timer) and on again
+ * last. `due` says the connection has been idle that long, or that the caller cannot tell
+ * (user space, which reads the socket before it writes); the plan pass tells it under the
+ * socket's lock, and spares the two writes (and the timer's deletion and re-arming) where the
+ * re-armed timer is still in the future. A listener has no timer to re-arm. Fills `out`
+ * (KT_MAX_WRITES entries) and returns how many. */
+static inline kt_u32 kt_burst_free_writes(const struct kt_keepalive_values *have, const struct kt_keepalive_values *want,
+                                          int listener, int due, struct kt_write *out) {
+    kt_u32 n = 0;
+    const int idle_changes = have->idle_seconds != want->idle_seconds;
+    const int toggle = !listener && have->keepalive && idle_changes && due;
+    if (toggle) {
+        out[n].option = 0;
+        out[n++].value = 0;
+    }
+    if (idle_changes) {
+        out[n].option = 1;
+        out[n++].value = want->idle_seconds;
+    }
+    if (have->interval_seconds != want->interval_seconds) {
+        out[n].option = 2;
+        out[n++].value = want->interval_seconds;
+    }
+    if (have->count != want->count) {
+        out[n].option = 3;
+        out[n++].value = want->count;
+    }
+    if (have->user_timeout_ms != want->user_timeout_ms) {
+        out[n].option = 4;
+        out[n++].value = want->user_timeout_ms;
+    }
+    if (toggle || have->keepalive != want->keepalive) {
+        out[n].option = 0;
+        out[n++].value = want->keepalive ? 1 : 0;
+    }
+    return n;
+}
+
+/* The writes that put `before` back after the first `done` of `writes` went through: the same
+ * order, only the options that were written. */
+static inline kt_u32 kt_rollback_writes(const struct kt_keepalive_values *before, const struct kt_write *writes,
+                                        kt_u32 done, struct kt_write *out) {
+    kt_u32 touched = 0;
+    for (kt_u32 i = 0; i < KT_MAX_WRITES; i++)
+        if (i < done && writes[i].option < 5) touched |= 1u << writes[i].option;
+    kt_u32 n = 0;
+    const kt_u32 values[5] = {before->keepalive ? 1u : 0u, before->idle_seconds, before->interval_seconds, before->count,
+                              before->user_timeout_ms};
+    /* options 1-4, then SO_KEEPALIVE (0) last */
+    for (kt_u32 k = 1; k <= 5; k++) {
+        const kt_u32 option = k % 5;
+        if (touched & (1u << option)) {
+            out[n].option = option;
+            out[n++].value = values[option];
+        }
+    }
+    return n;
+}
+
+/* A setting inherited from the netns sysctl when the socket stores 0 (TCP_KEEPIDLE and
+ * TCP_KEEPINTVL store seconds * HZ, so the division is exact for values set in seconds). */
+static inline kt_u32 kt_seconds_or_default(kt_u32 jiffies, kt_u32 hz, kt_u32 fallback) {
+    return jiffies && hz ? jiffies / hz : fallback;
+}
+
+/* A socket's options as stored on it (kt_options_record's fields without the cookie). */
+struct kt_stored_options {
+    kt_u32 keepalive_time;
+    kt_u32 keepalive_intvl;
+    kt_u32 user_timeout_ms;
+    kt_u8 probes;
+    kt_u8 keepalive;
+    kt_u16 reserved;
+};
+
+/* What a plan pass puts on the sockets it plans, and what it needs to tell what they have. */
+struct kt_pass_plan {
+    struct kt_keepalive_values want;
+    kt_u32 keep_user_timeout; /* the profile has no user_timeout_ms: each socket keeps its own */
+    kt_u32 hz;
+    kt_u32 default_idle_seconds; /* the netns sysctls, for options a socket never set */
+    kt_u32 default_interval_seconds;
+    kt_u32 default_count;
+    kt_u32 inode_base;  /* the bitmap's first inode */
+    kt_u32 inode_count; /* and how many inodes it spans */
+    kt_u32 states;      /* the states a target may be in, bit N for state N */
+};
+
+/* What a plan pass reports: the sockets it planned, every listener (for roles) and every
+ * connection without a file that may wait in an accept queue (planned by a pass of their own
+ * once user space knows whose queue). */
+#define KT_PLANNED_TARGET 1
+#define KT_PLANNED_LISTENER 2
+#define KT_PLANNED_UNACCEPTED 3
+/* The outcome of a planned socket. */
+#define KT_PLAN_COMPLIANT 1
+#define KT_PLAN_CHANGED 2
+#define KT_PLAN_FAILED 3      /* a write failed and the ones before it were put back */
+#define KT_PLAN_PUT_BACK_FAILED 4 /* a write failed, and putting back the ones before it did too */
+struct kt_planned_record {
+    kt_u64 cookie;
+    kt_u32 inode;
+    kt_u8 kind;
+    kt_u8 state;
+    kt_u8 family;
+    kt_u8 outcome;
+    kt_u16 local_port;
+    kt_u16 peer_port;
+    kt_u8 writes_done;  /* writes of the sequence that went through */
+    kt_u8 failed_option; /* the option of the write that failed (KT_PLAN_FAILED, _PUT_BACK_FAILED) */
+    kt_u16 write_errno;
+    kt_u8 local_addr[16];
+    kt_u8 peer_addr[16];
+    struct kt_stored_options before; /* before the writes */
+    struct kt_stored_options after;  /* after them, read under the same lock */
 };
 
 /* The profile `enforce` puts on new connections of a cgroup, kept in a pinned map with what

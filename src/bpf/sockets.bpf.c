@@ -22,7 +22,10 @@ unsigned int kt_config_hz = 0;
 
 #define KT_AF_INET 2
 #define KT_AF_INET6 10
+#define KT_TCP_ESTABLISHED 1
 #define KT_TCP_FIN_WAIT2 5
+#define KT_TCP_CLOSE_WAIT 8
+#define KT_TCP_LISTEN 10
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -166,6 +169,146 @@ static __always_inline int orphan_fin_wait2(struct bpf_iter__tcp *ctx, struct so
     return 0;
 }
 
+/* The plan pass: the profile and the inodes of the target processes' sockets, a bit each from
+ * kt_plan.inode_base (a bitmap user space writes through a mapping; the socket inodes of a host
+ * are numbered from one counter, so half a million of them span a few megabits). */
+struct kt_pass_plan kt_plan = {};
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __array(values, struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+        __uint(key_size, sizeof(__u32));
+        __uint(value_size, sizeof(__u64));
+    });
+} plan_target_maps SEC(".maps");
+
+/* The record of the socket planned last. When a record does not fit the read buffer the
+ * iterator shows the same socket again at the start of the next read: it gets this record
+ * again instead of a second plan (which would find the profile in place and call it
+ * compliant). User space clears the cookie before each pass. */
+struct kt_planned_record kt_plan_last = {};
+
+static __always_inline void stored_options(struct kt_stored_options *o, struct sock_common *skc, struct tcp_sock *tp) {
+    o->keepalive_time = tp->keepalive_time;
+    o->keepalive_intvl = tp->keepalive_intvl;
+    o->user_timeout_ms = tp->inet_conn.icsk_user_timeout;
+    o->probes = tp->keepalive_probes;
+    o->keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
+}
+
+static __always_inline __u32 socket_inode(struct tcp_sock *tp) {
+    struct socket *sock = tp->inet_conn.icsk_inet.sk.sk_socket;
+    if (!sock) return 0;
+    unsigned long ino = 0;
+    bpf_probe_read_kernel(&ino, sizeof(ino), (char *)sock + bpf_core_field_offset(struct socket_alloc, vfs_inode) +
+                                                 bpf_core_field_offset(struct inode, i_ino));
+    return (__u32)ino;
+}
+
+static __always_inline int targeted(__u32 inode) {
+    if (!inode || inode < kt_plan.inode_base) return 0;
+    __u32 at = inode - kt_plan.inode_base;
+    if (at >= kt_plan.inode_count) return 0;
+    __u32 zero = 0;
+    void *bits = bpf_map_lookup_elem(&plan_target_maps, &zero);
+    if (!bits) return 0;
+    __u32 word_at = at / 64;
+    __u64 *word = bpf_map_lookup_elem(bits, &word_at);
+    return word && ((*word >> (at % 64)) & 1);
+}
+
+/* The profile's writes on one socket, in the burst-free order, under its lock; when one fails,
+ * the ones before it are put back at once. */
+static __always_inline void plan_and_write(struct kt_planned_record *r, struct sock_common *skc, struct tcp_sock *tp) {
+    const __u32 hz = kt_plan.hz;
+    struct kt_keepalive_values have = {
+        .keepalive = r->before.keepalive,
+        .idle_seconds = kt_seconds_or_default(r->before.keepalive_time, hz, kt_plan.default_idle_seconds),
+        .interval_seconds = kt_seconds_or_default(r->before.keepalive_intvl, hz, kt_plan.default_interval_seconds),
+        .count = r->before.probes ? r->before.probes : kt_plan.default_count,
+        .user_timeout_ms = r->before.user_timeout_ms,
+    };
+    struct kt_keepalive_values want = kt_plan.want;
+    if (kt_plan.keep_user_timeout) want.user_timeout_ms = have.user_timeout_ms;
+    struct kt_write writes[KT_MAX_WRITES] = {};
+    /* keepalive_time_elapsed(): what a new TCP_KEEPIDLE re-arms the timer against */
+    __u32 now = (__u32)bpf_jiffies64();
+    __u32 since_rcv = now - tp->inet_conn.icsk_ack.lrcvtime;
+    __u32 since_ack = now - tp->rcv_tstamp;
+    __u32 idle = since_rcv < since_ack ? since_rcv : since_ack;
+    int due = (__u64)idle >= (__u64)want.idle_seconds * hz;
+    __u32 n = kt_burst_free_writes(&have, &want, r->state == KT_TCP_LISTEN, due, writes);
+    if (n == 0) {
+        r->outcome = KT_PLAN_COMPLIANT;
+        return;
+    }
+    __u32 done = 0;
+    int err = 0;
+    for (__u32 i = 0; i < KT_MAX_WRITES; i++) {
+        if (i >= n) break;
+        err = write_option(tp, writes[i].option, writes[i].value);
+        if (err) break;
+        done++;
+    }
+    r->writes_done = (__u8)done;
+    if (!err) {
+        r->outcome = KT_PLAN_CHANGED;
+        return;
+    }
+    r->write_errno = (__u16)(-err);
+    if (done < KT_MAX_WRITES) r->failed_option = (__u8)writes[done & (KT_MAX_WRITES - 1)].option;
+    struct kt_write back[KT_MAX_WRITES] = {};
+    __u32 m = kt_rollback_writes(&have, writes, done, back);
+    r->outcome = KT_PLAN_FAILED;
+    for (__u32 i = 0; i < KT_MAX_WRITES; i++) {
+        if (i >= m) break;
+        if (write_option(tp, back[i].option, back[i].value)) r->outcome = KT_PLAN_PUT_BACK_FAILED;
+    }
+}
+
+/* A socket of a plan pass: planned and changed when its inode is a target's; reported without
+ * writes when it is a listener (roles) or a connection without a file (accept queues). */
+static __always_inline int plan_pass(struct bpf_iter__tcp *ctx, struct sock_common *skc, struct tcp_sock *tp, __u64 cookie) {
+    struct kt_planned_record *r = &kt_plan_last;
+    if (r->cookie == cookie && r->kind) {
+        bpf_seq_write(ctx->meta->seq, r, sizeof(*r));
+        return 0;
+    }
+    __u8 state = skc->skc_state;
+    __u32 inode = socket_inode(tp);
+    __u8 kind = 0;
+    if (inode && targeted(inode) && ((kt_plan.states >> state) & 1)) kind = KT_PLANNED_TARGET;
+    else if (inode && state == KT_TCP_LISTEN) kind = KT_PLANNED_LISTENER;
+    else if (!inode && (state == KT_TCP_ESTABLISHED || state == KT_TCP_CLOSE_WAIT)) kind = KT_PLANNED_UNACCEPTED;
+    if (!kind) return 0;
+    __builtin_memset(r, 0, sizeof(*r));
+    r->cookie = cookie;
+    r->inode = inode;
+    r->kind = kind;
+    r->state = state;
+    r->family = (__u8)skc->skc_family;
+    r->local_port = skc->skc_num;
+    r->peer_port = bpf_ntohs(skc->skc_dport);
+    if (r->family == KT_AF_INET) {
+        __be32 local = skc->skc_rcv_saddr;
+        __be32 peer = skc->skc_daddr;
+        __builtin_memcpy(r->local_addr, &local, 4);
+        __builtin_memcpy(r->peer_addr, &peer, 4);
+    } else {
+        BPF_CORE_READ_INTO(&r->local_addr, skc, skc_v6_rcv_saddr);
+        BPF_CORE_READ_INTO(&r->peer_addr, skc, skc_v6_daddr);
+    }
+    stored_options(&r->before, skc, tp);
+    if (kind == KT_PLANNED_TARGET) plan_and_write(r, skc, tp);
+    stored_options(&r->after, skc, tp);
+    bpf_seq_write(ctx->meta->seq, r, sizeof(*r));
+    return 0;
+}
+
 SEC("iter/tcp")
 int kt_sockets(struct bpf_iter__tcp *ctx) {
     struct sock_common *skc = ctx->sk_common;
@@ -180,6 +323,7 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     if (!config) return 0;
 
     __u64 cookie = bpf_get_socket_cookie(tp);
+    if (config->mode == KT_PASS_PLAN) return plan_pass(ctx, skc, tp, cookie);
     if (config->mode == KT_PASS_APPLY) {
         void *sockets = bpf_map_lookup_elem(&apply_maps, &zero);
         void *index = bpf_map_lookup_elem(&apply_index_maps, &zero);

@@ -51,14 +51,17 @@ std::vector<std::string> apply_notes(const engine::Preparation& prep, const Prof
     return notes;
 }
 
+// `in_kernel`: planned in the engine's own pass (SocketEngine::change_in_pass), from what each
+// socket held under its lock, rather than from a read before the writes.
 nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, const std::vector<render::SocketReport>& reports,
-                         const engine::ChangeCounts& c, const std::vector<std::string>& notes) {
+                         const engine::ChangeCounts& c, const std::vector<std::string>& notes, bool in_kernel = false) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : reports) list.push_back(render::socket_report_json(r));
     return {{"schema", "keepalive-tune.apply.v2"},
             {"profile", p.name},
             {"engine", engine},
             {"dry_run", dry_run},
+            {"planned_in", in_kernel ? "kernel" : "user"},
             {"sockets", list},
             {"summary", {{"changed", c.changed}, {"compliant", c.compliant}, {"failed", c.failed}, {"gone", c.gone}}},
             {"notes", notes}};
@@ -174,6 +177,26 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
 }
 }  // namespace
 
+// The targets planned and changed in the engine's own pass (SocketEngine::change_in_pass),
+// their processes locked first; nullopt when the engine cannot, or found nothing (the usual
+// path then finds nothing too, and says so, or waits for a pool's first connection).
+std::expected<std::optional<engine::SocketEngine::ChangedInPass>, Errors> change_in_pass(
+    const Profile& p, const ApplySocketsOptions& o, engine::SocketEngine& engine, sys::TargetLocks& locks) {
+    auto files = engine::target_socket_files(o.target, engine);
+    if (!files) return std::nullopt;
+    if (!*files) return std::unexpected(files->error());
+    // Every process holding a socket, before any socket of it is planned.
+    std::set<std::int32_t> locked;
+    for (const auto& f : **files)
+        if (locked.insert(f.pid).second)
+            if (auto r = locks.lock_process(f.pid); !r) return std::unexpected(Errors{r.error()});
+    auto changed = engine.change_in_pass(**files, p);
+    if (!changed) return std::nullopt;
+    if (!*changed) return std::unexpected(changed->error());
+    if ((*changed)->prep.sockets.empty()) return std::nullopt;
+    return std::move(**changed);
+}
+
 CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o) {
     auto selection = engine::socket_selection(o.target);
     if (!selection) return std::unexpected(Errors{selection.error()});
@@ -189,23 +212,35 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         sigaddset(&set, SIGTERM);
         sigprocmask(SIG_BLOCK, &set, nullptr);
     }
-    // A pool that connects lazily has nothing at the first pass; --watch is there to wait for it.
-    auto targets = engine::find_engine_targets(o.target, *selection, *engine, o.watch_seconds != 0);
-    if (!targets) return std::unexpected(targets.error());
-    auto* found = &targets->sockets;
-    if (found->empty())
-        write_out("note: no matching socket yet; watching every " + std::to_string(o.watch_seconds) + " s\n");
     // One run at a time per process, dry runs included: a plan is only true while nobody else
     // changes the sockets.
     sys::TargetLocks locks("keepalive-tune apply " + p.name + (o.watch_seconds ? " --watch " + std::to_string(o.watch_seconds) : ""));
-    if (auto r = lock_owners(locks, *found); !r) return std::unexpected(Errors{r.error()});
-    auto prep = engine->prepare(*found, p, targets->queue_listeners, *selection);
-    if (!prep) return std::unexpected(prep.error());
-    std::vector<sys::FoundSocket>().swap(*found);  // the plan holds what is needed of each from here on
+    std::optional<engine::SocketEngine::ChangedInPass> in_pass;
+    if (!o.dry_run && o.undo_file.empty() && engine->changes_in_pass(*selection)) {
+        auto changed = change_in_pass(p, o, *engine, locks);
+        if (!changed) return std::unexpected(changed.error());
+        in_pass = std::move(*changed);
+    }
+    std::optional<engine::Preparation> prep;
+    engine::ChangeCounts counts;
+    if (in_pass) {
+        prep = std::move(in_pass->prep);
+        counts = in_pass->counts;
+    } else {
+        // A pool that connects lazily has nothing at the first pass; --watch is there to wait for it.
+        auto targets = engine::find_engine_targets(o.target, *selection, *engine, o.watch_seconds != 0);
+        if (!targets) return std::unexpected(targets.error());
+        auto* found = &targets->sockets;
+        if (found->empty())
+            write_out("note: no matching socket yet; watching every " + std::to_string(o.watch_seconds) + " s\n");
+        if (auto r = lock_owners(locks, *found); !r) return std::unexpected(Errors{r.error()});
+        auto planned = engine->prepare(*found, p, targets->queue_listeners, *selection);
+        if (!planned) return std::unexpected(planned.error());
+        prep = std::move(*planned);
+    }
     const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf", selection->roles);
 
-    engine::ChangeCounts counts;
-    if (!o.dry_run) {
+    if (!o.dry_run && !in_pass) {
         // The undo file is on disk before the first setsockopt, or nothing changes.
         if (!o.undo_file.empty()) {
             UndoRecord undo;
@@ -215,7 +250,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
                 return std::unexpected(Errors{{"--undo-file " + o.undo_file, w.error().why + "; nothing was changed"}});
         }
         counts = engine->change(*prep);
-    } else {
+    } else if (!in_pass) {
         counts.gone = prep->gone.size();
     }
     if (o.dry_run)
@@ -227,7 +262,8 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     if (o.watch_seconds)
         for (const auto& s : prep->sockets) handled.insert(s.report.item.socket.inode);
     if (g.json) {
-        write_out(pass_json(engine->name(), p, o.dry_run, take_reports(*prep), counts, notes).dump(o.watch_seconds ? -1 : 2) +
+        write_out(pass_json(engine->name(), p, o.dry_run, take_reports(*prep), counts, notes, in_pass.has_value())
+                      .dump(o.watch_seconds ? -1 : 2) +
                   "\n");
     } else {
         write_out(std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " + p.name + " (" +

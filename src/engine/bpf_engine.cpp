@@ -1,5 +1,6 @@
 // The BPF engine: every socket of the owners' namespaces in one iterator pass, read and
 // changed in the kernel by socket cookie, connections still in accept queues included.
+#include <algorithm>
 #include <future>
 #include <map>
 #include <set>
@@ -92,46 +93,109 @@ public:
             const PassOptions* listener = pass->by_inode.find(l.ref.inode);
             if (!listener) continue;
             const auto& ns = pass->namespaces[listener->netns];
-            // Listeners of other processes on the same port (SO_REUSEPORT) have queues of their
-            // own, and which one a connection waits in cannot be told: leave them all.
-            if (shares_port_with_others(l, ns.listeners, targeted)) {
-                out.notes.push_back("accept queue of " + std::to_string(l.ref.local.port) +
-                                    ": listeners of other processes share the port (SO_REUSEPORT), so its queued "
-                                    "connections were left alone");
-                continue;
-            }
-            for (const auto& k : ns.queued) {
-                if (!same_listening_address(l.ref.local, k.local)) continue;
-                if (!m_queued.insert(k.cookie).second) continue;
-                sys::FoundSocket q;
-                q.ref = {l.ref.pid, -1, 0, SocketRole::accepted, k.state, k.local, k.peer};
-                if (!selection.matches(q.ref)) continue;
+            for_queue_of(l, targeted, ns.listeners, ns.queued, out, [&](const sys::FoundSocket& q, const PassSocket& k) {
+                if (!selection.matches(q.ref)) return;
                 plan(q, k, listener->netns);
                 ++out.queued;
-            }
+            });
         }
         return out;
     }
 
-    ChangeCounts change(Preparation& prep) override {
-        ChangeCounts c;
-        std::map<std::size_t, std::vector<PreparedSocket*>> by_ns;
-        for (auto& s : prep.sockets) {
-            if (s.report.outcome == render::SocketOutcome::compliant) {
-                ++c.compliant;
-                continue;
+    bool changes_in_pass(const sys::SocketSelection& selection) const override {
+        return selection.roles == k_all_roles && selection.ports.empty() && selection.peers.empty();
+    }
+
+    // One plan pass per namespace: the kernel plans and changes each target from what it holds
+    // under its lock; the pass also shows every listener (roles) and every connection without a
+    // file, of which those in the targeted listeners' queues get a pass of their own.
+    std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<SocketFile>& files,
+                                                                       const Profile& p) override {
+        std::vector<std::uint32_t> inodes;
+        inodes.reserve(files.size());
+        for (const auto& f : files) inodes.push_back(f.inode);
+        if (!inodes.empty()) {
+            const auto [low, high] = std::minmax_element(inodes.begin(), inodes.end());
+            if (std::uint64_t{*high} - *low + 1 >= sys::SocketIterator::k_plan_inode_span) return std::nullopt;
+        }
+        const sys::OwnerScan owners = sys::owner_scan_of(files);
+        std::set<std::int32_t> processes;
+        for (const auto& f : files) processes.insert(f.pid);
+        Errors warnings;
+        auto targets = sys::namespaces_of({processes.begin(), processes.end()}, warnings);
+        if (!warnings.empty()) return std::unexpected(warnings);
+
+        ChangedInPass done;
+        Preparation& out = done.prep;
+        out.sockets.reserve(files.size());  // the targets are among them
+        sys::SocketIterator::PassPlan plan;
+        plan.want = profile_options(p, {});
+        plan.keep_user_timeout = !p.user_timeout_ms.has_value();
+        plan.states = k_default_inspect_states;
+        for (auto& t : targets) {
+            auto defaults = sys::read_keepalive_defaults(t);
+            if (!defaults) return std::unexpected(Errors{defaults.error()});
+            plan.defaults = *defaults;
+            const std::uint32_t ns = static_cast<std::uint32_t>(out.namespaces.size());
+            const std::size_t first = out.sockets.size();
+            ListenerIndex roles;
+            std::vector<PassSocket> listeners, unaccepted;
+            std::vector<sys::FoundSocket> targeted_listeners;
+            auto r = m_it->plan(t, plan, inodes, [&](const PlannedSocket& k) {
+                const bool listening = k.state == static_cast<std::uint8_t>(TcpState::listen);
+                if (listening) {
+                    roles.add(k.local);
+                    listeners.push_back(pass_socket_from(k));
+                }
+                if (k.kind == PlannedKind::unaccepted) unaccepted.push_back(pass_socket_from(k));
+                if (k.kind != PlannedKind::target) return;
+                const sys::SocketOwner* owner = owners.index.find(k.inode);
+                PreparedSocket s;
+                s.cookie = k.cookie;
+                s.netns = ns;
+                const SocketRef ref{owner ? owner->pid : 0, owner ? owner->fd : 0, k.inode, SocketRole::upstream,
+                                    k.state, k.local, k.peer};
+                if (listening) targeted_listeners.push_back({ref, 0, 0});
+                s.report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
+                judge_pass(s.report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
+                out.sockets.push_back(std::move(s));
+            });
+            if (!r) return std::unexpected(Errors{r.error()});
+            // The listeners came first in the pass, but the roles are given once all are known.
+            for (std::size_t i = first; i < out.sockets.size(); ++i) {
+                auto& ref = out.sockets[i].report.item.socket;
+                ref.role = roles.role_of(ref.state, ref.local);
             }
-            by_ns[s.netns].push_back(&s);
+            std::set<std::uint32_t> targeted;
+            for (const auto& l : targeted_listeners) targeted.insert(l.ref.inode);
+            std::vector<PreparedSocket*> queued;
+            const std::size_t before_queues = out.sockets.size();
+            for (const auto& l : targeted_listeners)
+                for_queue_of(l, targeted, listeners, unaccepted, out, [&](const sys::FoundSocket& q, const PassSocket& k) {
+                    PreparedSocket s;
+                    s.cookie = k.cookie;
+                    s.netns = ns;
+                    s.report.item = plan_socket(q.ref, exact_options_of(k, m_it->hz(), *defaults).options, p);
+                    s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
+                                                                                     : render::SocketOutcome::planned;
+                    out.sockets.push_back(std::move(s));
+                    ++out.queued;
+                });
+            for (std::size_t i = before_queues; i < out.sockets.size(); ++i)
+                if (out.sockets[i].report.outcome == render::SocketOutcome::planned) queued.push_back(&out.sockets[i]);
+            if (!queued.empty()) change_in(t, queued);
+            out.namespaces.push_back(std::move(t));
         }
+        done.counts = counts_of(out);
+        return done;
+    }
+
+    ChangeCounts change(Preparation& prep) override {
+        std::map<std::size_t, std::vector<PreparedSocket*>> by_ns;
+        for (auto& s : prep.sockets)
+            if (s.report.outcome != render::SocketOutcome::compliant) by_ns[s.netns].push_back(&s);
         for (auto& [ns, sockets] : by_ns) change_in(prep.namespaces[ns], sockets);
-        for (auto& s : prep.sockets) {
-            const auto o = s.report.outcome;
-            if (o == render::SocketOutcome::changed) ++c.changed;
-            if (o == render::SocketOutcome::failed || o == render::SocketOutcome::rolled_back) ++c.failed;
-            if (o == render::SocketOutcome::gone) ++c.gone;
-        }
-        c.gone += prep.gone.size();
-        return c;
+        return counts_of(prep);
     }
 
     void restore(std::vector<Restore>& restores) override {
@@ -278,6 +342,96 @@ public:
     }
 
 private:
+    static ChangeCounts counts_of(const Preparation& prep) {
+        ChangeCounts c;
+        for (const auto& s : prep.sockets) {
+            const auto o = s.report.outcome;
+            if (o == render::SocketOutcome::compliant) ++c.compliant;
+            if (o == render::SocketOutcome::changed) ++c.changed;
+            if (o == render::SocketOutcome::failed || o == render::SocketOutcome::rolled_back) ++c.failed;
+            if (o == render::SocketOutcome::gone) ++c.gone;
+        }
+        c.gone += prep.gone.size();
+        return c;
+    }
+
+    static PassSocket pass_socket_from(const PlannedSocket& k) {
+        PassSocket s;
+        s.cookie = k.cookie;
+        s.inode = k.inode;
+        s.idle_jiffies = k.before.idle_jiffies;
+        s.interval_jiffies = k.before.interval_jiffies;
+        s.user_timeout_ms = k.before.user_timeout_ms;
+        s.local = k.local;
+        s.peer = k.peer;
+        s.state = k.state;
+        s.count = k.before.count;
+        s.keepalive = k.before.keepalive;
+        return s;
+    }
+
+    // What the plan pass did to a socket, against the plan made here from the same values:
+    // both follow one rule (kt_burst_free_writes), so a difference is a fault, not a choice.
+    static void judge_pass(render::SocketReport& r, const PlannedSocket& k, const SocketOptions& have) {
+        const bool kernel_compliant = k.outcome == PassOutcome::compliant;
+        if (kernel_compliant != (r.item.action == PlanAction::compliant)) {
+            r.outcome = render::SocketOutcome::failed;
+            r.error = Error{"BPF plan pass", kernel_compliant ? "the kernel found nothing to change where the plan did"
+                                                              : "the kernel changed a socket the plan found compliant"};
+            return;
+        }
+        switch (k.outcome) {
+            case PassOutcome::compliant: r.outcome = render::SocketOutcome::compliant; return;
+            case PassOutcome::changed:
+                r.outcome = render::SocketOutcome::changed;
+                // Read under the socket's lock right after the writes: checked without a pass.
+                if (!(have == r.item.after)) {
+                    r.outcome = render::SocketOutcome::failed;
+                    r.error = Error{"verification", "the kernel shows other values after the pass"};
+                }
+                return;
+            case PassOutcome::failed:
+            case PassOutcome::put_back_failed: {
+                const int e = k.write_errno;
+                r.error = Error{std::string("bpf_setsockopt ") + socket_option_name(static_cast<SocketOption>(k.failed_option)),
+                                sys::errno_text(e), e};
+                if (k.outcome == PassOutcome::failed) {
+                    r.outcome = render::SocketOutcome::rolled_back;
+                } else {
+                    r.outcome = render::SocketOutcome::failed;
+                    r.error->why += "; putting it back failed too";
+                }
+                return;
+            }
+            case PassOutcome::none: break;
+        }
+        r.outcome = render::SocketOutcome::failed;
+        r.error = Error{"BPF plan pass", "no outcome for the socket"};
+    }
+
+    // Calls `take(q, k)` for each connection of `queued` waiting in listener `l`'s accept queue,
+    // as a socket of l's process, unless listeners of processes not targeted share its port
+    // (SO_REUSEPORT): they have queues of their own, and which one a connection waits in cannot
+    // be told, so all are left (with a note in `out`). Each connection is taken once.
+    template <class Take>
+    void for_queue_of(const sys::FoundSocket& l, const std::set<std::uint32_t>& targeted,
+                      const std::vector<PassSocket>& listeners, const std::vector<PassSocket>& queued, Preparation& out,
+                      Take take) {
+        if (shares_port_with_others(l, listeners, targeted)) {
+            out.notes.push_back("accept queue of " + std::to_string(l.ref.local.port) +
+                                ": listeners of other processes share the port (SO_REUSEPORT), so its queued "
+                                "connections were left alone");
+            return;
+        }
+        for (const auto& k : queued) {
+            if (!same_listening_address(l.ref.local, k.local)) continue;
+            if (!m_queued.insert(k.cookie).second) continue;
+            sys::FoundSocket q;
+            q.ref = {l.ref.pid, -1, 0, SocketRole::accepted, k.state, k.local, k.peer};
+            take(q, k);
+        }
+    }
+
     static render::SocketReport gone(const SocketRef& ref, const std::string& why) {
         render::SocketReport r;
         r.item.socket = ref;

@@ -68,6 +68,21 @@ public:
     // last; a failure puts back what was written).
     virtual ChangeCounts change(Preparation& prep) = 0;
 
+    // Plans and changes the sockets that `files` (the target processes' socket files, from
+    // socket_files()) name, with their accept queues, in one pass of the engine's own, when it
+    // can (BPF: each socket is planned in the kernel from what it holds under its lock, with no
+    // pass to read the sockets first) and `selection` chooses by process alone. What it gives is
+    // changed already, so that prepare() and change() are not called. nullopt: they are needed.
+    struct ChangedInPass {
+        Preparation prep;
+        ChangeCounts counts;
+    };
+    virtual bool changes_in_pass(const sys::SocketSelection& /*selection*/) const { return false; }
+    virtual std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<SocketFile>& /*files*/,
+                                                                               const Profile& /*p*/) {
+        return std::nullopt;
+    }
+
     // Puts recorded values back: `target` per socket, found by pid+fd+inode (pidfd) or by
     // inode or cookie in the namespace of its process (BPF).
     struct Restore {

@@ -104,4 +104,15 @@ std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t,
     return out;
 }
 
+std::optional<std::expected<std::vector<SocketFile>, Errors>> target_socket_files(const TargetOptions& t,
+                                                                                 SocketEngine& engine) {
+    auto pids = target_pids(t);
+    if (!pids) return std::unexpected(pids.error());
+    auto files = engine.socket_files();
+    if (!files) return std::nullopt;
+    const std::set<std::int32_t> wanted(pids->begin(), pids->end());
+    std::erase_if(*files, [&](const SocketFile& f) { return !wanted.count(f.pid); });
+    return std::move(*files);
+}
+
 }  // namespace kt::engine

@@ -45,4 +45,9 @@ struct EngineTargets {
 std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t, const sys::SocketSelection& selection,
                                                          SocketEngine& engine, bool allow_none = false);
 
+// The socket files the target processes hold, from the engine's task-file pass (for
+// SocketEngine::change_in_pass); nullopt when the engine cannot list them.
+std::optional<std::expected<std::vector<SocketFile>, Errors>> target_socket_files(const TargetOptions& t,
+                                                                                 SocketEngine& engine);
+
 }  // namespace kt::engine

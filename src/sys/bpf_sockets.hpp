@@ -49,6 +49,24 @@ public:
     // socket that closed meanwhile is simply not in the result.
     Result<std::vector<AppliedSocket>> apply(const NetnsTarget& netns, const PassWrites& writes);
 
+    // What a plan pass puts on its targets, and what it needs to tell what each one has.
+    struct PassPlan {
+        SocketOptions want;              // the profile's values
+        bool keep_user_timeout = false;  // the profile has no user_timeout_ms: each keeps its own
+        KeepaliveDefaults defaults;      // the namespace's sysctls
+        std::uint32_t states = 0;        // the states a target may be in (bit N: state N)
+    };
+    // One pass that plans each socket of the namespace whose inode is among `inodes` in the
+    // kernel, from the options it finds on it under its lock, and writes the profile in the
+    // burst-free order (kt_burst_free_writes), putting back what it wrote when a write fails.
+    // It hands over, a chunk at a time, each target with its options before and after, every
+    // listener, and every connection without a file (which may wait in an accept queue).
+    // `inodes` must span fewer than k_plan_inode_span numbers (a bitmap of them is the
+    // program's lookup).
+    static constexpr std::uint32_t k_plan_inode_span = 1u << 28;
+    Result<void> plan(const NetnsTarget& netns, const PassPlan& plan, const std::vector<std::uint32_t>& inodes,
+                      const std::function<void(const PlannedSocket&)>& on_socket);
+
     // Every socket file of every process (the pid namespace of the caller) in one task-file
     // iterator pass: who holds which socket, without reading a /proc link per descriptor.
     // It may run on one thread while a socket pass runs on another.

@@ -241,6 +241,69 @@ TEST(BpfEngineTest, AConnectionWaitingInTheAcceptQueueGetsTheProfileAndUndoPutsI
     close(waiting);
 }
 
+// Without --undo-file or --dry-run, apply plans each socket in its BPF pass from what the
+// socket holds under its lock ("planned_in": "kernel"), with no read pass first. What it
+// reports is what a plan from a read pass (--dry-run, "planned_in": "user") says of the same
+// sockets, the connection waiting in the accept queue included; the target's own getsockopt
+// then shows the profile, and a second apply finds every socket compliant.
+TEST(BpfEngineTest, ThePlanPassChangesWhatAPlanFromAReadPassWould) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("t", 2, 1, 3, 4000);
+    TargetProcess target("127.0.0.1", "", k_upstream_before);
+    ASSERT_TRUE(target.ok());
+    ASSERT_EQ(target.connect_many(3, true), 3);
+    ASSERT_EQ(target.connect_many(3, false), 3);
+    const int waiting = connect_to("127.0.0.1", target.port());  // never accepted
+    ASSERT_GE(waiting, 0);
+    usleep(100 * 1000);
+    const std::string pid = std::to_string(target.pid());
+    // (local, peer) -> what was said of the socket, and its result.
+    auto rows = [](const nlohmann::json& doc) {
+        std::map<std::string, std::pair<nlohmann::json, std::string>> out;
+        for (const auto& s : doc["sockets"])
+            out[s["local"].dump() + " " + s["peer"].dump()] = {
+                {s["pid"], s["fd"], s["inode"], s["role"], s["state"], s["before"], s["target"], s["drift"], s["error"]},
+                s["result"].get<std::string>()};
+        return out;
+    };
+    auto dry = run_tool({"--json", "apply", profile, "--pid", pid, "--engine", "bpf", "--dry-run"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    const auto planned = nlohmann::json::parse(dry.out);
+    EXPECT_EQ(planned["planned_in"], "user");
+    auto r = run_tool({"--json", "apply", profile, "--pid", pid, "--engine", "bpf"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto applied = nlohmann::json::parse(r.out);
+    EXPECT_EQ(applied["planned_in"], "kernel");
+    const auto want = rows(planned), got = rows(applied);
+    ASSERT_EQ(want.size(), 16u) << dry.out;  // 3 + 6 * 2 sockets, and the queued connection
+    ASSERT_EQ(got.size(), want.size()) << r.out;
+    std::size_t queued = 0;
+    for (const auto& [key, row] : want) {
+        const auto it = got.find(key);
+        ASSERT_NE(it, got.end()) << key << " missing from " << r.out;
+        EXPECT_EQ(it->second.first, row.first) << key;
+        EXPECT_EQ(it->second.second, row.second == "planned" ? "changed" : row.second) << key;
+        queued += row.first[1].is_null();
+    }
+    EXPECT_EQ(queued, 1u);
+    EXPECT_EQ(applied["summary"]["changed"], 16) << applied["summary"];
+    EXPECT_NE(applied["notes"].dump().find("waiting in the accept queues (1 found)"), std::string::npos)
+        << applied["notes"];
+    for (const auto& o : target.options()) EXPECT_EQ(o, k_profile);
+    const int accepted = target.accept_pending();
+    ASSERT_GE(accepted, 0);
+    EXPECT_EQ(target.options_of(accepted), k_profile);
+
+    auto again = run_tool({"--json", "apply", profile, "--pid", pid, "--engine", "bpf"});
+    ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+    const auto second = nlohmann::json::parse(again.out);
+    EXPECT_EQ(second["planned_in"], "kernel");
+    EXPECT_EQ(second["summary"]["changed"], 0) << second["summary"];
+    EXPECT_EQ(second["summary"]["compliant"], 16) << second["summary"];
+    close(waiting);
+}
+
 TEST(BpfEngineTest, UndoOfAnApplyPutsBackExactValuesWithEitherEngine) {
     KT_REQUIRE_BPF_ENGINE();
     TempDir d;

@@ -1,5 +1,8 @@
 #include "core/change/apply_plan.hpp"
 
+#include <algorithm>
+
+#include "bpf/kt_bpf_shared.h"
 #include "core/socket/tcp_state.hpp"
 
 namespace kt {
@@ -69,19 +72,23 @@ void append_drift_text(std::string& to, const PlanItem& item) {
 }
 
 namespace {
-std::vector<OptionWrite> ordered_writes(const SocketOptions& current, const SocketOptions& target, bool listener) {
+kt_keepalive_values values_of(const SocketOptions& o) {
+    return {o.keepalive ? 1u : 0u, o.idle_seconds, o.interval_seconds, o.count, o.user_timeout_ms};
+}
+
+std::vector<OptionWrite> writes_of(const kt_write* writes, kt_u32 count) {
     std::vector<OptionWrite> seq;
-    const bool idle_changes = current.idle_seconds != target.idle_seconds;
-    // Only a connected socket with keepalive on has a timer that a new idle would re-arm early.
-    const bool toggle = !listener && current.keepalive && idle_changes;
-    if (toggle) seq.push_back({SocketOption::keepalive, 0});
-    if (idle_changes) seq.push_back({SocketOption::idle, target.idle_seconds});
-    if (current.interval_seconds != target.interval_seconds) seq.push_back({SocketOption::interval, target.interval_seconds});
-    if (current.count != target.count) seq.push_back({SocketOption::count, target.count});
-    if (current.user_timeout_ms != target.user_timeout_ms)
-        seq.push_back({SocketOption::user_timeout, target.user_timeout_ms});
-    if (toggle || current.keepalive != target.keepalive) seq.push_back({SocketOption::keepalive, target.keepalive ? 1u : 0u});
+    seq.reserve(count);
+    for (kt_u32 i = 0; i < count; ++i) seq.push_back({static_cast<SocketOption>(writes[i].option), writes[i].value});
     return seq;
+}
+
+// kt_burst_free_writes: one rule with the BPF plan pass. How long the connection will have
+// been idle when the writes run cannot be told here, so a timer that may fall due is assumed.
+std::vector<OptionWrite> ordered_writes(const SocketOptions& current, const SocketOptions& target, bool listener) {
+    const kt_keepalive_values have = values_of(current), want = values_of(target);
+    kt_write out[KT_MAX_WRITES];
+    return writes_of(out, kt_burst_free_writes(&have, &want, listener ? 1 : 0, 1, out));
 }
 }  // namespace
 
@@ -91,17 +98,12 @@ std::vector<OptionWrite> apply_sequence(const SocketOptions& before, const Profi
 
 std::vector<OptionWrite> rollback_sequence(const SocketOptions& before, const std::vector<OptionWrite>& sequence,
                                            std::size_t done) {
-    bool touched[5] = {};
-    for (std::size_t i = 0; i < done && i < sequence.size(); ++i) touched[static_cast<int>(sequence[i].option)] = true;
-    std::vector<OptionWrite> seq;
-    if (touched[static_cast<int>(SocketOption::idle)]) seq.push_back({SocketOption::idle, before.idle_seconds});
-    if (touched[static_cast<int>(SocketOption::interval)]) seq.push_back({SocketOption::interval, before.interval_seconds});
-    if (touched[static_cast<int>(SocketOption::count)]) seq.push_back({SocketOption::count, before.count});
-    if (touched[static_cast<int>(SocketOption::user_timeout)])
-        seq.push_back({SocketOption::user_timeout, before.user_timeout_ms});
-    if (touched[static_cast<int>(SocketOption::keepalive)])
-        seq.push_back({SocketOption::keepalive, before.keepalive ? 1u : 0u});
-    return seq;
+    kt_write written[KT_MAX_WRITES] = {};
+    const std::size_t n = std::min<std::size_t>(std::min(done, sequence.size()), KT_MAX_WRITES);
+    for (std::size_t i = 0; i < n; ++i) written[i] = {static_cast<kt_u32>(sequence[i].option), sequence[i].value};
+    const kt_keepalive_values was = values_of(before);
+    kt_write out[KT_MAX_WRITES];
+    return writes_of(out, kt_rollback_writes(&was, written, static_cast<kt_u32>(n), out));
 }
 
 std::vector<OptionWrite> write_sequence(const SocketOptions& current, const SocketOptions& target, bool listener) {

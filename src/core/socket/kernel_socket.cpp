@@ -102,6 +102,61 @@ Result<std::vector<AppliedSocket>> parse_applied_sockets(std::span<const std::ui
     });
 }
 
+static_assert(sizeof(kt_planned_record) == k_planned_socket_record_size,
+              "kt_planned_record changed: keep k_planned_socket_record_size in step");
+
+namespace {
+SocketOptionsRecord options_of(std::uint64_t cookie, const kt_stored_options& o) {
+    SocketOptionsRecord s;
+    s.cookie = cookie;
+    s.keepalive = o.keepalive != 0;
+    s.idle_jiffies = o.keepalive_time;
+    s.interval_jiffies = o.keepalive_intvl;
+    s.count = o.probes;
+    s.user_timeout_ms = o.user_timeout_ms;
+    return s;
+}
+}  // namespace
+
+Result<std::vector<PlannedSocket>> parse_planned_sockets(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() % sizeof(kt_planned_record) != 0)
+        return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                                           std::to_string(sizeof(kt_planned_record)) + "-byte records");
+    std::vector<PlannedSocket> out(bytes.size() / sizeof(kt_planned_record));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        kt_planned_record r;
+        std::memcpy(&r, bytes.data() + i * sizeof r, sizeof r);
+        auto bad = [&](const char* field, unsigned value) {
+            return fail("socket iterator", "plan record " + std::to_string(i) + " has " + field + " " + std::to_string(value));
+        };
+        if (r.family != k_family_inet && r.family != k_family_inet6) return bad("address family", r.family);
+        if (r.kind < KT_PLANNED_TARGET || r.kind > KT_PLANNED_UNACCEPTED) return bad("kind", r.kind);
+        if (r.outcome > KT_PLAN_PUT_BACK_FAILED || (r.kind == KT_PLANNED_TARGET) != (r.outcome != 0))
+            return bad("outcome", r.outcome);
+        if (r.state == 0 || r.state > k_tcp_state_max) return bad("state", r.state);
+        if (r.writes_done > KT_MAX_WRITES) return bad("writes done", r.writes_done);
+        if (r.failed_option > 4) return bad("failed option", r.failed_option);
+        auto& s = out[i];
+        s.cookie = r.cookie;
+        s.inode = r.inode;
+        s.kind = static_cast<PlannedKind>(r.kind);
+        s.outcome = static_cast<PassOutcome>(r.outcome);
+        s.state = r.state;
+        s.writes_done = r.writes_done;
+        s.failed_option = r.failed_option;
+        s.write_errno = r.write_errno;
+        s.local.address.family = s.peer.address.family = r.family;
+        const std::size_t len = r.family == k_family_inet ? 4 : 16;
+        std::memcpy(s.local.address.bytes.data(), r.local_addr, len);
+        std::memcpy(s.peer.address.bytes.data(), r.peer_addr, len);
+        s.local.port = r.local_port;
+        s.peer.port = r.peer_port;
+        s.before = options_of(r.cookie, r.before);
+        s.after = options_of(r.cookie, r.after);
+    }
+    return out;
+}
+
 static_assert(sizeof(kt_owner_record) == k_socket_file_record_size,
               "kt_owner_record changed: keep k_socket_file_record_size in step");
 

@@ -73,6 +73,29 @@ struct AppliedSocket : SocketOptionsRecord {
 Result<std::vector<AppliedSocket>> parse_applied_sockets(std::span<const std::uint8_t> bytes);
 inline constexpr std::size_t k_applied_socket_record_size = 32;
 
+// A socket as a plan pass reported it: a target it planned and changed in the kernel, a
+// listener (for roles), or a connection without a file that may wait in an accept queue.
+enum class PlannedKind : std::uint8_t { target = 1, listener = 2, unaccepted = 3 };
+// What the pass did to a target: nothing to change, changed, a write failed and those before it
+// were put back, or putting them back failed too.
+enum class PassOutcome : std::uint8_t { none = 0, compliant = 1, changed = 2, failed = 3, put_back_failed = 4 };
+struct PlannedSocket {
+    std::uint64_t cookie = 0;
+    std::uint32_t inode = 0;
+    PlannedKind kind = PlannedKind::target;
+    PassOutcome outcome = PassOutcome::none;
+    std::uint8_t state = 0;
+    std::uint8_t writes_done = 0;
+    std::uint8_t failed_option = 0;  // as kt::SocketOption, when a write failed
+    std::uint16_t write_errno = 0;
+    Endpoint local;
+    Endpoint peer;
+    SocketOptionsRecord before;  // as stored, before the writes
+    SocketOptionsRecord after;   // as stored after them, read under the same lock
+};
+Result<std::vector<PlannedSocket>> parse_planned_sockets(std::span<const std::uint8_t> bytes);
+inline constexpr std::size_t k_planned_socket_record_size = 88;
+
 // The netns defaults a socket inherits what it did not set.
 struct KeepaliveDefaults {
     std::uint32_t idle_seconds = 7200;

@@ -9,6 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include <algorithm>
 #include <cstring>
@@ -203,36 +207,48 @@ Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns,
     return m_impl->pass_in(netns, KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0);
 }
 
+namespace {
+// Reads the iterator `link` makes in the calling thread's netns a chunk of whole `record`-byte
+// records at a time, handing each chunk to `on_chunk`: the memory is one chunk however many
+// sockets the namespace has. A read may end inside a record: the rest of it waits at the
+// start of the chunk.
+Result<void> stream_records(bpf_link* link, std::size_t record,
+                            const std::function<Result<void>(std::span<const std::uint8_t>)>& on_chunk) {
+    UniqueFd it(bpf_iter_create(bpf_link__fd(link)));
+    if (!it) return fail("BPF socket iterator", errno_text(errno));
+    std::vector<std::uint8_t> chunk(1024 * record);
+    std::size_t held = 0;
+    for (int again = 0;;) {
+        const ssize_t n = ::read(it.get(), chunk.data() + held, chunk.size() - held);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            // As in read_all: EAGAIN after a million objects of other namespaces.
+            if (errno == EAGAIN && ++again < 1000) continue;
+            return fail("BPF socket iterator", errno_text(errno));
+        }
+        held += static_cast<std::size_t>(n);
+        const std::size_t whole = held / record * record;
+        if (auto r = on_chunk({chunk.data(), whole}); !r) return r;
+        std::memmove(chunk.data(), chunk.data() + whole, held - whole);
+        held -= whole;
+    }
+    if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
+    return {};
+}
+}  // namespace
+
 Result<void> SocketIterator::each(const NetnsTarget& netns, Fields fields,
                                   const std::function<void(const KernelSocket&)>& on_socket) {
     if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
     return run_in_netns(netns, [&]() -> Result<void> {
         if (auto m = m_impl->set_mode(KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0); !m) return m;
-        UniqueFd it(bpf_iter_create(bpf_link__fd(m_impl->link)));
-        if (!it) return fail("BPF socket iterator", errno_text(errno));
-        // A read may end inside a record: the rest of it waits at the start of the chunk.
-        constexpr std::size_t k_record = k_kernel_socket_record_size;
-        std::vector<std::uint8_t> chunk(1024 * k_record);
-        std::size_t held = 0;
-        for (int again = 0;;) {
-            const ssize_t n = ::read(it.get(), chunk.data() + held, chunk.size() - held);
-            if (n == 0) break;
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                // As in read_all: EAGAIN after a million objects of other namespaces.
-                if (errno == EAGAIN && ++again < 1000) continue;
-                return fail("BPF socket iterator", errno_text(errno));
-            }
-            held += static_cast<std::size_t>(n);
-            const std::size_t whole = held / k_record * k_record;
-            auto records = parse_kernel_sockets({chunk.data(), whole});
+        return stream_records(m_impl->link, k_kernel_socket_record_size, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
+            auto records = parse_kernel_sockets(bytes);
             if (!records) return std::unexpected(records.error());
             for (const auto& k : *records) on_socket(k);
-            std::memmove(chunk.data(), chunk.data() + whole, held - whole);
-            held -= whole;
-        }
-        if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
-        return {};
+            return {};
+        });
     });
 }
 
@@ -309,6 +325,96 @@ Result<ApplyArrays> apply_arrays(const PassWrites& writes) {
     return ApplyArrays{std::move(*sockets), std::move(*index)};
 }
 }  // namespace
+
+Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan, const std::vector<std::uint32_t>& inodes,
+                                  const std::function<void(const PlannedSocket&)>& on_socket) {
+    if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
+    std::uint32_t low = 0, high = 0;
+    if (!inodes.empty()) {
+        const auto [min, max] = std::minmax_element(inodes.begin(), inodes.end());
+        low = *min;
+        high = *max;
+    }
+    const std::uint64_t span = inodes.empty() ? 0 : std::uint64_t{high} - low + 1;
+    if (span >= k_plan_inode_span) return fail("BPF plan pass", "the targets' socket inodes span too many numbers");
+    const std::uint32_t words = static_cast<std::uint32_t>((span + 63) / 64);
+    auto bits = mapped_pass_array<std::uint64_t>("kt_plan_targets", words, [&](std::uint64_t* out) {
+        for (std::uint32_t inode : inodes) out[(inode - low) / 64] |= std::uint64_t{1} << ((inode - low) % 64);
+    });
+    if (!bits) return std::unexpected(bits.error());
+    auto& k = m_impl->skel->bss->kt_plan;
+    k = {};
+    k.want = {plan.want.keepalive ? 1u : 0u, plan.want.idle_seconds, plan.want.interval_seconds, plan.want.count,
+              plan.want.user_timeout_ms};
+    k.keep_user_timeout = plan.keep_user_timeout ? 1 : 0;
+    k.hz = m_impl->hz;
+    k.default_idle_seconds = plan.defaults.idle_seconds;
+    k.default_interval_seconds = plan.defaults.interval_seconds;
+    k.default_count = plan.defaults.count;
+    k.inode_base = low;
+    k.inode_count = static_cast<std::uint32_t>(span);
+    k.states = plan.states;
+    m_impl->skel->bss->kt_plan_last = {};
+    const std::uint32_t zero = 0;
+    const int slots = bpf_map__fd(m_impl->skel->maps.plan_target_maps);
+    const int bits_fd = bits->get();
+    if (bpf_map_update_elem(slots, &zero, &bits_fd, BPF_ANY) != 0) return fail("BPF plan map", errno_text(errno));
+    // The pass is read on a thread of its own while this one hands its records over: what the
+    // caller does with each socket runs beside the kernel's work instead of between its reads.
+    struct Chunks {
+        std::mutex lock;
+        std::condition_variable changed;
+        std::deque<std::vector<std::uint8_t>> ready;
+        bool ended = false, refused = false;
+        Result<void> read;
+    } chunks;
+    std::thread reader([&] {
+        auto read = run_in_netns(netns, [&]() -> Result<void> {
+            if (auto m = m_impl->set_mode(KT_PASS_PLAN); !m) return m;
+            return stream_records(m_impl->link, k_planned_socket_record_size, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
+                std::unique_lock<std::mutex> held(chunks.lock);
+                // A few chunks ahead at most: the memory stays a few chunks however large the pass.
+                chunks.changed.wait(held, [&] { return chunks.ready.size() < 8 || chunks.refused; });
+                if (chunks.refused) return fail("BPF plan pass", "its records were refused");
+                chunks.ready.emplace_back(bytes.begin(), bytes.end());
+                chunks.changed.notify_all();
+                return {};
+            });
+        });
+        std::lock_guard<std::mutex> held(chunks.lock);
+        chunks.read = std::move(read);
+        chunks.ended = true;
+        chunks.changed.notify_all();
+    });
+    Result<void> r;
+    for (;;) {
+        std::vector<std::uint8_t> bytes;
+        {
+            std::unique_lock<std::mutex> held(chunks.lock);
+            chunks.changed.wait(held, [&] { return !chunks.ready.empty() || chunks.ended; });
+            if (chunks.ready.empty()) break;
+            bytes = std::move(chunks.ready.front());
+            chunks.ready.pop_front();
+            chunks.changed.notify_all();
+        }
+        if (!r) continue;
+        auto records = parse_planned_sockets(bytes);
+        if (!records) {
+            r = std::unexpected(records.error());
+            std::lock_guard<std::mutex> held(chunks.lock);
+            chunks.refused = true;
+            chunks.changed.notify_all();
+            continue;
+        }
+        for (const auto& s : *records) on_socket(s);
+    }
+    reader.join();
+    if (r && !chunks.read) r = std::unexpected(chunks.read.error());
+    bpf_map_delete_elem(slots, &zero);
+    // A later pass of this program reads only, whatever this one left.
+    if (auto m = m_impl->set_mode(KT_PASS_READ); !m && r) return m;
+    return r;
+}
 
 Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget& netns, const PassWrites& writes) {
     if (!m_impl->link) return fail("BPF socket iterator", "not loaded");

@@ -35,6 +35,10 @@ Result<std::vector<SocketOptionsRecord>> SocketIterator::read_options(const Netn
 Result<std::vector<AppliedSocket>> SocketIterator::apply(const NetnsTarget&, const PassWrites&) {
     return not_built();
 }
+Result<void> SocketIterator::plan(const NetnsTarget&, const PassPlan&, const std::vector<std::uint32_t>&,
+                                  const std::function<void(const PlannedSocket&)>&) {
+    return not_built();
+}
 
 struct EndTracer::Impl {};
 EndTracer::EndTracer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}

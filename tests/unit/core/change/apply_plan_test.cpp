@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bpf/kt_bpf_shared.h"
 #include "core/change/option_io.hpp"
 
 namespace kt {
@@ -29,6 +30,43 @@ TEST(ApplyPlanTest, KeepaliveAlreadyOnIsTurnedOffWhileIdleChangesSoNoProbeFiresA
     EXPECT_EQ(apply_sequence(on, profile(), false),
               (std::vector<OptionWrite>{{S::keepalive, 0}, {S::idle, 60}, {S::interval, 20}, {S::count, 2},
                                         {S::user_timeout, 10000}, {S::keepalive, 1}}));
+}
+
+// The rule itself, as the BPF plan pass runs it: there the pass knows under the socket's lock
+// whether the connection has been idle as long as the new idle, and toggles only then (a
+// re-armed timer still in the future fires no probe). User space cannot know, and always does.
+TEST(ApplyPlanTest, TheKernelsPlanTogglesKeepaliveOnlyWhereTheTimerWouldFallDue) {
+    const kt_keepalive_values on{1, 7200, 75, 9, 0}, want{1, 60, 20, 2, 10000};
+    kt_write out[KT_MAX_WRITES] = {};
+    ASSERT_EQ(kt_burst_free_writes(&on, &want, 0, 1, out), 6u);
+    EXPECT_EQ(out[0].option, 0u);
+    EXPECT_EQ(out[0].value, 0u);
+    EXPECT_EQ(out[5].option, 0u);
+    EXPECT_EQ(out[5].value, 1u);
+    ASSERT_EQ(kt_burst_free_writes(&on, &want, 0, 0, out), 4u);
+    const kt_u32 options[] = {1, 2, 3, 4}, values[] = {60, 20, 2, 10000};
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(out[i].option, options[i]) << i;
+        EXPECT_EQ(out[i].value, values[i]) << i;
+    }
+    // Keepalive off: nothing to re-arm, turned on last either way.
+    const kt_keepalive_values off{0, 7200, 75, 9, 0};
+    ASSERT_EQ(kt_burst_free_writes(&off, &want, 0, 0, out), 5u);
+    EXPECT_EQ(out[4].option, 0u);
+    EXPECT_EQ(out[4].value, 1u);
+}
+
+TEST(ApplyPlanTest, TheKernelsRollbackPutsBackOnlyWhatWasWrittenKeepaliveLast) {
+    const kt_keepalive_values before{1, 7200, 75, 9, 500}, want{1, 60, 20, 2, 10000};
+    kt_write writes[KT_MAX_WRITES] = {}, back[KT_MAX_WRITES] = {};
+    ASSERT_EQ(kt_burst_free_writes(&before, &want, 0, 1, writes), 6u);
+    // SO_KEEPALIVE off and TCP_KEEPIDLE went through, TCP_KEEPINTVL failed.
+    ASSERT_EQ(kt_rollback_writes(&before, writes, 2, back), 2u);
+    EXPECT_EQ(back[0].option, 1u);
+    EXPECT_EQ(back[0].value, 7200u);
+    EXPECT_EQ(back[1].option, 0u);
+    EXPECT_EQ(back[1].value, 1u);
+    EXPECT_EQ(kt_rollback_writes(&before, writes, 0, back), 0u);
 }
 
 TEST(ApplyPlanTest, ListenersHaveNoTimerAndNeedNoToggle) {

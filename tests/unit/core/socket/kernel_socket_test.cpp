@@ -121,6 +121,73 @@ TEST(KernelSocketTest, TheRecordCarriesTheTimerSockDiagWouldReport) {
     EXPECT_NE(bad.error().why.find("has timer 5"), std::string::npos) << bad.error().why;
 }
 
+TEST(KernelSocketTest, PlanRecordsGiveEachSocketsTupleOptionsBeforeAndAfterAndOutcome) {
+    kt_planned_record target{};
+    target.cookie = 7;
+    target.inode = 4242;
+    target.kind = KT_PLANNED_TARGET;
+    target.state = 1;
+    target.family = 2;
+    target.outcome = KT_PLAN_FAILED;
+    target.local_port = 8080;
+    target.peer_port = 51000;
+    const std::uint8_t loopback[4] = {127, 0, 0, 1};
+    std::memcpy(target.local_addr, loopback, 4);
+    std::memcpy(target.peer_addr, loopback, 4);
+    target.writes_done = 2;
+    target.failed_option = 2;
+    target.write_errno = 22;
+    target.before.keepalive = 1;
+    target.before.keepalive_time = 100 * 250;
+    target.after = target.before;
+    kt_planned_record listener{};
+    listener.cookie = 8;
+    listener.kind = KT_PLANNED_LISTENER;
+    listener.state = 10;
+    listener.family = 10;
+    auto bytes_of = [](std::initializer_list<kt_planned_record> records) {
+        std::vector<std::uint8_t> out;
+        for (const auto& r : records) {
+            const auto* b = reinterpret_cast<const std::uint8_t*>(&r);
+            out.insert(out.end(), b, b + sizeof r);
+        }
+        return out;
+    };
+    auto sockets = parse_planned_sockets(bytes_of({target, listener}));
+    ASSERT_TRUE(sockets.has_value()) << sockets.error().line();
+    ASSERT_EQ(sockets->size(), 2u);
+    const auto& t = (*sockets)[0];
+    EXPECT_EQ(t.kind, PlannedKind::target);
+    EXPECT_EQ(t.outcome, PassOutcome::failed);
+    EXPECT_EQ(t.inode, 4242u);
+    EXPECT_EQ(t.local.port, 8080);
+    EXPECT_EQ(t.peer.port, 51000);
+    EXPECT_EQ(t.local.address.family, k_family_inet);
+    EXPECT_EQ(t.writes_done, 2);
+    EXPECT_EQ(t.failed_option, 2);
+    EXPECT_EQ(t.write_errno, 22);
+    EXPECT_EQ(t.before.cookie, 7u);
+    EXPECT_EQ(exact_options_of(t.before, 250, KeepaliveDefaults{}).options.idle_seconds, 100u);
+    EXPECT_EQ((*sockets)[1].kind, PlannedKind::listener);
+    EXPECT_EQ((*sockets)[1].outcome, PassOutcome::none);
+
+    // A target with no outcome, an outcome on a listener, a state or kind out of range: refused.
+    kt_planned_record no_outcome = target, listener_changed = listener, no_state = target, no_kind = target;
+    no_outcome.outcome = 0;
+    listener_changed.outcome = KT_PLAN_CHANGED;
+    no_state.state = 13;
+    no_kind.kind = 4;
+    EXPECT_FALSE(parse_planned_sockets(bytes_of({no_outcome})).has_value());
+    EXPECT_FALSE(parse_planned_sockets(bytes_of({listener_changed})).has_value());
+    EXPECT_FALSE(parse_planned_sockets(bytes_of({no_state})).has_value());
+    EXPECT_FALSE(parse_planned_sockets(bytes_of({no_kind})).has_value());
+    auto partial = bytes_of({target});
+    partial.pop_back();
+    auto cut = parse_planned_sockets(partial);
+    ASSERT_FALSE(cut.has_value());
+    EXPECT_NE(cut.error().why.find("not a whole number of 88-byte records"), std::string::npos) << cut.error().why;
+}
+
 TEST(KernelSocketTest, AppliedRecordsGiveTheOptionsAndHowManyWritesWentThrough) {
     kt_applied_record done{};
     done.options.cookie = 9;
