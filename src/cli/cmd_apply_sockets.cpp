@@ -30,11 +30,10 @@ void add_to_undo(UndoRecord& undo, const std::vector<engine::PreparedSocket>& so
     }
 }
 
-std::vector<std::string> apply_notes(const engine::Preparation& prep, const Profile& p, bool bpf, std::uint8_t roles) {
-    const auto& sockets = prep.sockets;
+// `listener`: a listener is among the sockets planned.
+std::vector<std::string> apply_notes(const engine::Preparation& prep, const Profile& p, bool bpf, std::uint8_t roles,
+                                     bool listener) {
     std::vector<std::string> notes;
-    bool listener = false;
-    for (const auto& s : sockets) listener = listener || s.report.item.socket.role == SocketRole::listener;
     const bool accepted_too = (roles & role_bit(SocketRole::accepted)) != 0;
     const std::string inherit = "listeners: connections accepted from now on inherit the profile when their handshake completes; ";
     if (listener && accepted_too)
@@ -181,19 +180,19 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
 // their processes locked first; nullopt when the engine cannot, or found nothing (the usual
 // path then finds nothing too, and says so, or waits for a pool's first connection).
 std::expected<std::optional<engine::SocketEngine::ChangedInPass>, Errors> change_in_pass(
-    const Profile& p, const ApplySocketsOptions& o, engine::SocketEngine& engine, sys::TargetLocks& locks) {
-    auto files = engine::target_socket_files(o.target, engine);
-    if (!files) return std::nullopt;
-    if (!*files) return std::unexpected(files->error());
-    // Every process holding a socket, before any socket of it is planned.
-    std::set<std::int32_t> locked;
-    for (const auto& f : **files)
-        if (locked.insert(f.pid).second)
-            if (auto r = locks.lock_process(f.pid); !r) return std::unexpected(Errors{r.error()});
-    auto changed = engine.change_in_pass(**files, p);
+    const Profile& p, const ApplySocketsOptions& o, engine::SocketEngine& engine, sys::TargetLocks& locks,
+    const engine::SocketEngine::SettledReport& settled) {
+    auto pids = engine::target_pids(o.target);
+    if (!pids) return std::unexpected(pids.error());
+    // Every target process, before any socket is planned: which of them hold a socket is known
+    // only within the engine's passes.
+    for (std::int32_t pid : *pids)
+        if (auto r = locks.lock_process(pid); !r) return std::unexpected(Errors{r.error()});
+    auto changed = engine.change_in_pass(*pids, p, settled);
     if (!changed) return std::nullopt;
     if (!*changed) return std::unexpected(changed->error());
-    if ((*changed)->prep.sockets.empty()) return std::nullopt;
+    const auto& c = (*changed)->counts;
+    if (c.changed + c.compliant + c.failed + c.gone == 0) return std::nullopt;
     return std::move(**changed);
 }
 
@@ -215,9 +214,34 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     // One run at a time per process, dry runs included: a plan is only true while nobody else
     // changes the sockets.
     sys::TargetLocks locks("keepalive-tune apply " + p.name + (o.watch_seconds ? " --watch " + std::to_string(o.watch_seconds) : ""));
+    const std::string heading = std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " +
+                                p.name + " (" + render::keepalive_triplet(p.keepalive) + ")\n";
+    // A pass that changes each socket as it goes hands each report over at once: the table is
+    // written while the pass runs. JSON and --watch keep the reports (a document, the sockets
+    // handled) instead.
+    struct StreamedTable {
+        engine::StdoutSink sink;
+        render::ChunkWriter out{sink};
+        render::SocketReportStream table{out};
+    };
+    std::unique_ptr<StreamedTable> streamed;
+    std::vector<engine::PreparedSocket> kept;
+    bool listener = false;
+    auto settled = [&](render::SocketReport&& r) {
+        listener = listener || r.item.socket.role == SocketRole::listener;
+        if (g.json || o.watch_seconds) {
+            kept.emplace_back().report = std::move(r);
+            return;
+        }
+        if (!streamed) {
+            write_out(heading);
+            streamed = std::make_unique<StreamedTable>();
+        }
+        streamed->table.add(r);
+    };
     std::optional<engine::SocketEngine::ChangedInPass> in_pass;
     if (!o.dry_run && o.undo_file.empty() && engine->changes_in_pass(*selection)) {
-        auto changed = change_in_pass(p, o, *engine, locks);
+        auto changed = change_in_pass(p, o, *engine, locks, settled);
         if (!changed) return std::unexpected(changed.error());
         in_pass = std::move(*changed);
     }
@@ -225,6 +249,7 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     engine::ChangeCounts counts;
     if (in_pass) {
         prep = std::move(in_pass->prep);
+        prep->sockets = std::move(kept);
         counts = in_pass->counts;
     } else {
         // A pool that connects lazily has nothing at the first pass; --watch is there to wait for it.
@@ -237,8 +262,9 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         auto planned = engine->prepare(*found, p, targets->queue_listeners, *selection);
         if (!planned) return std::unexpected(planned.error());
         prep = std::move(*planned);
+        for (const auto& s : prep->sockets) listener = listener || s.report.item.socket.role == SocketRole::listener;
     }
-    const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf", selection->roles);
+    const auto notes = apply_notes(*prep, p, std::string_view(engine->name()) == "bpf", selection->roles, listener);
 
     if (!o.dry_run && !in_pass) {
         // The undo file is on disk before the first setsockopt, or nothing changes.
@@ -266,9 +292,13 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
                       .dump(o.watch_seconds ? -1 : 2) +
                   "\n");
     } else {
-        write_out(std::string(o.dry_run ? "plan (dry run, nothing changed)" : "applied") + ": profile " + p.name + " (" +
-                  render::keepalive_triplet(p.keepalive) + ")\n");
-        engine::write_reports_text(*prep);
+        if (streamed) {
+            streamed->table.finish();
+            streamed.reset();  // the rest of the table, before the lines after it
+        } else {
+            write_out(heading);
+            engine::write_reports_text(*prep);
+        }
         std::size_t planned = 0;
         for (const auto& s : prep->sockets) planned += s.report.outcome == render::SocketOutcome::planned;
         write_out(o.dry_run ? std::to_string(planned) + " to change, " + std::to_string(counts.compliant) + " compliant\n"

@@ -109,25 +109,46 @@ public:
     // One plan pass per namespace: the kernel plans and changes each target from what it holds
     // under its lock; the pass also shows every listener (roles) and every connection without a
     // file, of which those in the targeted listeners' queues get a pass of their own.
-    std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<SocketFile>& files,
-                                                                       const Profile& p) override {
+    std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<std::int32_t>& pids,
+                                                                       const Profile& p,
+                                                                       const SettledReport& settled) override {
+        // Who holds which socket, from the task-file pass as it is read: the targets' sockets
+        // by inode, and the processes among them that hold any.
+        std::vector<std::int32_t> wanted(pids);
+        std::sort(wanted.begin(), wanted.end());
+        // The first holder of a shared socket (lowest pid, then fd), as the /proc scan picks.
+        sys::SocketOwnerIndex owners(sys::open_files_on_system());
         std::vector<std::uint32_t> inodes;
-        inodes.reserve(files.size());
-        for (const auto& f : files) inodes.push_back(f.inode);
+        std::vector<std::int32_t> holders;
+        std::int32_t last = 0;
+        bool last_wanted = false;
+        auto files = m_it->each_socket_file([&](const SocketFile& f) {
+            // A process's files come together, in pid order.
+            if (f.pid != last) {
+                last = f.pid;
+                last_wanted = std::binary_search(wanted.begin(), wanted.end(), f.pid);
+                if (last_wanted) holders.push_back(f.pid);
+            }
+            if (last_wanted && f.inode) {
+                inodes.push_back(f.inode);
+                owners.insert(f.inode, {f.pid, f.fd});
+            }
+        });
+        if (!files) return std::unexpected(Errors{files.error()});
         if (!inodes.empty()) {
             const auto [low, high] = std::minmax_element(inodes.begin(), inodes.end());
             if (std::uint64_t{*high} - *low + 1 >= sys::SocketIterator::k_plan_inode_span) return std::nullopt;
         }
-        const sys::OwnerScan owners = sys::owner_scan_of(files);
-        std::set<std::int32_t> processes;
-        for (const auto& f : files) processes.insert(f.pid);
         Errors warnings;
-        auto targets = sys::namespaces_of({processes.begin(), processes.end()}, warnings);
+        auto targets = sys::namespaces_of(holders, warnings);
         if (!warnings.empty()) return std::unexpected(warnings);
 
         ChangedInPass done;
         Preparation& out = done.prep;
-        out.sockets.reserve(files.size());  // the targets are among them
+        auto settle = [&](render::SocketReport&& r) {
+            count(done.counts, r.outcome);
+            settled(std::move(r));
+        };
         sys::SocketIterator::PassPlan plan;
         plan.want = profile_options(p, {});
         plan.keep_user_timeout = !p.user_timeout_ms.has_value();
@@ -136,40 +157,39 @@ public:
             auto defaults = sys::read_keepalive_defaults(t);
             if (!defaults) return std::unexpected(Errors{defaults.error()});
             plan.defaults = *defaults;
-            const std::uint32_t ns = static_cast<std::uint32_t>(out.namespaces.size());
-            const std::size_t first = out.sockets.size();
             ListenerIndex roles;
             std::vector<PassSocket> listeners, unaccepted;
             std::vector<sys::FoundSocket> targeted_listeners;
+            bool connections_settled = false, listener_after = false;
             auto r = m_it->plan(t, plan, inodes, [&](const PlannedSocket& k) {
                 const bool listening = k.state == static_cast<std::uint8_t>(TcpState::listen);
                 if (listening) {
                     roles.add(k.local);
                     listeners.push_back(pass_socket_from(k));
+                    listener_after = listener_after || connections_settled;
                 }
                 if (k.kind == PlannedKind::unaccepted) unaccepted.push_back(pass_socket_from(k));
                 if (k.kind != PlannedKind::target) return;
-                const sys::SocketOwner* owner = owners.index.find(k.inode);
-                PreparedSocket s;
-                s.cookie = k.cookie;
-                s.netns = ns;
-                const SocketRef ref{owner ? owner->pid : 0, owner ? owner->fd : 0, k.inode, SocketRole::upstream,
-                                    k.state, k.local, k.peer};
+                const sys::SocketOwner* owner = owners.find(k.inode);
+                // The iterator walks the listening hash before the established one
+                // (bpf_iter_tcp_batch), so every listener is known before any connection.
+                const SocketRef ref{owner ? owner->pid : 0, owner ? owner->fd : 0, k.inode,
+                                    roles.role_of(k.state, k.local), k.state, k.local, k.peer};
                 if (listening) targeted_listeners.push_back({ref, 0, 0});
-                s.report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
-                judge_pass(s.report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
-                out.sockets.push_back(std::move(s));
+                else connections_settled = true;
+                render::SocketReport report;
+                report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
+                judge_pass(report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
+                settle(std::move(report));
             });
             if (!r) return std::unexpected(Errors{r.error()});
-            // The listeners came first in the pass, but the roles are given once all are known.
-            for (std::size_t i = first; i < out.sockets.size(); ++i) {
-                auto& ref = out.sockets[i].report.item.socket;
-                ref.role = roles.role_of(ref.state, ref.local);
-            }
+            if (listener_after)
+                out.notes.push_back("a listener was shown after connections in the BPF pass: those connections' roles "
+                                    "come from the listeners shown before them");
             std::set<std::uint32_t> targeted;
             for (const auto& l : targeted_listeners) targeted.insert(l.ref.inode);
-            std::vector<PreparedSocket*> queued;
-            const std::size_t before_queues = out.sockets.size();
+            std::vector<PreparedSocket> queued;
+            const std::uint32_t ns = static_cast<std::uint32_t>(out.namespaces.size());
             for (const auto& l : targeted_listeners)
                 for_queue_of(l, targeted, listeners, unaccepted, out, [&](const sys::FoundSocket& q, const PassSocket& k) {
                     PreparedSocket s;
@@ -178,15 +198,16 @@ public:
                     s.report.item = plan_socket(q.ref, exact_options_of(k, m_it->hz(), *defaults).options, p);
                     s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
                                                                                      : render::SocketOutcome::planned;
-                    out.sockets.push_back(std::move(s));
+                    queued.push_back(std::move(s));
                     ++out.queued;
                 });
-            for (std::size_t i = before_queues; i < out.sockets.size(); ++i)
-                if (out.sockets[i].report.outcome == render::SocketOutcome::planned) queued.push_back(&out.sockets[i]);
-            if (!queued.empty()) change_in(t, queued);
+            std::vector<PreparedSocket*> to_change;
+            for (auto& s : queued)
+                if (s.report.outcome == render::SocketOutcome::planned) to_change.push_back(&s);
+            if (!to_change.empty()) change_in(t, to_change);
+            for (auto& s : queued) settle(std::move(s.report));
             out.namespaces.push_back(std::move(t));
         }
-        done.counts = counts_of(out);
         return done;
     }
 
@@ -342,15 +363,16 @@ public:
     }
 
 private:
+    static void count(ChangeCounts& c, render::SocketOutcome o) {
+        if (o == render::SocketOutcome::compliant) ++c.compliant;
+        if (o == render::SocketOutcome::changed) ++c.changed;
+        if (o == render::SocketOutcome::failed || o == render::SocketOutcome::rolled_back) ++c.failed;
+        if (o == render::SocketOutcome::gone) ++c.gone;
+    }
+
     static ChangeCounts counts_of(const Preparation& prep) {
         ChangeCounts c;
-        for (const auto& s : prep.sockets) {
-            const auto o = s.report.outcome;
-            if (o == render::SocketOutcome::compliant) ++c.compliant;
-            if (o == render::SocketOutcome::changed) ++c.changed;
-            if (o == render::SocketOutcome::failed || o == render::SocketOutcome::rolled_back) ++c.failed;
-            if (o == render::SocketOutcome::gone) ++c.gone;
-        }
+        for (const auto& s : prep.sockets) count(c, s.report.outcome);
         c.gone += prep.gone.size();
         return c;
     }

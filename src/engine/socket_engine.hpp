@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -68,18 +69,23 @@ public:
     // last; a failure puts back what was written).
     virtual ChangeCounts change(Preparation& prep) = 0;
 
-    // Plans and changes the sockets that `files` (the target processes' socket files, from
-    // socket_files()) name, with their accept queues, in one pass of the engine's own, when it
+    // Plans and changes the sockets the processes `pids` hold, with their accept queues, in one
+    // pass of the engine's own (after one that finds who holds which socket), when it
     // can (BPF: each socket is planned in the kernel from what it holds under its lock, with no
-    // pass to read the sockets first) and `selection` chooses by process alone. What it gives is
-    // changed already, so that prepare() and change() are not called. nullopt: they are needed.
+    // pass to read the sockets first) and `selection` chooses by process alone. Each socket's
+    // report goes to `settled` as soon as the socket is changed (a table can be written while
+    // the pass runs); what comes back is the rest of the preparation (namespaces, notes, the
+    // queued count; no sockets) and the counts. prepare() and change() are not called then.
+    // nullopt: they are needed.
     struct ChangedInPass {
         Preparation prep;
         ChangeCounts counts;
     };
+    using SettledReport = std::function<void(render::SocketReport&&)>;
     virtual bool changes_in_pass(const sys::SocketSelection& /*selection*/) const { return false; }
-    virtual std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<SocketFile>& /*files*/,
-                                                                               const Profile& /*p*/) {
+    virtual std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<std::int32_t>& /*pids*/,
+                                                                               const Profile& /*p*/,
+                                                                               const SettledReport& /*settled*/) {
         return std::nullopt;
     }
 

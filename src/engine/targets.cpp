@@ -33,8 +33,6 @@ Errors no_match(std::size_t processes) {
 }
 }  // namespace
 
-namespace {
-// The target processes: --pid, --comm, --cgroup, and the processes of --pod and --container.
 std::expected<std::vector<std::int32_t>, Errors> target_pids(const TargetOptions& t) {
     std::vector<std::int32_t> given = t.pids;
     Errors errors;
@@ -47,7 +45,6 @@ std::expected<std::vector<std::int32_t>, Errors> target_pids(const TargetOptions
     if (!errors.empty()) return std::unexpected(errors);
     return sys::resolve_targets({given, t.comms, t.cgroups, "/proc", ""});
 }
-}  // namespace
 
 std::expected<std::vector<sys::FoundSocket>, Errors> find_targets(const TargetOptions& t,
                                                                   const sys::SocketSelection& selection, bool allow_none) {
@@ -102,17 +99,6 @@ std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t,
     out.sockets = std::move(*all);
     if (out.sockets.empty() && !allow_none) return std::unexpected(no_match(pids->size()));
     return out;
-}
-
-std::optional<std::expected<std::vector<SocketFile>, Errors>> target_socket_files(const TargetOptions& t,
-                                                                                 SocketEngine& engine) {
-    auto pids = target_pids(t);
-    if (!pids) return std::unexpected(pids.error());
-    auto files = engine.socket_files();
-    if (!files) return std::nullopt;
-    const std::set<std::int32_t> wanted(pids->begin(), pids->end());
-    std::erase_if(*files, [&](const SocketFile& f) { return !wanted.count(f.pid); });
-    return std::move(*files);
 }
 
 }  // namespace kt::engine

@@ -45,9 +45,7 @@ struct EngineTargets {
 std::expected<EngineTargets, Errors> find_engine_targets(const TargetOptions& t, const sys::SocketSelection& selection,
                                                          SocketEngine& engine, bool allow_none = false);
 
-// The socket files the target processes hold, from the engine's task-file pass (for
-// SocketEngine::change_in_pass); nullopt when the engine cannot list them.
-std::optional<std::expected<std::vector<SocketFile>, Errors>> target_socket_files(const TargetOptions& t,
-                                                                                 SocketEngine& engine);
+// The target processes: --pid, --comm, --cgroup, and the processes of --pod and --container.
+std::expected<std::vector<std::int32_t>, Errors> target_pids(const TargetOptions& t);
 
 }  // namespace kt::engine

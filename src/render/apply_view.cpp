@@ -58,27 +58,55 @@ private:
 };
 }  // namespace
 
-void write_socket_reports(ChunkWriter& out, std::size_t count, const ReportAt& at) {
-    std::size_t width[k_report_columns];
-    for (std::size_t c = 0; c < k_report_columns; ++c) width[c] = std::string_view(k_report_header[c]).size();
-    ReportCells row;
-    for (std::size_t i = 0; i < std::min(count, k_settled_report_rows); ++i) {
-        row.fill(at(i));
-        for (std::size_t c = 0; c < k_report_columns; ++c) width[c] = std::max(width[c], row.cell[c].size());
+struct SocketReportStream::Cells : ReportCells {};
+
+SocketReportStream::SocketReportStream(ChunkWriter& out) : m_out(out), m_cells(std::make_unique<Cells>()) {
+    static_assert(sizeof(m_width) / sizeof(m_width[0]) == k_report_columns);
+    for (std::size_t c = 0; c < k_report_columns; ++c) m_width[c] = std::string_view(k_report_header[c]).size();
+}
+
+SocketReportStream::~SocketReportStream() = default;
+
+void SocketReportStream::add(const SocketReport& r) {
+    if (m_settled) {
+        m_cells->fill(r);
+        put(m_cells->cell);
+        return;
     }
-    // Two spaces between columns, the last one unpadded.
-    auto put = [&](const std::string_view* cells) {
-        for (std::size_t c = 0; c + 1 < k_report_columns; ++c) out.cell(cells[c], width[c] + 1);
-        out.put(cells[k_report_columns - 1]);
-        out.end_row();
-    };
+    m_cells->fill(r);
+    for (std::size_t c = 0; c < k_report_columns; ++c) m_width[c] = std::max(m_width[c], m_cells->cell[c].size());
+    m_held.push_back(r);
+    if (m_held.size() == k_settled_report_rows) settle();
+}
+
+void SocketReportStream::finish() {
+    if (!m_settled) settle();
+}
+
+// The widths are known: the header, then the rows held for them.
+void SocketReportStream::settle() {
     std::string_view header[k_report_columns];
     for (std::size_t c = 0; c < k_report_columns; ++c) header[c] = k_report_header[c];
     put(header);
-    for (std::size_t i = 0; i < count; ++i) {
-        row.fill(at(i));
-        put(row.cell);
+    for (const auto& r : m_held) {
+        m_cells->fill(r);
+        put(m_cells->cell);
     }
+    std::vector<SocketReport>().swap(m_held);
+    m_settled = true;
+}
+
+// Two spaces between columns, the last one unpadded.
+void SocketReportStream::put(const std::string_view* cells) {
+    for (std::size_t c = 0; c + 1 < k_report_columns; ++c) m_out.cell(cells[c], m_width[c] + 1);
+    m_out.put(cells[k_report_columns - 1]);
+    m_out.end_row();
+}
+
+void write_socket_reports(ChunkWriter& out, std::size_t count, const ReportAt& at) {
+    SocketReportStream table(out);
+    for (std::size_t i = 0; i < count; ++i) table.add(at(i));
+    table.finish();
 }
 
 std::string socket_reports_text(const std::vector<SocketReport>& reports) {

@@ -88,6 +88,28 @@ struct SocketReport {
 inline constexpr std::size_t k_settled_report_rows = 4096;
 using ReportAt = std::function<const SocketReport&(std::size_t)>;
 void write_socket_reports(ChunkWriter& out, std::size_t count, const ReportAt& at);
+// The same table fed a report at a time, for a pass that settles each socket as it goes: the
+// first k_settled_report_rows are held to take the widths from, then each row is written as it
+// comes. finish() writes the header and what is still held when fewer came.
+class SocketReportStream {
+public:
+    explicit SocketReportStream(ChunkWriter& out);
+    ~SocketReportStream();
+    SocketReportStream(const SocketReportStream&) = delete;
+    SocketReportStream& operator=(const SocketReportStream&) = delete;
+    void add(const SocketReport& r);
+    void finish();
+
+private:
+    struct Cells;
+    void settle();
+    void put(const std::string_view* cells);
+    ChunkWriter& m_out;
+    std::vector<SocketReport> m_held;
+    bool m_settled = false;
+    std::size_t m_width[8] = {};
+    std::unique_ptr<Cells> m_cells;
+};
 // The same table as one string.
 std::string socket_reports_text(const std::vector<SocketReport>& reports);
 // `current_key` names item.before in the document: "before" where the command changes the

@@ -72,6 +72,10 @@ public:
     // It may run on one thread while a socket pass runs on another.
     Result<std::vector<SocketFile>> socket_files();
 
+    // The same pass handed over a chunk of records at a time, as it is read: the memory is one
+    // chunk however many files the host has.
+    Result<void> each_socket_file(const std::function<void(const SocketFile&)>& on_file);
+
     // The buffers whole passes are read into (the task-file pass, read(), the apply pass) are
     // kept for the next pass; the BPF engine gives them back once it has found its targets
     // (the task-file pass's holds 32 bytes a socket file: 16 MB at 500k), and the apply

@@ -186,40 +186,17 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load(unsigned programs) 
     return std::unique_ptr<SocketIterator>(new SocketIterator(std::move(impl)));
 }
 
-Result<std::vector<SocketFile>> SocketIterator::socket_files() {
-    if (!(m_impl->programs & Program::owners)) return fail("BPF task-file iterator", "not loaded");
-    if (!m_impl->owners_link) {
-        m_impl->owners_link = bpf_program__attach_iter(m_impl->skel->progs.kt_owners, nullptr);
-        if (!m_impl->owners_link) return std::unexpected(load_error("the task-file iterator", errno));
-    }
-    auto bytes = m_impl->read_all(m_impl->owners_link, m_impl->owners_buffer);
-    if (!bytes) return std::unexpected(bytes.error());
-    return parse_socket_files(*bytes);
-}
-
-void SocketIterator::release_buffers() {
-    m_impl->sockets_buffer = {};
-    m_impl->owners_buffer = {};
-}
-
-Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns, Fields fields) {
-    if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
-    return m_impl->pass_in(netns, KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0);
-}
-
 namespace {
-// Reads the iterator `link` makes in the calling thread's netns a chunk of whole `record`-byte
-// records at a time, handing each chunk to `on_chunk`: the memory is one chunk however many
-// sockets the namespace has. A read may end inside a record: the rest of it waits at the
-// start of the chunk.
-Result<void> stream_records(bpf_link* link, std::size_t record,
-                            const std::function<Result<void>(std::span<const std::uint8_t>)>& on_chunk) {
-    UniqueFd it(bpf_iter_create(bpf_link__fd(link)));
-    if (!it) return fail("BPF socket iterator", errno_text(errno));
+using ChunkReader = std::function<Result<void>(std::span<const std::uint8_t>)>;
+
+// Reads iterator `it` a chunk of whole `record`-byte records at a time, handing each chunk to
+// `on_chunk`: the memory is one chunk however many sockets the namespace has. A read may end
+// inside a record: the rest of it waits at the start of the chunk.
+Result<void> read_chunks(int it, std::size_t record, const ChunkReader& on_chunk) {
     std::vector<std::uint8_t> chunk(1024 * record);
     std::size_t held = 0;
     for (int again = 0;;) {
-        const ssize_t n = ::read(it.get(), chunk.data() + held, chunk.size() - held);
+        const ssize_t n = ::read(it, chunk.data() + held, chunk.size() - held);
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -236,14 +213,109 @@ Result<void> stream_records(bpf_link* link, std::size_t record,
     if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
     return {};
 }
+
+// The pass of the iterator `link` makes in the calling thread's netns, a chunk at a time. With
+// `beside`, a thread of its own reads it while this one hands the chunks over, so that what
+// the caller does with each record runs beside the kernel's work instead of between its reads
+// (the iterator walks the namespace it was created in, whichever thread reads it).
+Result<void> stream_records(bpf_link* link, std::size_t record, bool beside, const ChunkReader& on_chunk) {
+    UniqueFd it(bpf_iter_create(bpf_link__fd(link)));
+    if (!it) return fail("BPF socket iterator", errno_text(errno));
+    if (!beside) return read_chunks(it.get(), record, on_chunk);
+    struct Chunks {
+        std::mutex lock;
+        std::condition_variable changed;
+        std::deque<std::vector<std::uint8_t>> ready;
+        bool ended = false, refused = false;
+        Result<void> read;
+    } chunks;
+    std::thread reader([&] {
+        auto read = read_chunks(it.get(), record, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
+            std::unique_lock<std::mutex> held(chunks.lock);
+            // A few chunks ahead at most: the memory stays a few chunks however large the pass.
+            chunks.changed.wait(held, [&] { return chunks.ready.size() < 8 || chunks.refused; });
+            if (chunks.refused) return fail("BPF socket iterator", "its records were refused");
+            chunks.ready.emplace_back(bytes.begin(), bytes.end());
+            chunks.changed.notify_all();
+            return {};
+        });
+        std::lock_guard<std::mutex> held(chunks.lock);
+        chunks.read = std::move(read);
+        chunks.ended = true;
+        chunks.changed.notify_all();
+    });
+    Result<void> r;
+    for (;;) {
+        std::vector<std::uint8_t> bytes;
+        {
+            std::unique_lock<std::mutex> held(chunks.lock);
+            chunks.changed.wait(held, [&] { return !chunks.ready.empty() || chunks.ended; });
+            if (chunks.ready.empty()) break;
+            bytes = std::move(chunks.ready.front());
+            chunks.ready.pop_front();
+            chunks.changed.notify_all();
+        }
+        if (!r) continue;
+        r = on_chunk(bytes);
+        if (!r) {
+            std::lock_guard<std::mutex> held(chunks.lock);
+            chunks.refused = true;
+            chunks.changed.notify_all();
+        }
+    }
+    reader.join();
+    if (r && !chunks.read) return std::unexpected(chunks.read.error());
+    return r;
+}
 }  // namespace
+
+namespace {
+Result<bpf_link*> owners_link(SocketIterator::Impl& impl) {
+    if (!(impl.programs & SocketIterator::Program::owners)) return fail("BPF task-file iterator", "not loaded");
+    if (!impl.owners_link) {
+        impl.owners_link = bpf_program__attach_iter(impl.skel->progs.kt_owners, nullptr);
+        if (!impl.owners_link) return std::unexpected(load_error("the task-file iterator", errno));
+    }
+    return impl.owners_link;
+}
+}  // namespace
+
+Result<std::vector<SocketFile>> SocketIterator::socket_files() {
+    auto link = owners_link(*m_impl);
+    if (!link) return std::unexpected(link.error());
+    auto bytes = m_impl->read_all(*link, m_impl->owners_buffer);
+    if (!bytes) return std::unexpected(bytes.error());
+    return parse_socket_files(*bytes);
+}
+
+Result<void> SocketIterator::each_socket_file(const std::function<void(const SocketFile&)>& on_file) {
+    auto link = owners_link(*m_impl);
+    if (!link) return std::unexpected(link.error());
+    return stream_records(*link, k_socket_file_record_size, true, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
+        auto files = parse_socket_files(bytes);
+        if (!files) return std::unexpected(files.error());
+        for (const auto& f : *files) on_file(f);
+        return {};
+    });
+}
+
+void SocketIterator::release_buffers() {
+    m_impl->sockets_buffer = {};
+    m_impl->owners_buffer = {};
+}
+
+Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget& netns, Fields fields) {
+    if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
+    return m_impl->pass_in(netns, KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0);
+}
+
 
 Result<void> SocketIterator::each(const NetnsTarget& netns, Fields fields,
                                   const std::function<void(const KernelSocket&)>& on_socket) {
     if (!m_impl->link) return fail("BPF socket iterator", "not loaded");
     return run_in_netns(netns, [&]() -> Result<void> {
         if (auto m = m_impl->set_mode(KT_PASS_READ, fields == Fields::all ? KT_PASS_INODES : 0); !m) return m;
-        return stream_records(m_impl->link, k_kernel_socket_record_size, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
+        return stream_records(m_impl->link, k_kernel_socket_record_size, false, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
             auto records = parse_kernel_sockets(bytes);
             if (!records) return std::unexpected(records.error());
             for (const auto& k : *records) on_socket(k);
@@ -359,57 +431,15 @@ Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan
     const int slots = bpf_map__fd(m_impl->skel->maps.plan_target_maps);
     const int bits_fd = bits->get();
     if (bpf_map_update_elem(slots, &zero, &bits_fd, BPF_ANY) != 0) return fail("BPF plan map", errno_text(errno));
-    // The pass is read on a thread of its own while this one hands its records over: what the
-    // caller does with each socket runs beside the kernel's work instead of between its reads.
-    struct Chunks {
-        std::mutex lock;
-        std::condition_variable changed;
-        std::deque<std::vector<std::uint8_t>> ready;
-        bool ended = false, refused = false;
-        Result<void> read;
-    } chunks;
-    std::thread reader([&] {
-        auto read = run_in_netns(netns, [&]() -> Result<void> {
-            if (auto m = m_impl->set_mode(KT_PASS_PLAN); !m) return m;
-            return stream_records(m_impl->link, k_planned_socket_record_size, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
-                std::unique_lock<std::mutex> held(chunks.lock);
-                // A few chunks ahead at most: the memory stays a few chunks however large the pass.
-                chunks.changed.wait(held, [&] { return chunks.ready.size() < 8 || chunks.refused; });
-                if (chunks.refused) return fail("BPF plan pass", "its records were refused");
-                chunks.ready.emplace_back(bytes.begin(), bytes.end());
-                chunks.changed.notify_all();
-                return {};
-            });
+    auto r = run_in_netns(netns, [&]() -> Result<void> {
+        if (auto m = m_impl->set_mode(KT_PASS_PLAN); !m) return m;
+        return stream_records(m_impl->link, k_planned_socket_record_size, true, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
+            auto records = parse_planned_sockets(bytes);
+            if (!records) return std::unexpected(records.error());
+            for (const auto& s : *records) on_socket(s);
+            return {};
         });
-        std::lock_guard<std::mutex> held(chunks.lock);
-        chunks.read = std::move(read);
-        chunks.ended = true;
-        chunks.changed.notify_all();
     });
-    Result<void> r;
-    for (;;) {
-        std::vector<std::uint8_t> bytes;
-        {
-            std::unique_lock<std::mutex> held(chunks.lock);
-            chunks.changed.wait(held, [&] { return !chunks.ready.empty() || chunks.ended; });
-            if (chunks.ready.empty()) break;
-            bytes = std::move(chunks.ready.front());
-            chunks.ready.pop_front();
-            chunks.changed.notify_all();
-        }
-        if (!r) continue;
-        auto records = parse_planned_sockets(bytes);
-        if (!records) {
-            r = std::unexpected(records.error());
-            std::lock_guard<std::mutex> held(chunks.lock);
-            chunks.refused = true;
-            chunks.changed.notify_all();
-            continue;
-        }
-        for (const auto& s : *records) on_socket(s);
-    }
-    reader.join();
-    if (r && !chunks.read) r = std::unexpected(chunks.read.error());
     bpf_map_delete_elem(slots, &zero);
     // A later pass of this program reads only, whatever this one left.
     if (auto m = m_impl->set_mode(KT_PASS_READ); !m && r) return m;

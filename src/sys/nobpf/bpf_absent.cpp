@@ -26,6 +26,7 @@ SocketIterator::~SocketIterator() = default;
 std::uint32_t SocketIterator::hz() const { return 0; }
 Result<std::unique_ptr<SocketIterator>> SocketIterator::load(unsigned) { return not_built(); }
 Result<std::vector<SocketFile>> SocketIterator::socket_files() { return not_built(); }
+Result<void> SocketIterator::each_socket_file(const std::function<void(const SocketFile&)>&) { return not_built(); }
 void SocketIterator::release_buffers() {}
 Result<std::vector<KernelSocket>> SocketIterator::read(const NetnsTarget&, Fields) { return not_built(); }
 Result<void> SocketIterator::each(const NetnsTarget&, Fields, const std::function<void(const KernelSocket&)>&) {
