@@ -234,6 +234,8 @@ struct kt_pass_plan {
     kt_u32 inode_base;  /* the bitmap's first inode */
     kt_u32 inode_count; /* and how many inodes it spans */
     kt_u32 states;      /* the states a target may be in, bit N for state N */
+    kt_u32 check_only;  /* judge each target against the profile, write nothing (verify) */
+    kt_u32 reserved;
 };
 
 /* What a plan pass reports: the sockets it planned, every listener (for roles) and every
@@ -247,6 +249,7 @@ struct kt_pass_plan {
 #define KT_PLAN_CHANGED 2
 #define KT_PLAN_FAILED 3      /* a write failed and the ones before it were put back */
 #define KT_PLAN_PUT_BACK_FAILED 4 /* a write failed, and putting back the ones before it did too */
+#define KT_PLAN_DRIFT 5       /* check_only: the socket differs from the profile */
 struct kt_planned_record {
     kt_u64 cookie;
     kt_u32 inode;
@@ -263,6 +266,10 @@ struct kt_planned_record {
     kt_u8 peer_addr[16];
     struct kt_stored_options before; /* before the writes */
     struct kt_stored_options after;  /* after them, read under the same lock */
+    /* the timer sock_diag would report, and the jiffies until it fires (kt_socket_record's) */
+    kt_u8 timer;
+    kt_u8 reserved8[3];
+    kt_u32 timer_jiffies;
 };
 
 /* The profile `enforce` puts on new connections of a cgroup, kept in a pinned map with what

@@ -201,6 +201,32 @@ struct kt_write kt_plan_writes[KT_MAX_WRITES] = {};
 struct kt_write kt_plan_back[KT_MAX_WRITES] = {};
 __u32 kt_plan_count = 0;
 
+/* The timer as inet_sk_diag_fill reports it: the retransmit timer by what it runs as
+ * (ICSK_TIME_RETRANS 1, LOSS_PROBE 5, REO_TIMEOUT 6; PROBE0 3), else the keepalive timer; and
+ * the jiffies until it fires. */
+static __always_inline void diag_timer(struct tcp_sock *tp, __u8 *timer, __u32 *timer_jiffies) {
+    __u8 pending = tp->inet_conn.icsk_pending;
+    unsigned long expires = 0;
+    __u8 t = 0;
+    if (pending == 1 || pending == 5 || pending == 6) {
+        t = 1;
+        expires = tp->inet_conn.icsk_retransmit_timer.expires;
+    } else if (pending == 3) {
+        t = 4;
+        expires = tp->inet_conn.icsk_retransmit_timer.expires;
+    } else if (tp->inet_conn.icsk_inet.sk.sk_timer.entry.pprev) {
+        t = 2;
+        expires = tp->inet_conn.icsk_inet.sk.sk_timer.expires;
+    }
+    *timer = t;
+    *timer_jiffies = 0;
+    if (t) {
+        /* jiffies_delta_to_msecs: a timer already due shows 0 */
+        long delta = (long)(expires - (unsigned long)bpf_jiffies64());
+        *timer_jiffies = delta > 0 ? (__u32)delta : 0;
+    }
+}
+
 static __always_inline void stored_options(struct kt_stored_options *o, struct sock_common *skc, struct tcp_sock *tp) {
     o->keepalive_time = tp->keepalive_time;
     o->keepalive_intvl = tp->keepalive_intvl;
@@ -254,6 +280,10 @@ static __always_inline void plan_and_write(struct kt_planned_record *r, struct s
     __u32 n = kt_plan_count;
     if (n == 0) {
         r->outcome = KT_PLAN_COMPLIANT;
+        return;
+    }
+    if (kt_plan.check_only) {
+        r->outcome = KT_PLAN_DRIFT;
         return;
     }
     __u32 done = 0;
@@ -318,6 +348,7 @@ static __always_inline int plan_pass(struct bpf_iter__tcp *ctx, struct sock_comm
     stored_options(&r->before, skc, tp);
     if (kind == KT_PLANNED_TARGET) plan_and_write(r, skc, tp);
     stored_options(&r->after, skc, tp);
+    diag_timer(tp, &r->timer, &r->timer_jiffies);
     bpf_seq_write(ctx->meta->seq, r, sizeof(*r));
     return 0;
 }
@@ -417,25 +448,7 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.retransmits = tp->inet_conn.icsk_retransmits;
     r.backoff = tp->inet_conn.icsk_backoff;
     r.total_retrans = tp->total_retrans;
-    /* The timer as inet_sk_diag_fill reports it: the retransmit timer by what it runs as
-     * (ICSK_TIME_RETRANS 1, LOSS_PROBE 5, REO_TIMEOUT 6; PROBE0 3), else the keepalive timer. */
-    __u8 pending = tp->inet_conn.icsk_pending;
-    unsigned long expires = 0;
-    if (pending == 1 || pending == 5 || pending == 6) {
-        r.timer = 1;
-        expires = tp->inet_conn.icsk_retransmit_timer.expires;
-    } else if (pending == 3) {
-        r.timer = 4;
-        expires = tp->inet_conn.icsk_retransmit_timer.expires;
-    } else if (tp->inet_conn.icsk_inet.sk.sk_timer.entry.pprev) {
-        r.timer = 2;
-        expires = tp->inet_conn.icsk_inet.sk.sk_timer.expires;
-    }
-    if (r.timer) {
-        /* jiffies_delta_to_msecs: a timer already due shows 0 */
-        long delta = (long)(expires - (unsigned long)bpf_jiffies64());
-        r.timer_jiffies = delta > 0 ? (__u32)delta : 0;
-    }
+    diag_timer(tp, &r.timer, &r.timer_jiffies);
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
     return 0;
 }

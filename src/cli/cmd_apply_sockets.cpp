@@ -50,7 +50,7 @@ std::vector<std::string> apply_notes(const engine::Preparation& prep, const Prof
     return notes;
 }
 
-// `in_kernel`: planned in the engine's own pass (SocketEngine::change_in_pass), from what each
+// `in_kernel`: planned in the engine's own pass (SocketEngine::plan_in_pass), from what each
 // socket held under its lock, rather than from a read before the writes.
 nlohmann::json pass_json(const char* engine, const Profile& p, bool dry_run, const std::vector<render::SocketReport>& reports,
                          const engine::ChangeCounts& c, const std::vector<std::string>& notes, bool in_kernel = false) {
@@ -176,19 +176,19 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
 }
 }  // namespace
 
-// The targets planned and changed in the engine's own pass (SocketEngine::change_in_pass),
+// The targets planned and changed in the engine's own pass (SocketEngine::plan_in_pass),
 // their processes locked first; nullopt when the engine cannot, or found nothing (the usual
 // path then finds nothing too, and says so, or waits for a pool's first connection).
-std::expected<std::optional<engine::SocketEngine::ChangedInPass>, Errors> change_in_pass(
+std::expected<std::optional<engine::SocketEngine::PlannedInPass>, Errors> change_in_pass(
     const Profile& p, const ApplySocketsOptions& o, engine::SocketEngine& engine, sys::TargetLocks& locks,
-    const engine::SocketEngine::SettledReport& settled) {
+    const engine::SocketEngine::SettledSocket& settled) {
     auto pids = engine::target_pids(o.target);
     if (!pids) return std::unexpected(pids.error());
     // Every target process, before any socket is planned: which of them hold a socket is known
     // only within the engine's passes.
     for (std::int32_t pid : *pids)
         if (auto r = locks.lock_process(pid); !r) return std::unexpected(Errors{r.error()});
-    auto changed = engine.change_in_pass(*pids, p, settled);
+    auto changed = engine.plan_in_pass(*pids, p, true, settled);
     if (!changed) return std::nullopt;
     if (!*changed) return std::unexpected(changed->error());
     const auto& c = (*changed)->counts;
@@ -227,10 +227,11 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
     std::unique_ptr<StreamedTable> streamed;
     std::vector<engine::PreparedSocket> kept;
     bool listener = false;
-    auto settled = [&](render::SocketReport&& r) {
+    auto settled = [&](engine::PreparedSocket&& s) {
+        const auto& r = s.report;
         listener = listener || r.item.socket.role == SocketRole::listener;
         if (g.json || o.watch_seconds) {
-            kept.emplace_back().report = std::move(r);
+            kept.push_back(std::move(s));
             return;
         }
         if (!streamed) {
@@ -239,8 +240,8 @@ CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const 
         }
         streamed->table.add(r);
     };
-    std::optional<engine::SocketEngine::ChangedInPass> in_pass;
-    if (!o.dry_run && o.undo_file.empty() && engine->changes_in_pass(*selection)) {
+    std::optional<engine::SocketEngine::PlannedInPass> in_pass;
+    if (!o.dry_run && o.undo_file.empty() && engine->plans_in_pass(*selection)) {
         auto changed = change_in_pass(p, o, *engine, locks, settled);
         if (!changed) return std::unexpected(changed.error());
         in_pass = std::move(*changed);

@@ -22,7 +22,17 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
         return std::unexpected(Errors{{"verify", "give a target: --pid PID, --comm NAME, --cgroup PATH, --pod NAME or --container ID-PREFIX"}});
     auto p = sys::load_profile(o.profile, sys::default_profile_dirs(g.profile_dirs));
     if (!p) return std::unexpected(p.error());
-    auto v = engine::verify_sockets(o.target, *p);
+    // The table is written as the sockets are judged where the engine can (JSON is one
+    // document, written at the end).
+    engine::StdoutSink sink;
+    std::optional<render::ChunkWriter> out;
+    std::optional<render::SocketReportStream> table;
+    if (!g.json) {
+        out.emplace(sink);
+        table.emplace(*out);
+    }
+    const engine::JudgedReport each = [&](const render::SocketReport& r) { table->add(r); };
+    auto v = engine::verify_sockets(o.target, *p, g.json ? nullptr : &each);
     if (!v) return std::unexpected(v.error());
     const std::size_t drifted = v->drift, compliant = v->compliant;
 
@@ -33,11 +43,16 @@ CommandResult run_verify(const GlobalOptions& g, const VerifyOptions& o) {
         write_json({{"schema", "keepalive-tune.verify.v2"},
                     {"profile", p->name},
                     {"engine", v->engine},
+                    {"planned_in", v->in_kernel ? "kernel" : "user"},
                     {"compliant", drifted == 0},
                     {"sockets", list},
                     {"summary", {{"compliant", compliant}, {"drift", drifted}, {"gone", v->gone}}}});
     } else {
-        engine::write_reports_text(v->prep);
+        if (!v->streamed)
+            for (std::size_t i = 0; i < v->prep.report_count(); ++i) table->add(v->prep.report(i));
+        table->finish();
+        table.reset();
+        out.reset();  // the rest of the table, before the line after it
         write_out(drifted == 0 ? "compliant: all " + std::to_string(compliant) + " socket(s) carry profile " + p->name + "\n"
                                : "drift: " + std::to_string(drifted) + " of " + std::to_string(drifted + compliant) +
                                      " socket(s) differ from profile " + p->name + "\n");

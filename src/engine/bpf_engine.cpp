@@ -102,23 +102,21 @@ public:
         return out;
     }
 
-    bool changes_in_pass(const sys::SocketSelection& selection) const override {
+    bool plans_in_pass(const sys::SocketSelection& selection) const override {
         return selection.roles == k_all_roles && selection.ports.empty() && selection.peers.empty();
     }
 
     // One plan pass per namespace: the kernel plans and changes each target from what it holds
     // under its lock; the pass also shows every listener (roles) and every connection without a
     // file, of which those in the targeted listeners' queues get a pass of their own.
-    std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<std::int32_t>& pids,
-                                                                       const Profile& p,
-                                                                       const SettledReport& settled) override {
+    std::optional<std::expected<PlannedInPass, Errors>> plan_in_pass(const std::vector<std::int32_t>& pids,
+                                                                     const Profile& p, bool change,
+                                                                     const SettledSocket& settled) override {
         // Who holds which socket, from the task-file pass as it is read: the targets' sockets
         // by inode, and the processes among them that hold any.
         std::vector<std::int32_t> wanted(pids);
         std::sort(wanted.begin(), wanted.end());
-        // The first holder of a shared socket (lowest pid, then fd), as the /proc scan picks.
-        sys::SocketOwnerIndex owners(sys::open_files_on_system());
-        std::vector<std::uint32_t> inodes;
+        std::vector<HeldSocket> held;
         std::vector<std::int32_t> holders;
         std::int32_t last = 0;
         bool last_wanted = false;
@@ -129,12 +127,14 @@ public:
                 last_wanted = std::binary_search(wanted.begin(), wanted.end(), f.pid);
                 if (last_wanted) holders.push_back(f.pid);
             }
-            if (last_wanted && f.inode) {
-                inodes.push_back(f.inode);
-                owners.insert(f.inode, {f.pid, f.fd});
-            }
+            if (last_wanted && f.inode) held.push_back({f.inode, {f.pid, f.fd}});
         });
         if (!files) return std::unexpected(Errors{files.error()});
+        const InodeOwners owners(held);
+        std::vector<std::uint32_t> inodes;
+        inodes.reserve(held.size());
+        for (const auto& h : held) inodes.push_back(h.inode);
+        std::vector<HeldSocket>().swap(held);
         if (!inodes.empty()) {
             const auto [low, high] = std::minmax_element(inodes.begin(), inodes.end());
             if (std::uint64_t{*high} - *low + 1 >= sys::SocketIterator::k_plan_inode_span) return std::nullopt;
@@ -143,20 +143,22 @@ public:
         auto targets = sys::namespaces_of(holders, warnings);
         if (!warnings.empty()) return std::unexpected(warnings);
 
-        ChangedInPass done;
+        PlannedInPass done;
         Preparation& out = done.prep;
-        auto settle = [&](render::SocketReport&& r) {
-            count(done.counts, r.outcome);
-            settled(std::move(r));
+        auto settle = [&](PreparedSocket&& s) {
+            count(done.counts, s.report.outcome);
+            settled(std::move(s));
         };
         sys::SocketIterator::PassPlan plan;
         plan.want = profile_options(p, {});
         plan.keep_user_timeout = !p.user_timeout_ms.has_value();
         plan.states = k_default_inspect_states;
+        plan.check_only = !change;
         for (auto& t : targets) {
             auto defaults = sys::read_keepalive_defaults(t);
             if (!defaults) return std::unexpected(Errors{defaults.error()});
             plan.defaults = *defaults;
+            const std::uint32_t ns = static_cast<std::uint32_t>(out.namespaces.size());
             ListenerIndex roles;
             std::vector<PassSocket> listeners, unaccepted;
             std::vector<sys::FoundSocket> targeted_listeners;
@@ -177,10 +179,14 @@ public:
                                     roles.role_of(k.state, k.local), k.state, k.local, k.peer};
                 if (listening) targeted_listeners.push_back({ref, 0, 0});
                 else connections_settled = true;
-                render::SocketReport report;
-                report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
-                judge_pass(report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
-                settle(std::move(report));
+                PreparedSocket s;
+                s.cookie = k.cookie;
+                s.netns = ns;
+                s.timer = static_cast<std::uint8_t>(k.timer);
+                s.expires_ms = static_cast<std::uint32_t>(std::uint64_t{k.timer_jiffies} * 1000 / m_it->hz());
+                s.report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
+                judge_pass(s.report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
+                settle(std::move(s));
             });
             if (!r) return std::unexpected(Errors{r.error()});
             if (listener_after)
@@ -189,7 +195,6 @@ public:
             std::set<std::uint32_t> targeted;
             for (const auto& l : targeted_listeners) targeted.insert(l.ref.inode);
             std::vector<PreparedSocket> queued;
-            const std::uint32_t ns = static_cast<std::uint32_t>(out.namespaces.size());
             for (const auto& l : targeted_listeners)
                 for_queue_of(l, targeted, listeners, unaccepted, out, [&](const sys::FoundSocket& q, const PassSocket& k) {
                     PreparedSocket s;
@@ -204,8 +209,8 @@ public:
             std::vector<PreparedSocket*> to_change;
             for (auto& s : queued)
                 if (s.report.outcome == render::SocketOutcome::planned) to_change.push_back(&s);
-            if (!to_change.empty()) change_in(t, to_change);
-            for (auto& s : queued) settle(std::move(s.report));
+            if (change && !to_change.empty()) change_in(t, to_change);
+            for (auto& s : queued) settle(std::move(s));
             out.namespaces.push_back(std::move(t));
         }
         return done;
@@ -404,6 +409,7 @@ private:
         }
         switch (k.outcome) {
             case PassOutcome::compliant: r.outcome = render::SocketOutcome::compliant; return;
+            case PassOutcome::drift: r.outcome = render::SocketOutcome::planned; return;
             case PassOutcome::changed:
                 r.outcome = render::SocketOutcome::changed;
                 // Read under the socket's lock right after the writes: checked without a pass.

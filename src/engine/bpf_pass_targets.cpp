@@ -1,5 +1,7 @@
 #include "engine/bpf_pass_targets.hpp"
 
+#include <algorithm>
+
 #include "core/socket/tcp_state.hpp"
 
 namespace kt::engine {
@@ -38,6 +40,35 @@ PassTargets pass_targets_of(std::vector<NetnsView>&& views, const ChosenSockets*
     }
     out.by_inode = RecordIndex<PassOptions, &PassOptions::inode>(std::move(options));
     return out;
+}
+
+InodeOwners::InodeOwners(const std::vector<HeldSocket>& held) {
+    if (held.empty()) return;
+    std::uint32_t low = held.front().inode, high = low;
+    for (const auto& h : held) {
+        low = std::min(low, h.inode);
+        high = std::max(high, h.inode);
+    }
+    const std::uint64_t span = std::uint64_t{high} - low + 1;
+    // Eight bytes a number of the span: dense while that is at most a few times the sockets.
+    if (span <= 4 * held.size() + 65536) {
+        m_low = low;
+        m_dense.resize(span);
+        for (const auto& h : held) {
+            auto& slot = m_dense[h.inode - low];
+            if (slot.pid == 0) slot = h.owner;
+        }
+        return;
+    }
+    m_sparse = std::make_unique<sys::SocketOwnerIndex>(held.size());
+    for (const auto& h : held) m_sparse->insert(h.inode, h.owner);
+}
+
+const sys::SocketOwner* InodeOwners::find(std::uint32_t inode) const {
+    if (m_sparse) return m_sparse->find(inode);
+    if (inode < m_low || inode - m_low >= m_dense.size()) return nullptr;
+    const auto& slot = m_dense[inode - m_low];
+    return slot.pid ? &slot : nullptr;
 }
 
 }  // namespace kt::engine

@@ -69,23 +69,25 @@ public:
     // last; a failure puts back what was written).
     virtual ChangeCounts change(Preparation& prep) = 0;
 
-    // Plans and changes the sockets the processes `pids` hold, with their accept queues, in one
-    // pass of the engine's own (after one that finds who holds which socket), when it
-    // can (BPF: each socket is planned in the kernel from what it holds under its lock, with no
-    // pass to read the sockets first) and `selection` chooses by process alone. Each socket's
-    // report goes to `settled` as soon as the socket is changed (a table can be written while
-    // the pass runs); what comes back is the rest of the preparation (namespaces, notes, the
-    // queued count; no sockets) and the counts. prepare() and change() are not called then.
-    // nullopt: they are needed.
-    struct ChangedInPass {
+    // Plans the sockets the processes `pids` hold, with their accept queues, in one pass of the
+    // engine's own (after one that finds who holds which socket), when it can (BPF: each socket
+    // is planned in the kernel from what it holds under its lock, with no pass to read the
+    // sockets first) and `selection` chooses by process alone; with `change`, the same pass
+    // changes them (all or nothing per socket), else it only judges them (verify). Each socket
+    // goes to `settled` as soon as the pass is done with it, its report's outcome compliant,
+    // planned (differs; not changed), changed or failed (a table can be written while the pass
+    // runs); what comes back is the rest of the preparation (namespaces, notes, the queued
+    // count; no sockets) and the counts. prepare() and change() are not called then. nullopt:
+    // they are needed.
+    struct PlannedInPass {
         Preparation prep;
         ChangeCounts counts;
     };
-    using SettledReport = std::function<void(render::SocketReport&&)>;
-    virtual bool changes_in_pass(const sys::SocketSelection& /*selection*/) const { return false; }
-    virtual std::optional<std::expected<ChangedInPass, Errors>> change_in_pass(const std::vector<std::int32_t>& /*pids*/,
-                                                                               const Profile& /*p*/,
-                                                                               const SettledReport& /*settled*/) {
+    using SettledSocket = std::function<void(PreparedSocket&&)>;
+    virtual bool plans_in_pass(const sys::SocketSelection& /*selection*/) const { return false; }
+    virtual std::optional<std::expected<PlannedInPass, Errors>> plan_in_pass(const std::vector<std::int32_t>& /*pids*/,
+                                                                             const Profile& /*p*/, bool /*change*/,
+                                                                             const SettledSocket& /*settled*/) {
         return std::nullopt;
     }
 

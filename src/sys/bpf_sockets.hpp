@@ -55,6 +55,7 @@ public:
         bool keep_user_timeout = false;  // the profile has no user_timeout_ms: each keeps its own
         KeepaliveDefaults defaults;      // the namespace's sysctls
         std::uint32_t states = 0;        // the states a target may be in (bit N: state N)
+        bool check_only = false;         // judge each target, write nothing (verify)
     };
     // One pass that plans each socket of the namespace whose inode is among `inodes` in the
     // kernel, from the options it finds on it under its lock, and writes the profile in the

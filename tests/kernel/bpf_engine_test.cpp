@@ -304,6 +304,56 @@ TEST(BpfEngineTest, ThePlanPassChangesWhatAPlanFromAReadPassWould) {
     close(waiting);
 }
 
+// verify judges each socket in its BPF pass too ("planned_in": "kernel"), and says what the
+// way through a read pass says ("planned_in": "user", which --port takes): the same sockets,
+// values and verdicts, and the same keepalive timer findings, for a target with drift and a
+// connection waiting in the accept queue.
+TEST(BpfEngineTest, VerifyInThePlanPassSaysWhatVerifyFromAReadPassSays) {
+    KT_REQUIRE_BPF_ENGINE();
+    TempDir d;
+    const auto profile = d.write_profile("sixty", 60, 10, 3);
+    TargetProcess target("127.0.0.1", "", k_upstream_before);
+    ASSERT_TRUE(target.ok());
+    ASSERT_EQ(target.connect_many(2, true), 2);
+    const int waiting = connect_to("127.0.0.1", target.port());
+    ASSERT_GE(waiting, 0);
+    usleep(100 * 1000);
+    const std::string pid = std::to_string(target.pid());
+    auto verify = [&](std::vector<std::string> extra, const char* planned_in) {
+        std::vector<std::string> args = {"--json", "verify", profile, "--pid", pid, "--engine", "bpf"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto r = run_tool(args);
+        EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // drift: nothing carries the profile
+        const auto doc = nlohmann::json::parse(r.out);
+        EXPECT_EQ(doc["planned_in"], planned_in);
+        std::map<std::string, nlohmann::json> out;
+        for (auto s : doc["sockets"]) {
+            nlohmann::json notes = nlohmann::json::array();
+            for (const auto& n : s["notes"]) {
+                const std::string text = n.get<std::string>();
+                notes.push_back(text.substr(0, text.find(" due in ")));
+            }
+            out[s["local"].dump() + " " + s["peer"].dump()] = {s["pid"],   s["fd"],     s["inode"], s["role"], s["state"],
+                                                               s["current"], s["target"], s["drift"], notes,     s["result"]};
+        }
+        return out;
+    };
+    const auto in_kernel = verify({}, "kernel");
+    const auto from_read = verify({"--port", "1-65535"}, "user");
+    EXPECT_EQ(in_kernel.size(), 8u);  // 3 + 2 * 2, and the queued connection
+    EXPECT_EQ(in_kernel, from_read);
+    std::size_t queued = 0;
+    for (const auto& [key, row] : in_kernel) queued += row[1].is_null();
+    EXPECT_EQ(queued, 1u);
+
+    // And once the profile is applied, both say compliant.
+    ASSERT_EQ(run_tool({"apply", profile, "--pid", pid, "--engine", "bpf"}).exit_code, 0);
+    auto ok = run_tool({"verify", profile, "--pid", pid, "--engine", "bpf"});
+    EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+    EXPECT_NE(ok.out.find("compliant: all 8 socket(s)"), std::string::npos) << ok.out;
+    close(waiting);
+}
+
 TEST(BpfEngineTest, UndoOfAnApplyPutsBackExactValuesWithEitherEngine) {
     KT_REQUIRE_BPF_ENGINE();
     TempDir d;

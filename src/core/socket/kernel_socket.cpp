@@ -131,11 +131,12 @@ Result<std::vector<PlannedSocket>> parse_planned_sockets(std::span<const std::ui
         };
         if (r.family != k_family_inet && r.family != k_family_inet6) return bad("address family", r.family);
         if (r.kind < KT_PLANNED_TARGET || r.kind > KT_PLANNED_UNACCEPTED) return bad("kind", r.kind);
-        if (r.outcome > KT_PLAN_PUT_BACK_FAILED || (r.kind == KT_PLANNED_TARGET) != (r.outcome != 0))
+        if (r.outcome > KT_PLAN_DRIFT || (r.kind == KT_PLANNED_TARGET) != (r.outcome != 0))
             return bad("outcome", r.outcome);
         if (r.state == 0 || r.state > k_tcp_state_max) return bad("state", r.state);
         if (r.writes_done > KT_MAX_WRITES) return bad("writes done", r.writes_done);
         if (r.failed_option > 4) return bad("failed option", r.failed_option);
+        if (r.timer > static_cast<std::uint8_t>(DiagTimer::zero_window)) return bad("timer", r.timer);
         auto& s = out[i];
         s.cookie = r.cookie;
         s.inode = r.inode;
@@ -153,6 +154,8 @@ Result<std::vector<PlannedSocket>> parse_planned_sockets(std::span<const std::ui
         s.peer.port = r.peer_port;
         s.before = options_of(r.cookie, r.before);
         s.after = options_of(r.cookie, r.after);
+        s.timer = static_cast<DiagTimer>(r.timer);
+        s.timer_jiffies = r.timer_jiffies;
     }
     return out;
 }

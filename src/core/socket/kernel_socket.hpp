@@ -77,8 +77,9 @@ inline constexpr std::size_t k_applied_socket_record_size = 32;
 // listener (for roles), or a connection without a file that may wait in an accept queue.
 enum class PlannedKind : std::uint8_t { target = 1, listener = 2, unaccepted = 3 };
 // What the pass did to a target: nothing to change, changed, a write failed and those before it
-// were put back, or putting them back failed too.
-enum class PassOutcome : std::uint8_t { none = 0, compliant = 1, changed = 2, failed = 3, put_back_failed = 4 };
+// were put back, or putting them back failed too; or, in a pass that only checks, that it
+// differs from the profile.
+enum class PassOutcome : std::uint8_t { none = 0, compliant = 1, changed = 2, failed = 3, put_back_failed = 4, drift = 5 };
 struct PlannedSocket {
     std::uint64_t cookie = 0;
     std::uint32_t inode = 0;
@@ -92,9 +93,12 @@ struct PlannedSocket {
     Endpoint peer;
     SocketOptionsRecord before;  // as stored, before the writes
     SocketOptionsRecord after;   // as stored after them, read under the same lock
+    // The timer sock_diag would report, and the jiffies until it fires.
+    DiagTimer timer = DiagTimer::none;
+    std::uint32_t timer_jiffies = 0;
 };
 Result<std::vector<PlannedSocket>> parse_planned_sockets(std::span<const std::uint8_t> bytes);
-inline constexpr std::size_t k_planned_socket_record_size = 88;
+inline constexpr std::size_t k_planned_socket_record_size = 96;
 
 // The netns defaults a socket inherits what it did not set.
 struct KeepaliveDefaults {

@@ -426,6 +426,7 @@ Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan
     k.inode_base = low;
     k.inode_count = static_cast<std::uint32_t>(span);
     k.states = plan.states;
+    k.check_only = plan.check_only ? 1 : 0;
     m_impl->skel->bss->kt_plan_last = {};
     const std::uint32_t zero = 0;
     const int slots = bpf_map__fd(m_impl->skel->maps.plan_target_maps);

@@ -85,5 +85,29 @@ TEST(BpfPassTargetsTest, OptionsAreTheSocketsOwnOrItsNamespacesDefaults) {
     EXPECT_EQ(d.count, 9u);
 }
 
+// Target sockets numbered close together are found through an array over their span; a
+// shared socket keeps its first holder (the pass gives the lowest pid, then fd, first).
+TEST(BpfPassTargetsTest, InodeOwnersKeepTheFirstHolderOfEachSocket) {
+    const std::vector<HeldSocket> held = {{1000, {7, 3}}, {1002, {7, 4}}, {1000, {9, 5}}, {1500, {9, 6}}};
+    const InodeOwners owners(held);
+    EXPECT_TRUE(owners.dense());
+    ASSERT_TRUE(owners.find(1000));
+    EXPECT_EQ(owners.find(1000)->pid, 7);
+    EXPECT_EQ(owners.find(1000)->fd, 3);
+    EXPECT_EQ(owners.find(1500)->pid, 9);
+    EXPECT_EQ(owners.find(1500)->fd, 6);
+    for (std::uint32_t missing : {0u, 999u, 1001u, 1501u, 4000000000u}) EXPECT_FALSE(owners.find(missing)) << missing;
+}
+
+TEST(BpfPassTargetsTest, InodeOwnersFarApartAreHashed) {
+    const std::vector<HeldSocket> held = {{5, {1, 3}}, {3000000000u, {2, 4}}, {5, {3, 9}}};
+    const InodeOwners owners(held);
+    EXPECT_FALSE(owners.dense());
+    EXPECT_EQ(owners.find(5)->pid, 1);
+    EXPECT_EQ(owners.find(3000000000u)->fd, 4);
+    EXPECT_FALSE(owners.find(6));
+    EXPECT_FALSE(InodeOwners({}).find(5));
+}
+
 }  // namespace
 }  // namespace kt::engine

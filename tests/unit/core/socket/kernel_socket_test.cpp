@@ -140,6 +140,8 @@ TEST(KernelSocketTest, PlanRecordsGiveEachSocketsTupleOptionsBeforeAndAfterAndOu
     target.before.keepalive = 1;
     target.before.keepalive_time = 100 * 250;
     target.after = target.before;
+    target.timer = 2;
+    target.timer_jiffies = 250;
     kt_planned_record listener{};
     listener.cookie = 8;
     listener.kind = KT_PLANNED_LISTENER;
@@ -168,12 +170,17 @@ TEST(KernelSocketTest, PlanRecordsGiveEachSocketsTupleOptionsBeforeAndAfterAndOu
     EXPECT_EQ(t.write_errno, 22);
     EXPECT_EQ(t.before.cookie, 7u);
     EXPECT_EQ(exact_options_of(t.before, 250, KeepaliveDefaults{}).options.idle_seconds, 100u);
+    EXPECT_EQ(t.timer, DiagTimer::keepalive);
+    EXPECT_EQ(t.timer_jiffies, 250u);
     EXPECT_EQ((*sockets)[1].kind, PlannedKind::listener);
     EXPECT_EQ((*sockets)[1].outcome, PassOutcome::none);
 
     // A target with no outcome, an outcome on a listener, a state or kind out of range: refused.
-    kt_planned_record no_outcome = target, listener_changed = listener, no_state = target, no_kind = target;
+    kt_planned_record no_outcome = target, listener_changed = listener, no_state = target, no_kind = target,
+                      no_timer = target;
     no_outcome.outcome = 0;
+    no_timer.timer = 5;
+    EXPECT_FALSE(parse_planned_sockets(bytes_of({no_timer})).has_value());
     listener_changed.outcome = KT_PLAN_CHANGED;
     no_state.state = 13;
     no_kind.kind = 4;
@@ -185,7 +192,7 @@ TEST(KernelSocketTest, PlanRecordsGiveEachSocketsTupleOptionsBeforeAndAfterAndOu
     partial.pop_back();
     auto cut = parse_planned_sockets(partial);
     ASSERT_FALSE(cut.has_value());
-    EXPECT_NE(cut.error().why.find("not a whole number of 88-byte records"), std::string::npos) << cut.error().why;
+    EXPECT_NE(cut.error().why.find("not a whole number of 96-byte records"), std::string::npos) << cut.error().why;
 }
 
 TEST(KernelSocketTest, AppliedRecordsGiveTheOptionsAndHowManyWritesWentThrough) {
