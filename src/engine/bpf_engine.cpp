@@ -12,26 +12,13 @@
 #include "core/socket/socket_role.hpp"
 #include "core/socket/tcp_state.hpp"
 #include "engine/bpf_pass_targets.hpp"
+#include "engine/bpf_plan_pass.hpp"
 #include "engine/socket_engine.hpp"
 #include "sys/files.hpp"
 
 namespace kt::engine {
 
 namespace {
-bool same_listening_address(const Endpoint& listener, const Endpoint& local) {
-    if (listener.port != local.port) return false;
-    return listener.address.is_unspecified() || listener.address.unmapped() == local.address.unmapped();
-}
-
-bool shares_port_with_others(const sys::FoundSocket& listener, const std::vector<PassSocket>& listeners,
-                             const std::set<std::uint32_t>& targeted) {
-    for (const auto& k : listeners)
-        if (!targeted.count(k.inode) && k.local.port == listener.ref.local.port &&
-            (same_listening_address(listener.ref.local, k.local) || same_listening_address(k.local, listener.ref.local)))
-            return true;
-    return false;
-}
-
 class BpfEngine : public SocketEngine {
 public:
     explicit BpfEngine(std::unique_ptr<sys::SocketIterator> it) : m_it(std::move(it)) {}
@@ -93,11 +80,11 @@ public:
             const PassOptions* listener = pass->by_inode.find(l.ref.inode);
             if (!listener) continue;
             const auto& ns = pass->namespaces[listener->netns];
-            for_queue_of(l, targeted, ns.listeners, ns.queued, out, [&](const sys::FoundSocket& q, const PassSocket& k) {
-                if (!selection.matches(q.ref)) return;
-                plan(q, k, listener->netns);
+            for (const auto& [q, k] : queued_connections(l, targeted, ns.listeners, ns.queued, m_queued, out.notes)) {
+                if (!selection.matches(q.ref)) continue;
+                plan(q, *k, listener->netns);
                 ++out.queued;
-            });
+            }
         }
         return out;
     }
@@ -146,7 +133,7 @@ public:
         PlannedInPass done;
         Preparation& out = done.prep;
         auto settle = [&](PreparedSocket&& s) {
-            count(done.counts, s.report.outcome);
+            count_outcome(done.counts, s.report.outcome);
             settled(std::move(s));
         };
         sys::SocketIterator::PassPlan plan;
@@ -167,10 +154,10 @@ public:
                 const bool listening = k.state == static_cast<std::uint8_t>(TcpState::listen);
                 if (listening) {
                     roles.add(k.local);
-                    listeners.push_back(pass_socket_from(k));
+                    listeners.push_back(pass_socket_of(k));
                     listener_after = listener_after || connections_settled;
                 }
-                if (k.kind == PlannedKind::unaccepted) unaccepted.push_back(pass_socket_from(k));
+                if (k.kind == PlannedKind::unaccepted) unaccepted.push_back(pass_socket_of(k));
                 if (k.kind != PlannedKind::target) return;
                 const sys::SocketOwner* owner = owners.find(k.inode);
                 // The iterator walks the listening hash before the established one
@@ -185,7 +172,7 @@ public:
                 s.timer = static_cast<std::uint8_t>(k.timer);
                 s.expires_ms = static_cast<std::uint32_t>(std::uint64_t{k.timer_jiffies} * 1000 / m_it->hz());
                 s.report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
-                judge_pass(s.report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
+                judge_plan_pass(s.report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
                 settle(std::move(s));
             });
             if (!r) return std::unexpected(Errors{r.error()});
@@ -196,16 +183,16 @@ public:
             for (const auto& l : targeted_listeners) targeted.insert(l.ref.inode);
             std::vector<PreparedSocket> queued;
             for (const auto& l : targeted_listeners)
-                for_queue_of(l, targeted, listeners, unaccepted, out, [&](const sys::FoundSocket& q, const PassSocket& k) {
+                for (const auto& [q, k] : queued_connections(l, targeted, listeners, unaccepted, m_queued, out.notes)) {
                     PreparedSocket s;
-                    s.cookie = k.cookie;
+                    s.cookie = k->cookie;
                     s.netns = ns;
-                    s.report.item = plan_socket(q.ref, exact_options_of(k, m_it->hz(), *defaults).options, p);
+                    s.report.item = plan_socket(q.ref, exact_options_of(*k, m_it->hz(), *defaults).options, p);
                     s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
                                                                                      : render::SocketOutcome::planned;
                     queued.push_back(std::move(s));
                     ++out.queued;
-                });
+                }
             std::vector<PreparedSocket*> to_change;
             for (auto& s : queued)
                 if (s.report.outcome == render::SocketOutcome::planned) to_change.push_back(&s);
@@ -368,96 +355,11 @@ public:
     }
 
 private:
-    static void count(ChangeCounts& c, render::SocketOutcome o) {
-        if (o == render::SocketOutcome::compliant) ++c.compliant;
-        if (o == render::SocketOutcome::changed) ++c.changed;
-        if (o == render::SocketOutcome::failed || o == render::SocketOutcome::rolled_back) ++c.failed;
-        if (o == render::SocketOutcome::gone) ++c.gone;
-    }
-
     static ChangeCounts counts_of(const Preparation& prep) {
         ChangeCounts c;
-        for (const auto& s : prep.sockets) count(c, s.report.outcome);
+        for (const auto& s : prep.sockets) count_outcome(c, s.report.outcome);
         c.gone += prep.gone.size();
         return c;
-    }
-
-    static PassSocket pass_socket_from(const PlannedSocket& k) {
-        PassSocket s;
-        s.cookie = k.cookie;
-        s.inode = k.inode;
-        s.idle_jiffies = k.before.idle_jiffies;
-        s.interval_jiffies = k.before.interval_jiffies;
-        s.user_timeout_ms = k.before.user_timeout_ms;
-        s.local = k.local;
-        s.peer = k.peer;
-        s.state = k.state;
-        s.count = k.before.count;
-        s.keepalive = k.before.keepalive;
-        return s;
-    }
-
-    // What the plan pass did to a socket, against the plan made here from the same values:
-    // both follow one rule (kt_burst_free_writes), so a difference is a fault, not a choice.
-    static void judge_pass(render::SocketReport& r, const PlannedSocket& k, const SocketOptions& have) {
-        const bool kernel_compliant = k.outcome == PassOutcome::compliant;
-        if (kernel_compliant != (r.item.action == PlanAction::compliant)) {
-            r.outcome = render::SocketOutcome::failed;
-            r.error = Error{"BPF plan pass", kernel_compliant ? "the kernel found nothing to change where the plan did"
-                                                              : "the kernel changed a socket the plan found compliant"};
-            return;
-        }
-        switch (k.outcome) {
-            case PassOutcome::compliant: r.outcome = render::SocketOutcome::compliant; return;
-            case PassOutcome::drift: r.outcome = render::SocketOutcome::planned; return;
-            case PassOutcome::changed:
-                r.outcome = render::SocketOutcome::changed;
-                // Read under the socket's lock right after the writes: checked without a pass.
-                if (!(have == r.item.after)) {
-                    r.outcome = render::SocketOutcome::failed;
-                    r.error = Error{"verification", "the kernel shows other values after the pass"};
-                }
-                return;
-            case PassOutcome::failed:
-            case PassOutcome::put_back_failed: {
-                const int e = k.write_errno;
-                r.error = Error{std::string("bpf_setsockopt ") + socket_option_name(static_cast<SocketOption>(k.failed_option)),
-                                sys::errno_text(e), e};
-                if (k.outcome == PassOutcome::failed) {
-                    r.outcome = render::SocketOutcome::rolled_back;
-                } else {
-                    r.outcome = render::SocketOutcome::failed;
-                    r.error->why += "; putting it back failed too";
-                }
-                return;
-            }
-            case PassOutcome::none: break;
-        }
-        r.outcome = render::SocketOutcome::failed;
-        r.error = Error{"BPF plan pass", "no outcome for the socket"};
-    }
-
-    // Calls `take(q, k)` for each connection of `queued` waiting in listener `l`'s accept queue,
-    // as a socket of l's process, unless listeners of processes not targeted share its port
-    // (SO_REUSEPORT): they have queues of their own, and which one a connection waits in cannot
-    // be told, so all are left (with a note in `out`). Each connection is taken once.
-    template <class Take>
-    void for_queue_of(const sys::FoundSocket& l, const std::set<std::uint32_t>& targeted,
-                      const std::vector<PassSocket>& listeners, const std::vector<PassSocket>& queued, Preparation& out,
-                      Take take) {
-        if (shares_port_with_others(l, listeners, targeted)) {
-            out.notes.push_back("accept queue of " + std::to_string(l.ref.local.port) +
-                                ": listeners of other processes share the port (SO_REUSEPORT), so its queued "
-                                "connections were left alone");
-            return;
-        }
-        for (const auto& k : queued) {
-            if (!same_listening_address(l.ref.local, k.local)) continue;
-            if (!m_queued.insert(k.cookie).second) continue;
-            sys::FoundSocket q;
-            q.ref = {l.ref.pid, -1, 0, SocketRole::accepted, k.state, k.local, k.peer};
-            take(q, k);
-        }
     }
 
     static render::SocketReport gone(const SocketRef& ref, const std::string& why) {

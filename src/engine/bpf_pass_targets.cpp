@@ -12,6 +12,23 @@ PassSocket pass_socket_of(const KernelSocket& k) {
             k.state,           k.count,         k.keepalive,    k.timer};
 }
 
+PassSocket pass_socket_of(const PlannedSocket& k) {
+    PassSocket s;
+    s.cookie = k.cookie;
+    s.inode = k.inode;
+    s.idle_jiffies = k.before.idle_jiffies;
+    s.interval_jiffies = k.before.interval_jiffies;
+    s.user_timeout_ms = k.before.user_timeout_ms;
+    s.local = k.local;
+    s.peer = k.peer;
+    s.state = k.state;
+    s.count = k.before.count;
+    s.keepalive = k.before.keepalive;
+    s.timer = k.timer;
+    s.timer_jiffies = k.timer_jiffies;
+    return s;
+}
+
 PassTargets pass_targets_of(std::vector<NetnsView>&& views, const ChosenSockets* chosen) {
     PassTargets out;
     auto kept = [&](std::size_t ns, std::size_t i) {

@@ -27,6 +27,8 @@ struct PassSocket {
     DiagTimer timer = DiagTimer::none;
 };
 PassSocket pass_socket_of(const KernelSocket& k);
+// A listener or a connection without a file from a plan pass, with its options before.
+PassSocket pass_socket_of(const PlannedSocket& k);
 
 // A socket of a pass that may be planned: its options alone.
 struct PassOptions {
