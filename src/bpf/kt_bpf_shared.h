@@ -235,7 +235,7 @@ struct kt_pass_plan {
     kt_u32 inode_count; /* and how many inodes it spans */
     kt_u32 states;      /* the states a target may be in, bit N for state N */
     kt_u32 check_only;  /* judge each target against the profile, write nothing (verify) */
-    kt_u32 reserved;
+    kt_u32 all_targets; /* check_only: every socket with a file is a target, whoever holds it */
 };
 
 /* What a plan pass reports: the sockets it planned, every listener (for roles) and every

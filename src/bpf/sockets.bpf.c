@@ -245,6 +245,7 @@ static __always_inline __u32 socket_inode(struct tcp_sock *tp) {
 }
 
 static __always_inline int targeted(__u32 inode) {
+    if (kt_plan.all_targets && kt_plan.check_only) return inode != 0;
     if (!inode || inode < kt_plan.inode_base) return 0;
     __u32 at = inode - kt_plan.inode_base;
     if (at >= kt_plan.inode_count) return 0;

@@ -93,113 +93,54 @@ public:
         return selection.roles == k_all_roles && selection.ports.empty() && selection.peers.empty();
     }
 
-    // One plan pass per namespace: the kernel plans and changes each target from what it holds
-    // under its lock; the pass also shows every listener (roles) and every connection without a
-    // file, of which those in the targeted listeners' queues get a pass of their own.
+    // apply: the task-file pass finds the targets' sockets, then one plan pass per namespace
+    // plans and changes each of them in the kernel from what it holds under its lock. verify:
+    // the pass judges every socket of the targets' namespaces while the task-file pass runs
+    // beside it, and only the targets' are kept once it is known whose they are. Either pass
+    // also shows every listener (roles) and every connection without a file, of which those
+    // in the targeted listeners' queues are planned (apply: in a pass of their own).
     std::optional<std::expected<PlannedInPass, Errors>> plan_in_pass(const std::vector<std::int32_t>& pids,
                                                                      const Profile& p, bool change,
                                                                      const SettledSocket& settled) override {
-        // Who holds which socket, from the task-file pass as it is read: the targets' sockets
-        // by inode, and the processes among them that hold any.
-        std::vector<std::int32_t> wanted(pids);
-        std::sort(wanted.begin(), wanted.end());
-        std::vector<HeldSocket> held;
-        std::vector<std::int32_t> holders;
-        std::int32_t last = 0;
-        bool last_wanted = false;
-        auto files = m_it->each_socket_file([&](const SocketFile& f) {
-            // A process's files come together, in pid order.
-            if (f.pid != last) {
-                last = f.pid;
-                last_wanted = std::binary_search(wanted.begin(), wanted.end(), f.pid);
-                if (last_wanted) holders.push_back(f.pid);
-            }
-            if (last_wanted && f.inode) held.push_back({f.inode, {f.pid, f.fd}});
-        });
-        if (!files) return std::unexpected(Errors{files.error()});
-        const InodeOwners owners(held);
-        std::vector<std::uint32_t> inodes;
-        inodes.reserve(held.size());
-        for (const auto& h : held) inodes.push_back(h.inode);
-        std::vector<HeldSocket>().swap(held);
-        if (!inodes.empty()) {
-            const auto [low, high] = std::minmax_element(inodes.begin(), inodes.end());
-            if (std::uint64_t{*high} - *low + 1 >= sys::SocketIterator::k_plan_inode_span) return std::nullopt;
-        }
-        Errors warnings;
-        auto targets = sys::namespaces_of(holders, warnings);
-        if (!warnings.empty()) return std::unexpected(warnings);
-
         PlannedInPass done;
-        Preparation& out = done.prep;
-        auto settle = [&](PreparedSocket&& s) {
-            count_outcome(done.counts, s.report.outcome);
-            settled(std::move(s));
-        };
         sys::SocketIterator::PassPlan plan;
         plan.want = profile_options(p, {});
         plan.keep_user_timeout = !p.user_timeout_ms.has_value();
         plan.states = k_default_inspect_states;
-        plan.check_only = !change;
-        for (auto& t : targets) {
-            auto defaults = sys::read_keepalive_defaults(t);
-            if (!defaults) return std::unexpected(Errors{defaults.error()});
-            plan.defaults = *defaults;
-            const std::uint32_t ns = static_cast<std::uint32_t>(out.namespaces.size());
-            ListenerIndex roles;
-            std::vector<PassSocket> listeners, unaccepted;
-            std::vector<sys::FoundSocket> targeted_listeners;
-            bool connections_settled = false, listener_after = false;
-            auto r = m_it->plan(t, plan, inodes, [&](const PlannedSocket& k) {
-                const bool listening = k.state == static_cast<std::uint8_t>(TcpState::listen);
-                if (listening) {
-                    roles.add(k.local);
-                    listeners.push_back(pass_socket_of(k));
-                    listener_after = listener_after || connections_settled;
-                }
-                if (k.kind == PlannedKind::unaccepted) unaccepted.push_back(pass_socket_of(k));
-                if (k.kind != PlannedKind::target) return;
-                const sys::SocketOwner* owner = owners.find(k.inode);
-                // The iterator walks the listening hash before the established one
-                // (bpf_iter_tcp_batch), so every listener is known before any connection.
-                const SocketRef ref{owner ? owner->pid : 0, owner ? owner->fd : 0, k.inode,
-                                    roles.role_of(k.state, k.local), k.state, k.local, k.peer};
-                if (listening) targeted_listeners.push_back({ref, 0, 0});
-                else connections_settled = true;
-                PreparedSocket s;
-                s.cookie = k.cookie;
-                s.netns = ns;
-                s.timer = static_cast<std::uint8_t>(k.timer);
-                s.expires_ms = static_cast<std::uint32_t>(std::uint64_t{k.timer_jiffies} * 1000 / m_it->hz());
-                s.report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
-                judge_plan_pass(s.report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
-                settle(std::move(s));
-            });
-            if (!r) return std::unexpected(Errors{r.error()});
-            if (listener_after)
-                out.notes.push_back("a listener was shown after connections in the BPF pass: those connections' roles "
-                                    "come from the listeners shown before them");
-            std::set<std::uint32_t> targeted;
-            for (const auto& l : targeted_listeners) targeted.insert(l.ref.inode);
-            std::vector<PreparedSocket> queued;
-            for (const auto& l : targeted_listeners)
-                for (const auto& [q, k] : queued_connections(l, targeted, listeners, unaccepted, m_queued, out.notes)) {
-                    PreparedSocket s;
-                    s.cookie = k->cookie;
-                    s.netns = ns;
-                    s.report.item = plan_socket(q.ref, exact_options_of(*k, m_it->hz(), *defaults).options, p);
-                    s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
-                                                                                     : render::SocketOutcome::planned;
-                    queued.push_back(std::move(s));
-                    ++out.queued;
-                }
-            std::vector<PreparedSocket*> to_change;
-            for (auto& s : queued)
-                if (s.report.outcome == render::SocketOutcome::planned) to_change.push_back(&s);
-            if (change && !to_change.empty()) change_in(t, to_change);
-            for (auto& s : queued) settle(std::move(s));
-            out.namespaces.push_back(std::move(t));
+        plan.check_only = plan.all_targets = !change;
+        if (change) {
+            auto held = read_owners(pids);
+            if (!held) return std::unexpected(Errors{held.error()});
+            if (!held->inodes.empty()) {
+                const auto [low, high] = std::minmax_element(held->inodes.begin(), held->inodes.end());
+                if (std::uint64_t{*high} - *low + 1 >= sys::SocketIterator::k_plan_inode_span) return std::nullopt;
+            }
+            Errors warnings;
+            auto targets = sys::namespaces_of(held->holders, warnings);
+            if (!warnings.empty()) return std::unexpected(warnings);
+            std::promise<const InodeOwners*> known;
+            known.set_value(&held->owners);
+            const auto owners = known.get_future().share();
+            for (auto& t : targets)
+                if (auto r = plan_namespace(std::move(t), plan, held->inodes, owners, p, change, settled, done); !r)
+                    return std::unexpected(Errors{r.error()});
+            return done;
         }
+        Errors warnings;
+        auto targets = sys::namespaces_of(pids, warnings);
+        if (!warnings.empty()) return std::unexpected(warnings);
+        std::promise<const InodeOwners*> known;
+        std::shared_future<const InodeOwners*> owners = known.get_future().share();
+        auto judged = std::async(std::launch::async, [&]() -> Result<void> {
+            for (auto& t : targets)
+                if (auto r = plan_namespace(std::move(t), plan, {}, owners, p, change, settled, done); !r) return r;
+            return {};
+        });
+        auto held = read_owners(pids);
+        known.set_value(held ? &held->owners : nullptr);
+        const auto r = judged.get();
+        if (!held) return std::unexpected(Errors{held.error()});
+        if (!r) return std::unexpected(Errors{r.error()});
         return done;
     }
 
@@ -355,6 +296,116 @@ public:
     }
 
 private:
+    // Who holds which socket among the processes `pids`, from the task-file pass as it is read.
+    struct Owners {
+        InodeOwners owners;
+        std::vector<std::uint32_t> inodes;
+        std::vector<std::int32_t> holders;  // the processes that hold any
+    };
+    Result<Owners> read_owners(const std::vector<std::int32_t>& pids) {
+        std::vector<std::int32_t> wanted(pids);
+        std::sort(wanted.begin(), wanted.end());
+        std::vector<HeldSocket> held;
+        std::vector<std::int32_t> holders;
+        std::int32_t last = 0;
+        bool last_wanted = false;
+        auto files = m_it->each_socket_file([&](const SocketFile& f) {
+            // A process's files come together, in pid order.
+            if (f.pid != last) {
+                last = f.pid;
+                last_wanted = std::binary_search(wanted.begin(), wanted.end(), f.pid);
+                if (last_wanted) holders.push_back(f.pid);
+            }
+            if (last_wanted && f.inode) held.push_back({f.inode, {f.pid, f.fd}});
+        });
+        if (!files) return std::unexpected(files.error());
+        std::vector<std::uint32_t> inodes;
+        inodes.reserve(held.size());
+        for (const auto& h : held) inodes.push_back(h.inode);
+        return Owners{InodeOwners(held), std::move(inodes), std::move(holders)};
+    }
+
+    // One plan pass in namespace `t`; each target settles as the pass reaches it, once `owners`
+    // says whose it is (a socket nobody among the targets holds is not one), and the
+    // connections in the targeted listeners' queues after the pass.
+    Result<void> plan_namespace(sys::NetnsTarget t, sys::SocketIterator::PassPlan plan,
+                                const std::vector<std::uint32_t>& inodes,
+                                const std::shared_future<const InodeOwners*>& owners, const Profile& p, bool change,
+                                const SettledSocket& settled, PlannedInPass& done) {
+        Preparation& out = done.prep;
+        auto settle = [&](PreparedSocket&& s) {
+            count_outcome(done.counts, s.report.outcome);
+            settled(std::move(s));
+        };
+        auto defaults = sys::read_keepalive_defaults(t);
+        if (!defaults) return std::unexpected(defaults.error());
+        plan.defaults = *defaults;
+        const std::uint32_t ns = static_cast<std::uint32_t>(out.namespaces.size());
+        ListenerIndex roles;
+        std::vector<PassSocket> listeners, unaccepted;
+        std::vector<sys::FoundSocket> targeted_listeners;
+        bool connections_settled = false, listener_after = false;
+        const InodeOwners* whose = nullptr;
+        bool known = false;
+        auto r = m_it->plan(t, plan, inodes, [&](const PlannedSocket& k) {
+            if (!known) {
+                whose = owners.get();
+                known = true;
+            }
+            if (!whose) return;  // the task-file pass failed: nothing is kept
+            const bool listening = k.state == static_cast<std::uint8_t>(TcpState::listen);
+            if (listening) {
+                roles.add(k.local);
+                listeners.push_back(pass_socket_of(k));
+                listener_after = listener_after || connections_settled;
+            }
+            if (k.kind == PlannedKind::unaccepted) unaccepted.push_back(pass_socket_of(k));
+            if (k.kind != PlannedKind::target) return;
+            const sys::SocketOwner* owner = whose->find(k.inode);
+            if (!owner) return;
+            // The iterator walks the listening hash before the established one
+            // (bpf_iter_tcp_batch), so every listener is known before any connection.
+            const SocketRef ref{owner->pid, owner->fd, k.inode, roles.role_of(k.state, k.local), k.state, k.local, k.peer};
+            if (listening) targeted_listeners.push_back({ref, 0, 0});
+            else connections_settled = true;
+            PreparedSocket s;
+            s.cookie = k.cookie;
+            s.netns = ns;
+            s.timer = static_cast<std::uint8_t>(k.timer);
+            s.expires_ms = static_cast<std::uint32_t>(std::uint64_t{k.timer_jiffies} * 1000 / m_it->hz());
+            s.report.item = plan_socket(ref, exact_options_of(k.before, m_it->hz(), *defaults).options, p);
+            judge_plan_pass(s.report, k, exact_options_of(k.after, m_it->hz(), *defaults).options);
+            settle(std::move(s));
+        });
+        if (!r) return r;
+        if (!known) whose = owners.get();  // a pass with no record at all
+        if (!whose) return {};
+        if (listener_after)
+            out.notes.push_back("a listener was shown after connections in the BPF pass: those connections' roles "
+                                "come from the listeners shown before them");
+        std::set<std::uint32_t> targeted;
+        for (const auto& l : targeted_listeners) targeted.insert(l.ref.inode);
+        std::vector<PreparedSocket> queued;
+        for (const auto& l : targeted_listeners)
+            for (const auto& [q, k] : queued_connections(l, targeted, listeners, unaccepted, m_queued, out.notes)) {
+                PreparedSocket s;
+                s.cookie = k->cookie;
+                s.netns = ns;
+                s.report.item = plan_socket(q.ref, exact_options_of(*k, m_it->hz(), *defaults).options, p);
+                s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
+                                                                                 : render::SocketOutcome::planned;
+                queued.push_back(std::move(s));
+                ++out.queued;
+            }
+        std::vector<PreparedSocket*> to_change;
+        for (auto& s : queued)
+            if (s.report.outcome == render::SocketOutcome::planned) to_change.push_back(&s);
+        if (change && !to_change.empty()) change_in(t, to_change);
+        for (auto& s : queued) settle(std::move(s));
+        out.namespaces.push_back(std::move(t));
+        return {};
+    }
+
     static ChangeCounts counts_of(const Preparation& prep) {
         ChangeCounts c;
         for (const auto& s : prep.sockets) count_outcome(c, s.report.outcome);

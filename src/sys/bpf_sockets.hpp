@@ -56,6 +56,10 @@ public:
         KeepaliveDefaults defaults;      // the namespace's sysctls
         std::uint32_t states = 0;        // the states a target may be in (bit N: state N)
         bool check_only = false;         // judge each target, write nothing (verify)
+        // check_only: every socket with a file is a target (`inodes` is not looked at), for a
+        // caller that learns whose they are while the pass runs, and may take the first
+        // records only once it has: the pass is read ahead of it without bound meanwhile.
+        bool all_targets = false;
     };
     // One pass that plans each socket of the namespace whose inode is among `inodes` in the
     // kernel, from the options it finds on it under its lock, and writes the profile in the

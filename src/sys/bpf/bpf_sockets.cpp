@@ -218,7 +218,8 @@ Result<void> read_chunks(int it, std::size_t record, const ChunkReader& on_chunk
 // `beside`, a thread of its own reads it while this one hands the chunks over, so that what
 // the caller does with each record runs beside the kernel's work instead of between its reads
 // (the iterator walks the namespace it was created in, whichever thread reads it).
-Result<void> stream_records(bpf_link* link, std::size_t record, bool beside, const ChunkReader& on_chunk) {
+Result<void> stream_records(bpf_link* link, std::size_t record, bool beside, const ChunkReader& on_chunk,
+                            std::size_t ahead = 8) {
     UniqueFd it(bpf_iter_create(bpf_link__fd(link)));
     if (!it) return fail("BPF socket iterator", errno_text(errno));
     if (!beside) return read_chunks(it.get(), record, on_chunk);
@@ -233,7 +234,7 @@ Result<void> stream_records(bpf_link* link, std::size_t record, bool beside, con
         auto read = read_chunks(it.get(), record, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
             std::unique_lock<std::mutex> held(chunks.lock);
             // A few chunks ahead at most: the memory stays a few chunks however large the pass.
-            chunks.changed.wait(held, [&] { return chunks.ready.size() < 8 || chunks.refused; });
+            chunks.changed.wait(held, [&] { return chunks.ready.size() < ahead || chunks.refused; });
             if (chunks.refused) return fail("BPF socket iterator", "its records were refused");
             chunks.ready.emplace_back(bytes.begin(), bytes.end());
             chunks.changed.notify_all();
@@ -427,6 +428,7 @@ Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan
     k.inode_count = static_cast<std::uint32_t>(span);
     k.states = plan.states;
     k.check_only = plan.check_only ? 1 : 0;
+    k.all_targets = plan.check_only && plan.all_targets ? 1 : 0;
     m_impl->skel->bss->kt_plan_last = {};
     const std::uint32_t zero = 0;
     const int slots = bpf_map__fd(m_impl->skel->maps.plan_target_maps);
@@ -439,7 +441,7 @@ Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan
             if (!records) return std::unexpected(records.error());
             for (const auto& s : *records) on_socket(s);
             return {};
-        });
+        }, k.all_targets ? SIZE_MAX : 8);
     });
     bpf_map_delete_elem(slots, &zero);
     // A later pass of this program reads only, whatever this one left.
