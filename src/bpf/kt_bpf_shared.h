@@ -236,7 +236,12 @@ struct kt_pass_plan {
     kt_u32 states;      /* the states a target may be in, bit N for state N */
     kt_u32 check_only;  /* judge each target against the profile, write nothing (verify) */
     kt_u32 all_targets; /* check_only: every socket with a file is a target, whoever holds it */
+    kt_u32 bits_inline; /* the bitmap is kt_plan_bits (a span of at most KT_PLAN_INLINE_BITS) */
+    kt_u32 reserved;
 };
+/* The largest span of target inodes the plan pass's bitmap in global memory covers (1 MiB). */
+#define KT_PLAN_INLINE_WORDS (1u << 17)
+#define KT_PLAN_INLINE_BITS (KT_PLAN_INLINE_WORDS * 64u)
 
 /* What a plan pass reports: the sockets it planned, every listener (for roles) and every
  * connection without a file that may wait in an accept queue (planned by a pass of their own

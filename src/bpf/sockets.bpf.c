@@ -171,8 +171,12 @@ static __always_inline int orphan_fin_wait2(struct bpf_iter__tcp *ctx, struct so
 
 /* The plan pass: the profile and the inodes of the target processes' sockets, a bit each from
  * kt_plan.inode_base (a bitmap user space writes through a mapping; the socket inodes of a host
- * are numbered from one counter, so half a million of them span a few megabits). */
+ * are numbered from one counter, so half a million of them span a few megabits). A span of up
+ * to KT_PLAN_INLINE_BITS is in this program's global memory, written through the skeleton's
+ * mapping; a wider one in an array of its own in plan_target_maps, whose slot costs an RCU
+ * grace period at each update (maybe_wait_bpf_programs: some 16 ms here). */
 struct kt_pass_plan kt_plan = {};
+__u64 kt_plan_bits[KT_PLAN_INLINE_WORDS] = {};
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
     __uint(max_entries, 1);
@@ -249,6 +253,14 @@ static __always_inline int targeted(__u32 inode) {
     if (!inode || inode < kt_plan.inode_base) return 0;
     __u32 at = inode - kt_plan.inode_base;
     if (at >= kt_plan.inode_count) return 0;
+    if (kt_plan.bits_inline) {
+        __u32 w = at / 64;
+        /* The mask keeps the index in bounds where the verifier sees it: without the barrier
+         * clang drops it, knowing at < inode_count, which the verifier does not. */
+        barrier_var(w);
+        w &= KT_PLAN_INLINE_WORDS - 1;
+        return (kt_plan_bits[w] >> (at % 64)) & 1;
+    }
     __u32 zero = 0;
     void *bits = bpf_map_lookup_elem(&plan_target_maps, &zero);
     if (!bits) return 0;

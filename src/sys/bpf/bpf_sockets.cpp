@@ -34,6 +34,7 @@ struct SocketIterator::Impl {
     bpf_link* owners_link = nullptr;
     unsigned programs = 0;
     std::uint32_t hz = 0;
+    std::uint32_t inline_words = 0;  // of kt_plan_bits, that the last plan pass set
     ~Impl() {
         if (owners_link) bpf_link__destroy(owners_link);
         if (options_link) bpf_link__destroy(options_link);
@@ -411,10 +412,27 @@ Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan
     const std::uint64_t span = inodes.empty() ? 0 : std::uint64_t{high} - low + 1;
     if (span >= k_plan_inode_span) return fail("BPF plan pass", "the targets' socket inodes span too many numbers");
     const std::uint32_t words = static_cast<std::uint32_t>((span + 63) / 64);
-    auto bits = mapped_pass_array<std::uint64_t>("kt_plan_targets", words, [&](std::uint64_t* out) {
+    auto set_bits = [&](auto* out) {
         for (std::uint32_t inode : inodes) out[(inode - low) / 64] |= std::uint64_t{1} << ((inode - low) % 64);
-    });
-    if (!bits) return std::unexpected(bits.error());
+    };
+    // verify's pass takes every socket, and needs no bitmap.
+    const bool all = plan.check_only && plan.all_targets;
+    const bool inline_bits = !all && span <= KT_PLAN_INLINE_BITS;
+    if (inline_bits) {
+        auto* bits = m_impl->skel->bss->kt_plan_bits;
+        std::memset(bits, 0, std::max(words, m_impl->inline_words) * sizeof *bits);
+        m_impl->inline_words = words;
+        set_bits(bits);
+    } else if (!all) {
+        auto bits = mapped_pass_array<std::uint64_t>("kt_plan_targets", words, set_bits);
+        if (!bits) return std::unexpected(bits.error());
+        // Left in its slot after the pass (the next plan pass's replaces it): taking it out
+        // would cost another grace period, and other passes do not look at it.
+        const std::uint32_t zero = 0;
+        const int bits_fd = bits->get();
+        if (bpf_map_update_elem(bpf_map__fd(m_impl->skel->maps.plan_target_maps), &zero, &bits_fd, BPF_ANY) != 0)
+            return fail("BPF plan map", errno_text(errno));
+    }
     auto& k = m_impl->skel->bss->kt_plan;
     k = {};
     k.want = {plan.want.keepalive ? 1u : 0u, plan.want.idle_seconds, plan.want.interval_seconds, plan.want.count,
@@ -428,12 +446,9 @@ Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan
     k.inode_count = static_cast<std::uint32_t>(span);
     k.states = plan.states;
     k.check_only = plan.check_only ? 1 : 0;
-    k.all_targets = plan.check_only && plan.all_targets ? 1 : 0;
+    k.all_targets = all ? 1 : 0;
+    k.bits_inline = inline_bits ? 1 : 0;
     m_impl->skel->bss->kt_plan_last = {};
-    const std::uint32_t zero = 0;
-    const int slots = bpf_map__fd(m_impl->skel->maps.plan_target_maps);
-    const int bits_fd = bits->get();
-    if (bpf_map_update_elem(slots, &zero, &bits_fd, BPF_ANY) != 0) return fail("BPF plan map", errno_text(errno));
     auto r = run_in_netns(netns, [&]() -> Result<void> {
         if (auto m = m_impl->set_mode(KT_PASS_PLAN); !m) return m;
         return stream_records(m_impl->link, k_planned_socket_record_size, true, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
@@ -443,7 +458,6 @@ Result<void> SocketIterator::plan(const NetnsTarget& netns, const PassPlan& plan
             return {};
         }, k.all_targets ? SIZE_MAX : 8);
     });
-    bpf_map_delete_elem(slots, &zero);
     // A later pass of this program reads only, whatever this one left.
     if (auto m = m_impl->set_mode(KT_PASS_READ); !m && r) return m;
     return r;
