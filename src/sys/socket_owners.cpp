@@ -23,7 +23,7 @@ std::size_t slot_of(std::uint32_t inode, std::size_t mask) {
     // Inodes are sequential; multiply to spread them over the table.
     return static_cast<std::size_t>((std::uint64_t{inode} * 0x9E3779B97F4A7C15ull) >> 20) & mask;
 }
-}  // namespace
+
 
 std::size_t open_files_on_system(const std::string& proc_root) {
     auto text = read_text_file(proc_root + "/sys/fs/file-nr", 4096);
@@ -32,8 +32,6 @@ std::size_t open_files_on_system(const std::string& proc_root) {
     std::from_chars(text->data(), text->data() + text->size(), n);
     return std::max<std::size_t>(n, 1024);
 }
-
-namespace {
 
 // When /proc/PID/fd cannot be listed (another uid, without CAP_DAC_READ_SEARCH), every fd
 // number below FDSize (from the world-readable /proc/PID/status) is tried with pidfd_getfd,

@@ -63,10 +63,6 @@ std::string unreadable_owners_text(const OwnerScan& scan);
 // The same index from the socket files a BPF task-file iterator listed (every process).
 OwnerScan owner_scan_of(const std::vector<SocketFile>& files);
 
-// The files open on the host (/proc/sys/fs/file-nr), at least 1024: what to size an index of
-// socket owners for before they are counted.
-std::size_t open_files_on_system(const std::string& proc_root = "/proc");
-
 // "socket:[12345]" -> 12345, else 0.
 std::uint32_t socket_inode_of_link(std::string_view link);
 
