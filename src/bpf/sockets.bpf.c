@@ -199,7 +199,7 @@ struct kt_planned_record kt_plan_last = {};
 /* A plan's writes and the ones that put them back, and their counts, kept in the program's
  * global memory rather than on its stack: the verifier does not follow values through it, so
  * the many ways through the rule (which writes a socket needs, which one failed) meet again
- * after it instead of each walking the rest of the program (loading took 45-60 ms, and takes
+ * after it instead of each walking the rest of the program (loading took 43-61 ms, and takes
  * 12-20). */
 struct kt_write kt_plan_writes[KT_MAX_WRITES] = {};
 struct kt_write kt_plan_back[KT_MAX_WRITES] = {};
