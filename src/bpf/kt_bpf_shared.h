@@ -55,17 +55,23 @@ struct kt_socket_record {
     kt_u32 reserved32;
 };
 
-/* The same socket reduced to what its options are, for readers that want only those (inspect
- * --exact, from the kt_options program): a quarter of the bytes, and fewer of the socket's
- * cache lines read. */
-struct kt_options_record {
-    kt_u64 cookie;
+/* A socket's keepalive options as stored on it: keepalive_time and keepalive_intvl in jiffies
+ * and, like probes, 0 when the socket never set them (the netns sysctl applies). */
+struct kt_stored_options {
     kt_u32 keepalive_time;
     kt_u32 keepalive_intvl;
     kt_u32 user_timeout_ms;
     kt_u8 probes;
     kt_u8 keepalive;
     kt_u16 reserved;
+};
+
+/* The same socket reduced to what its options are, for readers that want only those (inspect
+ * --exact, from the kt_options program): a quarter of the bytes, and fewer of the socket's
+ * cache lines read. */
+struct kt_options_record {
+    kt_u64 cookie;
+    struct kt_stored_options stored;
 };
 
 /* A socket file held by a process, from the task-file iterator: who owns which socket inode. */
@@ -212,16 +218,6 @@ static inline kt_u32 kt_rollback_writes(const struct kt_keepalive_values *before
 static inline kt_u32 kt_seconds_or_default(kt_u32 jiffies, kt_u32 hz, kt_u32 fallback) {
     return jiffies && hz ? jiffies / hz : fallback;
 }
-
-/* A socket's options as stored on it (kt_options_record's fields without the cookie). */
-struct kt_stored_options {
-    kt_u32 keepalive_time;
-    kt_u32 keepalive_intvl;
-    kt_u32 user_timeout_ms;
-    kt_u8 probes;
-    kt_u8 keepalive;
-    kt_u16 reserved;
-};
 
 /* What a plan pass puts on the sockets it plans, and what it needs to tell what they have. */
 struct kt_pass_plan {

@@ -4,7 +4,6 @@
 #include <future>
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include "core/change/pass_writes.hpp"
 #include "core/socket/inspect_query.hpp"
@@ -54,14 +53,9 @@ public:
         for (const auto& n : pass->namespaces) out.namespaces.push_back(n.target);
 
         auto plan = [&](const sys::FoundSocket& f, const auto& k, std::uint32_t ns) {
-            PreparedSocket s;
-            s.cookie = k.cookie;
-            s.netns = ns;
+            PreparedSocket s = planned(f.ref, k, ns, pass->namespaces[ns].defaults, p);
             s.timer = f.timer;
             s.expires_ms = f.expires_ms;
-            s.report.item = plan_socket(f.ref, exact_options_of(k, m_it->hz(), pass->namespaces[ns].defaults).options, p);
-            s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
-                                                                             : render::SocketOutcome::planned;
             out.sockets.push_back(std::move(s));
         };
         for (const auto& f : found) {
@@ -109,7 +103,7 @@ public:
         plan.states = k_default_inspect_states;
         plan.check_only = plan.all_targets = !change;
         if (change) {
-            auto held = read_owners(pids);
+            auto held = read_target_owners(*m_it, pids);
             if (!held) return std::unexpected(Errors{held.error()});
             if (!held->inodes.empty()) {
                 const auto [low, high] = std::minmax_element(held->inodes.begin(), held->inodes.end());
@@ -136,7 +130,7 @@ public:
                 if (auto r = plan_namespace(std::move(t), plan, {}, owners, p, change, settled, done); !r) return r;
             return {};
         });
-        auto held = read_owners(pids);
+        auto held = read_target_owners(*m_it, pids);
         known.set_value(held ? &held->owners : nullptr);
         const auto r = judged.get();
         if (!held) return std::unexpected(Errors{held.error()});
@@ -226,18 +220,14 @@ public:
         if (!any) return;
         auto files = m_it->socket_files();
         if (!files) return;  // the undo file's pid stands, as the pidfd engine would report it
-        std::unordered_map<std::uint32_t, const SocketFile*> holder;
-        for (const auto& f : *files) {
-            auto [it, added] = holder.emplace(f.inode, &f);
-            if (!added && (f.pid < it->second->pid || (f.pid == it->second->pid && f.fd < it->second->fd)))
-                it->second = &f;  // the lowest pid and fd, as the /proc scan picks
-        }
+        // The first holder of each socket: the lowest pid and fd, as the /proc scan picks.
+        const auto holders = sys::owner_scan_of(*files);
         for (auto& x : restores) {
             if (!x.report.before_read || !x.socket.inode) continue;
             auto& ref = x.report.item.socket;
-            const auto it = holder.find(x.socket.inode);
-            ref.pid = it == holder.end() ? 0 : it->second->pid;
-            ref.fd = it == holder.end() ? 0 : it->second->fd;
+            const sys::SocketOwner* holder = holders.index.find(x.socket.inode);
+            ref.pid = holder ? holder->pid : 0;
+            ref.fd = holder ? holder->fd : 0;
         }
     }
 
@@ -296,35 +286,6 @@ public:
     }
 
 private:
-    // Who holds which socket among the processes `pids`, from the task-file pass as it is read.
-    struct Owners {
-        InodeOwners owners;
-        std::vector<std::uint32_t> inodes;
-        std::vector<std::int32_t> holders;  // the processes that hold any
-    };
-    Result<Owners> read_owners(const std::vector<std::int32_t>& pids) {
-        std::vector<std::int32_t> wanted(pids);
-        std::sort(wanted.begin(), wanted.end());
-        std::vector<HeldSocket> held;
-        std::vector<std::int32_t> holders;
-        std::int32_t last = 0;
-        bool last_wanted = false;
-        auto files = m_it->each_socket_file([&](const SocketFile& f) {
-            // A process's files come together, in pid order.
-            if (f.pid != last) {
-                last = f.pid;
-                last_wanted = std::binary_search(wanted.begin(), wanted.end(), f.pid);
-                if (last_wanted) holders.push_back(f.pid);
-            }
-            if (last_wanted && f.inode) held.push_back({f.inode, {f.pid, f.fd}});
-        });
-        if (!files) return std::unexpected(files.error());
-        std::vector<std::uint32_t> inodes;
-        inodes.reserve(held.size());
-        for (const auto& h : held) inodes.push_back(h.inode);
-        return Owners{InodeOwners(held), std::move(inodes), std::move(holders)};
-    }
-
     // One plan pass in namespace `t`; each target settles as the pass reaches it, once `owners`
     // says whose it is (a socket nobody among the targets holds is not one), and the
     // connections in the targeted listeners' queues after the pass.
@@ -388,13 +349,7 @@ private:
         std::vector<PreparedSocket> queued;
         for (const auto& l : targeted_listeners)
             for (const auto& [q, k] : queued_connections(l, targeted, listeners, unaccepted, m_queued, out.notes)) {
-                PreparedSocket s;
-                s.cookie = k->cookie;
-                s.netns = ns;
-                s.report.item = plan_socket(q.ref, exact_options_of(*k, m_it->hz(), *defaults).options, p);
-                s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
-                                                                                 : render::SocketOutcome::planned;
-                queued.push_back(std::move(s));
+                queued.push_back(planned(q.ref, *k, ns, *defaults, p));
                 ++out.queued;
             }
         std::vector<PreparedSocket*> to_change;
@@ -411,6 +366,19 @@ private:
         for (const auto& s : prep.sockets) count_outcome(c, s.report.outcome);
         c.gone += prep.gone.size();
         return c;
+    }
+
+    // `ref` planned in user space from what the pass read of it (`k`, a record of namespace `ns`).
+    template <class Record>
+    PreparedSocket planned(const SocketRef& ref, const Record& k, std::uint32_t ns, const KeepaliveDefaults& defaults,
+                           const Profile& p) const {
+        PreparedSocket s;
+        s.cookie = k.cookie;
+        s.netns = ns;
+        s.report.item = plan_socket(ref, exact_options_of(k, m_it->hz(), defaults).options, p);
+        s.report.outcome = s.report.item.action == PlanAction::compliant ? render::SocketOutcome::compliant
+                                                                         : render::SocketOutcome::planned;
+        return s;
     }
 
     static render::SocketReport gone(const SocketRef& ref, const std::string& why) {
@@ -433,29 +401,13 @@ private:
     using Reached = CookieIndex<AppliedSocket>;
 
     static Error write_error(const std::vector<OptionWrite>& writes, const AppliedSocket& k) {
-        const std::string option = k.writes_done < writes.size() ? socket_option_name(writes[k.writes_done].option) : "?";
-        return {"bpf_setsockopt " + option, sys::errno_text(static_cast<int>(k.write_errno)), static_cast<int>(k.write_errno)};
+        return setsockopt_error(k.writes_done < writes.size() ? socket_option_name(writes[k.writes_done].option) : "?",
+                                static_cast<int>(k.write_errno));
     }
 
-    // The namespaces of `pids`, each read once. Not seeing a process's namespace is a
-    // refusal (nothing changes) unless `skip_missing` (undo: the process may have exited).
     std::expected<std::vector<NetnsView>, Errors> read_namespaces(const std::vector<std::int32_t>& pids,
                                                                  bool skip_missing = false) {
-        Errors warnings;
-        auto targets = sys::namespaces_of(pids, warnings);
-        if (!warnings.empty() && !skip_missing) return std::unexpected(warnings);
-        std::vector<NetnsView> views;
-        for (auto& t : targets) {
-            auto defaults = sys::read_keepalive_defaults(t);
-            if (!defaults) return std::unexpected(Errors{defaults.error()});
-            // Each record is kept compact as it arrives: the pass is never held as raw records.
-            std::vector<PassSocket> sockets;
-            auto read = m_it->each(t, sys::SocketIterator::Fields::all,
-                                   [&](const KernelSocket& k) { sockets.push_back(pass_socket_of(k)); });
-            if (!read) return std::unexpected(Errors{read.error()});
-            views.push_back({std::move(t), *defaults, std::move(sockets)});
-        }
-        return views;
+        return read_namespace_views(*m_it, pids, skip_missing);
     }
 
     // One apply pass for the namespace, then a rollback pass for sockets a write failed on.

@@ -88,4 +88,47 @@ const sys::SocketOwner* InodeOwners::find(std::uint32_t inode) const {
     return slot.pid ? &slot : nullptr;
 }
 
+std::expected<std::vector<NetnsView>, Errors> read_namespace_views(sys::SocketIterator& it,
+                                                                  const std::vector<std::int32_t>& pids,
+                                                                  bool skip_missing) {
+    Errors warnings;
+    auto targets = sys::namespaces_of(pids, warnings);
+    if (!warnings.empty() && !skip_missing) return std::unexpected(warnings);
+    std::vector<NetnsView> views;
+    for (auto& t : targets) {
+        auto defaults = sys::read_keepalive_defaults(t);
+        if (!defaults) return std::unexpected(Errors{defaults.error()});
+        // Each record is kept compact as it arrives: the pass is never held as raw records.
+        std::vector<PassSocket> sockets;
+        auto read = it.each(t, sys::SocketIterator::Fields::all,
+                            [&](const KernelSocket& k) { sockets.push_back(pass_socket_of(k)); });
+        if (!read) return std::unexpected(Errors{read.error()});
+        views.push_back({std::move(t), *defaults, std::move(sockets)});
+    }
+    return views;
+}
+
+Result<TargetOwners> read_target_owners(sys::SocketIterator& it, const std::vector<std::int32_t>& pids) {
+    std::vector<std::int32_t> wanted(pids);
+    std::sort(wanted.begin(), wanted.end());
+    std::vector<HeldSocket> held;
+    std::vector<std::int32_t> holders;
+    std::int32_t last = 0;
+    bool last_wanted = false;
+    auto files = it.each_socket_file([&](const SocketFile& f) {
+        // A process's files come together, in pid order.
+        if (f.pid != last) {
+            last = f.pid;
+            last_wanted = std::binary_search(wanted.begin(), wanted.end(), f.pid);
+            if (last_wanted) holders.push_back(f.pid);
+        }
+        if (last_wanted && f.inode) held.push_back({f.inode, {f.pid, f.fd}});
+    });
+    if (!files) return std::unexpected(files.error());
+    std::vector<std::uint32_t> inodes;
+    inodes.reserve(held.size());
+    for (const auto& h : held) inodes.push_back(h.inode);
+    return TargetOwners{InodeOwners(held), std::move(inodes), std::move(holders)};
+}
+
 }  // namespace kt::engine

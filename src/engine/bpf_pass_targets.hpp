@@ -11,6 +11,7 @@
 
 #include "core/socket/kernel_socket.hpp"
 #include "core/socket/kernel_socket_index.hpp"
+#include "sys/bpf_sockets.hpp"
 #include "sys/netns.hpp"
 #include "sys/socket_owners.hpp"
 
@@ -46,6 +47,12 @@ struct NetnsView {
     KeepaliveDefaults defaults;
     std::vector<PassSocket> sockets;
 };
+
+// The namespaces of `pids`, each read in one pass. Not seeing a process's namespace is a
+// refusal (nothing changes) unless `skip_missing` (undo: the process may have exited).
+std::expected<std::vector<NetnsView>, Errors> read_namespace_views(sys::SocketIterator& it,
+                                                                  const std::vector<std::int32_t>& pids,
+                                                                  bool skip_missing);
 
 struct PassTargets {
     struct Netns {
@@ -88,5 +95,14 @@ private:
     std::vector<sys::SocketOwner> m_dense;  // pid 0: none
     std::unique_ptr<sys::SocketOwnerIndex> m_sparse;
 };
+
+// Who holds which socket among the processes `pids`, from the task-file pass as it is read: each
+// target socket's inode and first holder, and the processes that hold any socket.
+struct TargetOwners {
+    InodeOwners owners;
+    std::vector<std::uint32_t> inodes;
+    std::vector<std::int32_t> holders;
+};
+Result<TargetOwners> read_target_owners(sys::SocketIterator& it, const std::vector<std::int32_t>& pids);
 
 }  // namespace kt::engine

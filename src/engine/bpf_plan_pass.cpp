@@ -25,9 +25,7 @@ void judge_plan_pass(render::SocketReport& r, const PlannedSocket& k, const Sock
             return;
         case PassOutcome::failed:
         case PassOutcome::put_back_failed: {
-            const int e = k.write_errno;
-            r.error = Error{std::string("bpf_setsockopt ") + socket_option_name(static_cast<SocketOption>(k.failed_option)),
-                            sys::errno_text(e), e};
+            r.error = setsockopt_error(socket_option_name(static_cast<SocketOption>(k.failed_option)), k.write_errno);
             if (k.outcome == PassOutcome::failed) {
                 r.outcome = render::SocketOutcome::rolled_back;
             } else {
@@ -40,6 +38,10 @@ void judge_plan_pass(render::SocketReport& r, const PlannedSocket& k, const Sock
     }
     r.outcome = render::SocketOutcome::failed;
     r.error = Error{"BPF plan pass", "no outcome for the socket"};
+}
+
+Error setsockopt_error(const char* option, int error) {
+    return {std::string("bpf_setsockopt ") + option, sys::errno_text(error), error};
 }
 
 void count_outcome(ChangeCounts& c, render::SocketOutcome o) {

@@ -22,6 +22,9 @@ void judge_plan_pass(render::SocketReport& r, const PlannedSocket& k, const Sock
 
 void count_outcome(ChangeCounts& c, render::SocketOutcome o);
 
+// A bpf_setsockopt of `option` that failed with `error`, in either kind of pass.
+Error setsockopt_error(const char* option, int error);
+
 // A connection on `local` waits in the accept queue of a listener on `listener`.
 bool same_listening_address(const Endpoint& listener, const Endpoint& local);
 

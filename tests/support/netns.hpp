@@ -17,6 +17,14 @@ std::string kernel_tests_unavailable();
         if (!why_not.empty()) GTEST_SKIP() << why_not;                   \
     } while (0)
 
+// For test targets built with KT_BPF_BUILT: skips where kernel tests cannot run, or the build
+// has no BPF engine.
+#define KT_REQUIRE_BPF_ENGINE()                                                              \
+    do {                                                                                     \
+        KT_REQUIRE_KERNEL_TESTS();                                                           \
+        if (!KT_BPF_BUILT) GTEST_SKIP() << "built without the BPF engine (KT_BPF=OFF)";      \
+    } while (0)
+
 // `ip netns add` a uniquely named namespace with lo up; `ip netns del` on destruction.
 class TestNetns {
 public:

@@ -11,6 +11,31 @@ namespace kt {
 static_assert(sizeof(kt_socket_record) == k_kernel_socket_record_size,
               "kt_socket_record changed: keep k_kernel_socket_record_size in step");
 
+namespace {
+// A record's tuple (kt_socket_record, kt_planned_record): IPv4 in the first 4 bytes.
+template <class Raw>
+void endpoints_of(const Raw& r, Endpoint& local, Endpoint& peer) {
+    local.address.family = peer.address.family = r.family;
+    const std::size_t len = r.family == k_family_inet ? 4 : 16;
+    std::memcpy(local.address.bytes.data(), r.local_addr, len);
+    std::memcpy(peer.address.bytes.data(), r.peer_addr, len);
+    local.port = r.local_port;
+    peer.port = r.peer_port;
+}
+
+// A record's options as stored, under `cookie`.
+SocketOptionsRecord options_of(std::uint64_t cookie, const kt_stored_options& o) {
+    SocketOptionsRecord s;
+    s.cookie = cookie;
+    s.keepalive = o.keepalive != 0;
+    s.idle_jiffies = o.keepalive_time;
+    s.interval_jiffies = o.keepalive_intvl;
+    s.count = o.probes;
+    s.user_timeout_ms = o.user_timeout_ms;
+    return s;
+}
+}  // namespace
+
 Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint8_t> bytes) {
     if (bytes.size() % sizeof(kt_socket_record) != 0)
         return fail("socket iterator", std::to_string(bytes.size()) + " bytes is not a whole number of " +
@@ -30,12 +55,7 @@ Result<std::vector<KernelSocket>> parse_kernel_sockets(std::span<const std::uint
         s.family = r.family;
         s.state = r.state;
         s.keepalive = r.keepalive != 0;
-        s.local.address.family = s.peer.address.family = r.family;
-        const std::size_t len = r.family == k_family_inet ? 4 : 16;
-        std::memcpy(s.local.address.bytes.data(), r.local_addr, len);
-        std::memcpy(s.peer.address.bytes.data(), r.peer_addr, len);
-        s.local.port = r.local_port;
-        s.peer.port = r.peer_port;
+        endpoints_of(r, s.local, s.peer);
         s.idle_jiffies = r.keepalive_time;
         s.interval_jiffies = r.keepalive_intvl;
         s.count = r.probes;
@@ -80,14 +100,7 @@ Result<std::vector<Out>> parse_records(std::span<const std::uint8_t> bytes, Fill
     return out;
 }
 
-void fill_options(const kt_options_record& r, SocketOptionsRecord& s) {
-    s.cookie = r.cookie;
-    s.keepalive = r.keepalive != 0;
-    s.idle_jiffies = r.keepalive_time;
-    s.interval_jiffies = r.keepalive_intvl;
-    s.count = r.probes;
-    s.user_timeout_ms = r.user_timeout_ms;
-}
+void fill_options(const kt_options_record& r, SocketOptionsRecord& s) { s = options_of(r.cookie, r.stored); }
 }  // namespace
 
 Result<std::vector<SocketOptionsRecord>> parse_socket_options_records(std::span<const std::uint8_t> bytes) {
@@ -105,18 +118,6 @@ Result<std::vector<AppliedSocket>> parse_applied_sockets(std::span<const std::ui
 static_assert(sizeof(kt_planned_record) == k_planned_socket_record_size,
               "kt_planned_record changed: keep k_planned_socket_record_size in step");
 
-namespace {
-SocketOptionsRecord options_of(std::uint64_t cookie, const kt_stored_options& o) {
-    SocketOptionsRecord s;
-    s.cookie = cookie;
-    s.keepalive = o.keepalive != 0;
-    s.idle_jiffies = o.keepalive_time;
-    s.interval_jiffies = o.keepalive_intvl;
-    s.count = o.probes;
-    s.user_timeout_ms = o.user_timeout_ms;
-    return s;
-}
-}  // namespace
 
 Result<std::vector<PlannedSocket>> parse_planned_sockets(std::span<const std::uint8_t> bytes) {
     if (bytes.size() % sizeof(kt_planned_record) != 0)
@@ -146,12 +147,7 @@ Result<std::vector<PlannedSocket>> parse_planned_sockets(std::span<const std::ui
         s.writes_done = r.writes_done;
         s.failed_option = r.failed_option;
         s.write_errno = r.write_errno;
-        s.local.address.family = s.peer.address.family = r.family;
-        const std::size_t len = r.family == k_family_inet ? 4 : 16;
-        std::memcpy(s.local.address.bytes.data(), r.local_addr, len);
-        std::memcpy(s.peer.address.bytes.data(), r.peer_addr, len);
-        s.local.port = r.local_port;
-        s.peer.port = r.peer_port;
+        endpoints_of(r, s.local, s.peer);
         s.before = options_of(r.cookie, r.before);
         s.after = options_of(r.cookie, r.after);
         s.timer = static_cast<DiagTimer>(r.timer);

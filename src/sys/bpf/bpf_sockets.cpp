@@ -9,10 +9,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 #include <algorithm>
 #include <cstring>
@@ -21,6 +17,7 @@
 
 #include "bpf/kt_bpf_shared.h"
 #include "kt_sockets.skel.h"
+#include "sys/bpf/iterator_stream.hpp"
 #include "sys/bpf_errors.hpp"
 #include "sys/files.hpp"
 #include "sys/unique_fd.hpp"
@@ -187,89 +184,6 @@ Result<std::unique_ptr<SocketIterator>> SocketIterator::load(unsigned programs) 
     return std::unique_ptr<SocketIterator>(new SocketIterator(std::move(impl)));
 }
 
-namespace {
-using ChunkReader = std::function<Result<void>(std::span<const std::uint8_t>)>;
-
-// Reads iterator `it` a chunk of whole `record`-byte records at a time, handing each chunk to
-// `on_chunk`: the memory is one chunk however many sockets the namespace has. A read may end
-// inside a record: the rest of it waits at the start of the chunk.
-Result<void> read_chunks(int it, std::size_t record, const ChunkReader& on_chunk) {
-    std::vector<std::uint8_t> chunk(1024 * record);
-    std::size_t held = 0;
-    for (int again = 0;;) {
-        const ssize_t n = ::read(it, chunk.data() + held, chunk.size() - held);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            // As in read_all: EAGAIN after a million objects of other namespaces.
-            if (errno == EAGAIN && ++again < 1000) continue;
-            return fail("BPF socket iterator", errno_text(errno));
-        }
-        held += static_cast<std::size_t>(n);
-        const std::size_t whole = held / record * record;
-        if (auto r = on_chunk({chunk.data(), whole}); !r) return r;
-        std::memmove(chunk.data(), chunk.data() + whole, held - whole);
-        held -= whole;
-    }
-    if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
-    return {};
-}
-
-// The pass of the iterator `link` makes in the calling thread's netns, a chunk at a time. With
-// `beside`, a thread of its own reads it while this one hands the chunks over, so that what
-// the caller does with each record runs beside the kernel's work instead of between its reads
-// (the iterator walks the namespace it was created in, whichever thread reads it).
-Result<void> stream_records(bpf_link* link, std::size_t record, bool beside, const ChunkReader& on_chunk,
-                            std::size_t ahead = 8) {
-    UniqueFd it(bpf_iter_create(bpf_link__fd(link)));
-    if (!it) return fail("BPF socket iterator", errno_text(errno));
-    if (!beside) return read_chunks(it.get(), record, on_chunk);
-    struct Chunks {
-        std::mutex lock;
-        std::condition_variable changed;
-        std::deque<std::vector<std::uint8_t>> ready;
-        bool ended = false, refused = false;
-        Result<void> read;
-    } chunks;
-    std::thread reader([&] {
-        auto read = read_chunks(it.get(), record, [&](std::span<const std::uint8_t> bytes) -> Result<void> {
-            std::unique_lock<std::mutex> held(chunks.lock);
-            // A few chunks ahead at most: the memory stays a few chunks however large the pass.
-            chunks.changed.wait(held, [&] { return chunks.ready.size() < ahead || chunks.refused; });
-            if (chunks.refused) return fail("BPF socket iterator", "its records were refused");
-            chunks.ready.emplace_back(bytes.begin(), bytes.end());
-            chunks.changed.notify_all();
-            return {};
-        });
-        std::lock_guard<std::mutex> held(chunks.lock);
-        chunks.read = std::move(read);
-        chunks.ended = true;
-        chunks.changed.notify_all();
-    });
-    Result<void> r;
-    for (;;) {
-        std::vector<std::uint8_t> bytes;
-        {
-            std::unique_lock<std::mutex> held(chunks.lock);
-            chunks.changed.wait(held, [&] { return !chunks.ready.empty() || chunks.ended; });
-            if (chunks.ready.empty()) break;
-            bytes = std::move(chunks.ready.front());
-            chunks.ready.pop_front();
-            chunks.changed.notify_all();
-        }
-        if (!r) continue;
-        r = on_chunk(bytes);
-        if (!r) {
-            std::lock_guard<std::mutex> held(chunks.lock);
-            chunks.refused = true;
-            chunks.changed.notify_all();
-        }
-    }
-    reader.join();
-    if (r && !chunks.read) return std::unexpected(chunks.read.error());
-    return r;
-}
-}  // namespace
 
 namespace {
 Result<bpf_link*> owners_link(SocketIterator::Impl& impl) {

@@ -83,10 +83,10 @@ TEST(KernelSocketTest, ZeroMeansInheritedFromTheNamespaceAndJiffiesBecomeSeconds
 TEST(KernelSocketTest, OptionsOnlyRecordsGiveTheCookieAndTheOptions) {
     kt_options_record r{};
     r.cookie = 77;
-    r.keepalive = 1;
-    r.keepalive_time = 41 * 250;
-    r.probes = 5;
-    r.user_timeout_ms = 12000;
+    r.stored.keepalive = 1;
+    r.stored.keepalive_time = 41 * 250;
+    r.stored.probes = 5;
+    r.stored.user_timeout_ms = 12000;
     std::vector<std::uint8_t> bytes(2 * sizeof r);
     std::memcpy(bytes.data(), &r, sizeof r);
     std::memcpy(bytes.data() + sizeof r, &r, sizeof r);
@@ -198,14 +198,14 @@ TEST(KernelSocketTest, PlanRecordsGiveEachSocketsTupleOptionsBeforeAndAfterAndOu
 TEST(KernelSocketTest, AppliedRecordsGiveTheOptionsAndHowManyWritesWentThrough) {
     kt_applied_record done{};
     done.options.cookie = 9;
-    done.options.keepalive = 1;
-    done.options.keepalive_time = 60 * 250;
-    done.options.keepalive_intvl = 10 * 250;
-    done.options.probes = 4;
+    done.options.stored.keepalive = 1;
+    done.options.stored.keepalive_time = 60 * 250;
+    done.options.stored.keepalive_intvl = 10 * 250;
+    done.options.stored.probes = 4;
     done.writes_done = 5;
     kt_applied_record refused = done;
     refused.options.cookie = 10;
-    refused.options.keepalive = 0;
+    refused.options.stored.keepalive = 0;
     refused.writes_done = 2;
     refused.write_errno = 22;
     std::vector<std::uint8_t> bytes(2 * sizeof done);
