@@ -174,7 +174,6 @@ CommandResult watch(const GlobalOptions& g, const Profile& p, const ApplySockets
         std::fflush(stdout);
     }
 }
-}  // namespace
 
 // The targets planned and changed in the engine's own pass (SocketEngine::plan_in_pass),
 // their processes locked first; nullopt when the engine cannot, or found nothing (the usual
@@ -195,6 +194,7 @@ std::expected<std::optional<engine::SocketEngine::PlannedInPass>, Errors> change
     if (c.changed + c.compliant + c.failed + c.gone == 0) return std::nullopt;
     return std::move(**changed);
 }
+}  // namespace
 
 CommandResult run_apply_sockets(const GlobalOptions& g, const Profile& p, const ApplySocketsOptions& o) {
     auto selection = engine::socket_selection(o.target);
