@@ -77,6 +77,7 @@ if(KT_BPF_ENABLED)
       COMMAND "${KT_BPFTOOL}" gen skeleton "${_obj}" name "kt_${name}_bpf" > "${_skel}"
       DEPENDS "${_src}" "${PROJECT_SOURCE_DIR}/src/bpf/kt_kernel.h" "${PROJECT_SOURCE_DIR}/src/bpf/kt_bpf_shared.h"
               "${PROJECT_SOURCE_DIR}/src/bpf/kt_sockopt.h" "${PROJECT_SOURCE_DIR}/src/bpf/kt_plan_pass.h"
+              "${PROJECT_SOURCE_DIR}/src/bpf/kt_sock_inode.h"
       COMMENT "BPF program ${name}"
       VERBATIM)
     set_property(GLOBAL APPEND PROPERTY KT_BPF_SKELETONS "${_skel}")

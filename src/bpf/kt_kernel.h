@@ -51,6 +51,7 @@ struct sock {
     int sk_err;
     __u16 sk_protocol;
     struct timer_list sk_timer; /* the keepalive timer of a connection */
+    unsigned long sk_ino;       /* Linux 6.18 on: see kt_sock_inode.h */
 } KT_CORE;
 
 /* inet_sport stays when the bound port is given back (inet_num = 0) as the socket closes. */

@@ -9,6 +9,7 @@
 
 #include "kt_bpf_shared.h"
 #include "kt_sockopt.h"
+#include "kt_sock_inode.h"
 
 /* The kernel refuses bpf_setsockopt and reading struct sock to programs that are not
  * GPL-compatible. */
@@ -204,15 +205,8 @@ static __always_inline void diag_timer(struct tcp_sock *tp, __u8 *timer, __u32 *
     }
 }
 
-/* SOCK_INODE(sock)->i_ino, as sock_diag reads it (0: no file): socket->file would be one more
- * cold cache line per socket. */
 static __always_inline __u32 socket_inode(struct tcp_sock *tp) {
-    struct socket *sock = tp->inet_conn.icsk_inet.sk.sk_socket;
-    if (!sock) return 0;
-    unsigned long ino = 0;
-    bpf_probe_read_kernel(&ino, sizeof(ino), (char *)sock + bpf_core_field_offset(struct socket_alloc, vfs_inode) +
-                                                 bpf_core_field_offset(struct inode, i_ino));
-    return (__u32)ino;
+    return kt_sock_inode(&tp->inet_conn.icsk_inet.sk);
 }
 
 #include "kt_plan_pass.h"
@@ -333,7 +327,12 @@ int kt_owners(struct bpf_iter__task_file *ctx) {
     r.pid = (__u32)t->tgid;
     r.fd = ctx->fd;
     r.inode = (__u32)inode->i_ino;
-    BPF_CORE_READ_STR_INTO(&r.comm, t, comm);
+    /* Two loads through the task's BTF pointer rather than a bpf_probe_read_kernel_str call
+     * per socket: the pass shows every file of every process. The name's bytes after its NUL
+     * are whatever an older name left there; readers stop at the NUL. */
+    const __u64 *comm = (const __u64 *)t->comm;
+    __u64 words[2] = {comm[0], comm[1]};
+    __builtin_memcpy(r.comm, words, sizeof(words));
     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "kt_bpf_shared.h"
+#include "kt_sock_inode.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -123,15 +124,6 @@ static __always_inline void addresses(struct kt_end_record *r, const struct sock
     }
 }
 
-static __always_inline __u32 socket_inode(const struct sock *sk) {
-    struct socket *sock = sk->sk_socket;
-    if (!sock) return 0;
-    unsigned long ino = 0;
-    bpf_probe_read_kernel(&ino, sizeof(ino), (char *)sock + bpf_core_field_offset(struct socket_alloc, vfs_inode) +
-                                                 bpf_core_field_offset(struct inode, i_ino));
-    return (__u32)ino;
-}
-
 static __always_inline struct kt_end_record *reserve(void) {
     struct kt_end_record *r = bpf_ringbuf_reserve(&ends, sizeof(*r), 0);
     if (!r) __sync_fetch_and_add(&kt_dropped, 1);
@@ -202,7 +194,7 @@ int BPF_PROG(kt_state, const struct sock *sk, const int oldstate, const int news
     addresses(r, skc);
     /* By TCP_CLOSE the bound port has been given back (skc_num is 0). */
     r->local_port = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
-    r->inode = socket_inode(sk);
+    r->inode = kt_sock_inode(sk);
     if (sk->sk_socket) r->flags |= KT_END_FILE;
     if (kt_trace_sides) {
         __u8 *side = bpf_sk_storage_get(&sides, (void *)sk, 0, 0);
@@ -286,7 +278,7 @@ static __always_inline void reset_out_fill(struct kt_end_record *r, const struct
         if (sk->__sk_common.skc_state != 12 /* NEW_SYN_RECV */ && sk->__sk_common.skc_state != 6 /* TIME_WAIT */) {
             struct socket *sock = BPF_CORE_READ(sk, sk_socket);
             if (sock) {
-                r->inode = socket_inode(sk);
+                r->inode = kt_sock_inode(sk);
                 r->flags |= KT_END_FILE;
             }
             if (kt_trace_sides) {
