@@ -10,10 +10,9 @@
 #include <span>
 
 #include "core/text/error.hpp"
+#include "sys/record_stream.hpp"
 
 namespace kt::sys {
-
-using ChunkReader = std::function<Result<void>(std::span<const std::uint8_t>)>;
 
 // The pass of the iterator `link` makes in the calling thread's netns, handed to `on_chunk` a
 // chunk of whole `record`-byte records at a time. With `beside`, a thread of its own reads it
