@@ -16,13 +16,13 @@
 namespace kt::sys {
 
 namespace {
-// Reads iterator `it` to its end a chunk at a time. A read may end inside a record: the rest
-// of it waits at the start of the chunk.
-Result<void> read_chunks(int it, std::size_t record, const ChunkReader& on_chunk) {
+// Reads `fd` to its end a chunk at a time. A read may end inside a record: the rest of it
+// waits at the start of the chunk.
+Result<void> read_chunks(int fd, std::size_t record, const ChunkReader& on_chunk) {
     std::vector<std::uint8_t> chunk(1024 * record);
     std::size_t held = 0;
     for (int again = 0;;) {
-        const ssize_t n = ::read(it, chunk.data() + held, chunk.size() - held);
+        const ssize_t n = ::read(fd, chunk.data() + held, chunk.size() - held);
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -40,9 +40,7 @@ Result<void> read_chunks(int it, std::size_t record, const ChunkReader& on_chunk
     if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
     return {};
 }
-}  // namespace
 
-namespace {
 // A chunk's bytes, handed from the reading thread to the caller's and back for the next read.
 struct Chunk {
     std::unique_ptr<std::uint8_t[]> bytes;
@@ -59,10 +57,10 @@ struct ChunkQueue {
     Result<void> read;
 };
 
-// Reads iterator `it` to its end into chunks of `capacity` bytes handed over whole: the records
-// are not copied on the reading thread, which is the pass's own. A read that ends inside a
-// record carries the rest of it to the start of the next chunk.
-Result<void> read_handing_over(int it, std::size_t record, std::size_t capacity, std::size_t ahead, ChunkQueue& q) {
+// Reads `fd` to its end into chunks of `capacity` bytes handed over whole: the records are not
+// copied on the reading thread (an iterator's own: the kernel's work runs in its reads). A read
+// that ends inside a record carries the rest of it to the start of the next chunk.
+Result<void> read_handing_over(int fd, std::size_t record, std::size_t capacity, std::size_t ahead, ChunkQueue& q) {
     auto fresh = [&] {
         std::lock_guard<std::mutex> held(q.lock);
         if (q.spare.empty()) return std::unique_ptr<std::uint8_t[]>(new std::uint8_t[capacity]);
@@ -73,7 +71,7 @@ Result<void> read_handing_over(int it, std::size_t record, std::size_t capacity,
     auto buffer = fresh();
     std::size_t held = 0;
     for (int again = 0;;) {
-        const ssize_t n = ::read(it, buffer.get() + held, capacity - held);
+        const ssize_t n = ::read(fd, buffer.get() + held, capacity - held);
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
