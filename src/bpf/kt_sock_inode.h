@@ -6,7 +6,7 @@
 /* Since Linux 6.18 the sock holds the number itself (sk_ino, "net: lockless sock_i_ino()"):
  * one load from the sock the pass is already reading, where SOCK_INODE(sock)->i_ino is a cold
  * cache line of another object per socket, read through a helper call. sk_ino is read only
- * while sk_socket is set: the first kernels with it left a listener's number in the clones it
+ * while sk_socket is set: the change as first merged left a listener's number in the clones it
  * made for its accept queue (cleared since, in sk_set_socket), whose sk_socket is NULL. */
 static __always_inline __u32 kt_sock_inode(const struct sock *sk) {
     struct socket *sock = sk->sk_socket;
