@@ -1,6 +1,6 @@
 /* The plan pass of kt_sockets (KT_PASS_PLAN): each socket whose inode is a target's planned
  * and changed under its lock, by the rule of kt_bpf_shared.h. Included by sockets.bpf.c alone,
- * after the helpers it uses (write_option, stored_options, socket_inode, diag_timer,
+ * after the helpers it uses (write_option, stored_options, kt_sock_inode, diag_timer,
  * read_addresses). */
 #ifndef KT_PLAN_PASS_H
 #define KT_PLAN_PASS_H
@@ -128,7 +128,7 @@ static __always_inline int plan_pass(struct bpf_iter__tcp *ctx, struct sock_comm
         return 0;
     }
     __u8 state = skc->skc_state;
-    __u32 inode = socket_inode(tp);
+    __u32 inode = kt_sock_inode(&tp->inet_conn.icsk_inet.sk);
     __u8 kind = 0;
     if (inode && targeted(inode) && ((kt_plan.states >> state) & 1)) kind = KT_PLANNED_TARGET;
     else if (inode && state == KT_TCP_LISTEN) kind = KT_PLANNED_LISTENER;

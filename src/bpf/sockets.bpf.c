@@ -205,10 +205,6 @@ static __always_inline void diag_timer(struct tcp_sock *tp, __u8 *timer, __u32 *
     }
 }
 
-static __always_inline __u32 socket_inode(struct tcp_sock *tp) {
-    return kt_sock_inode(&tp->inet_conn.icsk_inet.sk);
-}
-
 #include "kt_plan_pass.h"
 
 SEC("iter/tcp")
@@ -269,7 +265,7 @@ int kt_sockets(struct bpf_iter__tcp *ctx) {
     r.family = (__u8)skc->skc_family;
     r.state = skc->skc_state;
     r.netns_inode = skc->skc_net.net->ns.inum;
-    if (config->flags & KT_PASS_INODES) r.inode = socket_inode(tp);
+    if (config->flags & KT_PASS_INODES) r.inode = kt_sock_inode(&tp->inet_conn.icsk_inet.sk);
     r.keepalive = (skc->skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_KEEPOPEN)) & 1;
     r.local_port = skc->skc_num;
     r.peer_port = bpf_ntohs(skc->skc_dport);

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -16,13 +17,18 @@
 namespace kt::sys {
 
 namespace {
-// Reads `fd` to its end a chunk at a time. A read may end inside a record: the rest of it
-// waits at the start of the chunk.
-Result<void> read_chunks(int fd, std::size_t record, const ChunkReader& on_chunk) {
-    std::vector<std::uint8_t> chunk(1024 * record);
+using Buffer = std::unique_ptr<std::uint8_t[]>;
+// Given a buffer whose first `whole` bytes are whole records, takes them and gives back the
+// buffer the next read goes into: the same one once done with, or another.
+using HandOver = std::function<Result<Buffer>(Buffer, std::size_t whole)>;
+
+// Reads `fd` to its end into buffers of `capacity` bytes. A read may end inside a record: the
+// rest of it is carried to the start of the buffer the next read goes into.
+Result<void> read_records(int fd, std::size_t record, std::size_t capacity, Buffer buffer, const HandOver& hand_over) {
+    std::vector<std::uint8_t> split(record);
     std::size_t held = 0;
     for (int again = 0;;) {
-        const ssize_t n = ::read(fd, chunk.data() + held, chunk.size() - held);
+        const ssize_t n = ::read(fd, buffer.get() + held, capacity - held);
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -33,9 +39,13 @@ Result<void> read_chunks(int fd, std::size_t record, const ChunkReader& on_chunk
         }
         held += static_cast<std::size_t>(n);
         const std::size_t whole = held / record * record;
-        if (auto r = on_chunk({chunk.data(), whole}); !r) return r;
-        std::memmove(chunk.data(), chunk.data() + whole, held - whole);
+        if (whole == 0) continue;
         held -= whole;
+        std::memcpy(split.data(), buffer.get() + whole, held);
+        auto next = hand_over(std::move(buffer), whole);
+        if (!next) return std::unexpected(next.error());
+        buffer = std::move(*next);
+        std::memcpy(buffer.get(), split.data(), held);
     }
     if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
     return {};
@@ -43,7 +53,7 @@ Result<void> read_chunks(int fd, std::size_t record, const ChunkReader& on_chunk
 
 // A chunk's bytes, handed from the reading thread to the caller's and back for the next read.
 struct Chunk {
-    std::unique_ptr<std::uint8_t[]> bytes;
+    Buffer bytes;
     std::size_t size = 0;  // whole records
 };
 
@@ -52,59 +62,46 @@ struct ChunkQueue {
     std::mutex lock;
     std::condition_variable changed;
     std::deque<Chunk> ready;
-    std::vector<std::unique_ptr<std::uint8_t[]>> spare;
+    std::vector<Buffer> spare;
     bool ended = false, refused = false;
     Result<void> read;
 };
 
-// Reads `fd` to its end into chunks of `capacity` bytes handed over whole: the records are not
-// copied on the reading thread (an iterator's own: the kernel's work runs in its reads). A read
-// that ends inside a record carries the rest of it to the start of the next chunk.
+// Reads `fd` to its end, handing each buffer over whole to the caller's thread: the records are
+// not copied on the reading thread (an iterator's own: the kernel's work runs in its reads).
 Result<void> read_handing_over(int fd, std::size_t record, std::size_t capacity, std::size_t ahead, ChunkQueue& q) {
     auto fresh = [&] {
         std::lock_guard<std::mutex> held(q.lock);
-        if (q.spare.empty()) return std::unique_ptr<std::uint8_t[]>(new std::uint8_t[capacity]);
+        if (q.spare.empty()) return Buffer(new std::uint8_t[capacity]);
         auto b = std::move(q.spare.back());
         q.spare.pop_back();
         return b;
     };
-    auto buffer = fresh();
-    std::size_t held = 0;
-    for (int again = 0;;) {
-        const ssize_t n = ::read(fd, buffer.get() + held, capacity - held);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            // As in read_chunks: the iterator resumes where it stopped.
-            if (errno == EAGAIN && ++again < 1000) continue;
-            return fail("BPF socket iterator", errno_text(errno));
-        }
-        held += static_cast<std::size_t>(n);
-        const std::size_t whole = held / record * record;
-        if (whole == 0) continue;
+    return read_records(fd, record, capacity, fresh(), [&](Buffer full, std::size_t whole) -> Result<Buffer> {
         auto next = fresh();
-        std::memcpy(next.get(), buffer.get() + whole, held - whole);
         std::unique_lock<std::mutex> lock(q.lock);
         // A few chunks ahead at most: the memory stays a few chunks however large the pass.
         q.changed.wait(lock, [&] { return q.ready.size() < ahead || q.refused; });
         if (q.refused) return fail("BPF socket iterator", "its records were refused");
-        q.ready.push_back({std::move(buffer), whole});
+        q.ready.push_back({std::move(full), whole});
         q.changed.notify_all();
-        lock.unlock();
-        buffer = std::move(next);
-        held -= whole;
-    }
-    if (held != 0) return fail("BPF socket iterator", "the pass ended inside a record");
-    return {};
+        return next;
+    });
 }
 }  // namespace
 
 Result<void> stream_fd_records(int fd, std::size_t record, bool beside, const ChunkReader& on_chunk,
                                std::size_t ahead) {
-    if (!beside) return read_chunks(fd, record, on_chunk);
+    const std::size_t capacity = 1024 * record;
+    if (!beside)
+        return read_records(fd, record, capacity, Buffer(new std::uint8_t[capacity]),
+                            [&](Buffer full, std::size_t whole) -> Result<Buffer> {
+                                if (auto r = on_chunk({full.get(), whole}); !r) return std::unexpected(r.error());
+                                return full;
+                            });
     ChunkQueue q;
     std::thread reader([&] {
-        auto read = read_handing_over(fd, record, 1024 * record, ahead, q);
+        auto read = read_handing_over(fd, record, capacity, ahead, q);
         std::lock_guard<std::mutex> held(q.lock);
         q.read = std::move(read);
         q.ended = true;
